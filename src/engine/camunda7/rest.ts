@@ -1,0 +1,284 @@
+import { z } from 'zod';
+
+/**
+ * A thin typed client for the parts of the Camunda 7 REST API this service uses.
+ * Answers are parsed with zod so a surprise from the engine fails loudly here, not later.
+ * See https://docs.camunda.org/rest/camunda-bpm-platform/7.24/
+ */
+
+/** An error answer from the engine, or no answer at all (`status` 0). */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    message: string,
+    /** HTTP status; 0 when the engine could not be reached. */
+    readonly status: number,
+    /** The engine's exception type, e.g. `OptimisticLockingException`, `RestException`. */
+    readonly type: string | undefined,
+    /** The engine's error code: 1 is an optimistic-locking conflict (7.21+). */
+    readonly code: number | undefined,
+  ) {
+    super(message);
+  }
+
+  /** Nothing answered: the engine is down or unreachable. */
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
+
+  /** A concurrent change won; the same request may succeed if sent again. */
+  get optimisticLocking(): boolean {
+    return this.type === 'OptimisticLockingException' || (this.status === 500 && this.code === 1);
+  }
+}
+
+const errorBody = z.object({
+  type: z.string().optional(),
+  message: z.string().optional(),
+  code: z.number().optional(),
+});
+
+/** A typed process variable as the REST API carries it. */
+export interface TypedValue {
+  value: unknown;
+  type: 'String' | 'Boolean' | 'Integer' | 'Long' | 'Double' | 'Json' | 'Null' | 'Date';
+}
+
+/** Turns plain values into REST typed values: objects and arrays become `Json`, never strings. */
+export function toTypedValues(values: Record<string, unknown>): Record<string, TypedValue> {
+  const typed: Record<string, TypedValue> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    typed[name] = toTypedValue(value);
+  }
+  return typed;
+}
+
+function toTypedValue(value: unknown): TypedValue {
+  if (value === null) return { value: null, type: 'Null' };
+  switch (typeof value) {
+    case 'string':
+      return { value, type: 'String' };
+    case 'boolean':
+      return { value, type: 'Boolean' };
+    case 'number':
+      return Number.isInteger(value) ? { value, type: 'Long' } : { value, type: 'Double' };
+    default:
+      return { value: JSON.stringify(value), type: 'Json' };
+  }
+}
+
+const processInstance = z.object({
+  id: z.string(),
+  definitionId: z.string().optional(),
+  businessKey: z.string().nullable(),
+  ended: z.boolean().optional(),
+  suspended: z.boolean().optional(),
+});
+export type ProcessInstance = z.infer<typeof processInstance>;
+
+const historicProcessInstance = z.object({
+  id: z.string(),
+  businessKey: z.string().nullable(),
+  processDefinitionKey: z.string(),
+  startTime: z.string(),
+  endTime: z.string().nullable(),
+  state: z.string(),
+});
+export type HistoricProcessInstance = z.infer<typeof historicProcessInstance>;
+
+const incident = z.object({
+  id: z.string(),
+  processInstanceId: z.string(),
+  incidentType: z.string(),
+  activityId: z.string(),
+  incidentMessage: z.string().nullable(),
+  configuration: z.string().nullable(),
+});
+export type Incident = z.infer<typeof incident>;
+
+const externalTask = z.object({
+  id: z.string(),
+  topicName: z.string(),
+  activityId: z.string(),
+  processInstanceId: z.string(),
+  retries: z.number().nullable(),
+  errorMessage: z.string().nullable(),
+  workerId: z.string().nullable(),
+  lockExpirationTime: z.string().nullable(),
+});
+export type ExternalTask = z.infer<typeof externalTask>;
+
+const historicActivityInstance = z.object({
+  id: z.string(),
+  activityId: z.string(),
+  activityName: z.string().nullable(),
+  activityType: z.string(),
+  startTime: z.string(),
+  endTime: z.string().nullable(),
+  canceled: z.boolean(),
+});
+export type HistoricActivityInstance = z.infer<typeof historicActivityInstance>;
+
+const deployment = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  deployedProcessDefinitions: z.record(z.string(), z.object({ id: z.string(), key: z.string(), version: z.number() })).nullable(),
+});
+
+export interface EngineClientOptions {
+  /** e.g. http://localhost:8080/engine-rest */
+  baseUrl: string;
+  username?: string;
+  password?: string;
+  /** Per-request timeout; the engine answers in milliseconds when it is healthy. */
+  timeoutMs?: number;
+}
+
+export class EngineClient {
+  private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(options: EngineClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '');
+    this.headers = { accept: 'application/json' };
+    if (options.username) {
+      const basic = Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64');
+      this.headers.authorization = `Basic ${basic}`;
+    }
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** The engine's version; used by /readyz to tell whether the engine answers. */
+  async version(): Promise<string> {
+    const body = await this.request('GET', '/version');
+    return z.object({ version: z.string() }).parse(body).version;
+  }
+
+  /**
+   * Deploys BPMN files. With duplicate filtering an unchanged file creates no new version,
+   * so every replica can deploy at startup.
+   */
+  async deploy(name: string, files: ReadonlyArray<{ name: string; content: string }>): Promise<{ id: string; changed: boolean }> {
+    const form = new FormData();
+    form.set('deployment-name', name);
+    form.set('enable-duplicate-filtering', 'true');
+    form.set('deploy-changed-only', 'true');
+    form.set('deployment-source', 'model-lifecycle');
+    for (const file of files) form.set(file.name, new Blob([file.content], { type: 'application/xml' }), file.name);
+    const parsed = deployment.parse(await this.request('POST', '/deployment/create', form));
+    return { id: parsed.id, changed: Object.keys(parsed.deployedProcessDefinitions ?? {}).length > 0 };
+  }
+
+  async startProcess(key: string, input: { businessKey: string; variables: Record<string, unknown> }): Promise<ProcessInstance> {
+    const body = await this.request('POST', `/process-definition/key/${encodeURIComponent(key)}/start`, {
+      businessKey: input.businessKey,
+      variables: toTypedValues(input.variables),
+    });
+    return processInstance.parse(body);
+  }
+
+  /**
+   * Delivers a message to the execution of `businessKey` waiting for it. Throws an
+   * EngineError with status 400 when nothing waits for it.
+   */
+  async correlate(input: { messageName: string; businessKey: string; variables?: Record<string, unknown> }): Promise<void> {
+    await this.request('POST', '/message', {
+      messageName: input.messageName,
+      businessKey: input.businessKey,
+      processVariables: toTypedValues(input.variables ?? {}),
+    });
+  }
+
+  async processInstances(query: { processDefinitionKey: string; businessKey?: string }): Promise<ProcessInstance[]> {
+    const params = new URLSearchParams({ processDefinitionKey: query.processDefinitionKey });
+    if (query.businessKey) params.set('businessKey', query.businessKey);
+    return z.array(processInstance).parse(await this.request('GET', `/process-instance?${params}`));
+  }
+
+  /** Running and finished instances, oldest first. */
+  async historicProcessInstances(query: { processDefinitionKey: string; businessKey: string }): Promise<HistoricProcessInstance[]> {
+    const params = new URLSearchParams({
+      processDefinitionKey: query.processDefinitionKey,
+      processInstanceBusinessKey: query.businessKey,
+      sortBy: 'startTime',
+      sortOrder: 'asc',
+    });
+    return z.array(historicProcessInstance).parse(await this.request('GET', `/history/process-instance?${params}`));
+  }
+
+  async historicActivities(processInstanceId: string): Promise<HistoricActivityInstance[]> {
+    const params = new URLSearchParams({ processInstanceId, sortBy: 'startTime', sortOrder: 'asc' });
+    return z.array(historicActivityInstance).parse(await this.request('GET', `/history/activity-instance?${params}`));
+  }
+
+  async incidents(processInstanceId: string): Promise<Incident[]> {
+    const params = new URLSearchParams({ processInstanceId });
+    return z.array(incident).parse(await this.request('GET', `/incident?${params}`));
+  }
+
+  async externalTasks(processInstanceId: string): Promise<ExternalTask[]> {
+    const params = new URLSearchParams({ processInstanceId });
+    return z.array(externalTask).parse(await this.request('GET', `/external-task?${params}`));
+  }
+
+  /** What an operator does with "Retry" on an incident in Cockpit. */
+  async setExternalTaskRetries(externalTaskId: string, retries: number): Promise<void> {
+    await this.request('PUT', `/external-task/${encodeURIComponent(externalTaskId)}/retries`, { retries });
+  }
+
+  async variables(processInstanceId: string): Promise<Record<string, unknown>> {
+    const body = await this.request('GET', `/process-instance/${encodeURIComponent(processInstanceId)}/variables?deserializeValues=false`);
+    const typed = z.record(z.string(), z.object({ type: z.string(), value: z.unknown() })).parse(body);
+    return Object.fromEntries(
+      Object.entries(typed).map(([name, v]) => [name, v.type === 'Json' && typeof v.value === 'string' ? JSON.parse(v.value) : v.value]),
+    );
+  }
+
+  async deleteProcessInstance(processInstanceId: string): Promise<void> {
+    await this.request('DELETE', `/process-instance/${encodeURIComponent(processInstanceId)}?skipCustomListeners=true`);
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = { ...this.headers };
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) {
+      payload = body;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (cause) {
+      throw new EngineError(`Camunda engine at ${this.baseUrl} did not answer ${method} ${path}: ${String((cause as Error).cause ?? cause)}`, 0, undefined, undefined);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      const parsed = errorBody.safeParse(safeJson(text));
+      const detail = parsed.success ? parsed.data : {};
+      throw new EngineError(
+        `Camunda engine answered ${response.status} to ${method} ${path}: ${detail.message ?? text.slice(0, 300)}`,
+        response.status,
+        detail.type,
+        detail.code,
+      );
+    }
+    return text.length > 0 ? safeJson(text) : undefined;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

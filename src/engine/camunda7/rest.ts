@@ -9,16 +9,18 @@ import { z } from 'zod';
 /** An error answer from the engine, or no answer at all (`status` 0). */
 export class EngineError extends Error {
   override readonly name = 'EngineError';
-  constructor(
-    message: string,
-    /** HTTP status; 0 when the engine could not be reached. */
-    readonly status: number,
-    /** The engine's exception type, e.g. `OptimisticLockingException`, `RestException`. */
-    readonly type: string | undefined,
-    /** The engine's error code: 1 is an optimistic-locking conflict (7.21+). */
-    readonly code: number | undefined,
-  ) {
+  /** HTTP status; 0 when the engine could not be reached. */
+  readonly status: number;
+  /** The engine's exception type, e.g. `OptimisticLockingException`, `RestException`. */
+  readonly type: string | undefined;
+  /** The engine's error code: 1 is an optimistic-locking conflict (7.21+). */
+  readonly code: number | undefined;
+
+  constructor(message: string, status: number, type: string | undefined, code: number | undefined) {
     super(message);
+    this.status = status;
+    this.type = type;
+    this.code = code;
   }
 
   /** Nothing answered: the engine is down or unreachable. */
@@ -242,7 +244,7 @@ export class EngineClient {
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { ...this.headers };
-    let payload: BodyInit | undefined;
+    let payload: RequestInit['body'];
     if (body instanceof FormData) {
       payload = body;
     } else if (body !== undefined) {

@@ -1,0 +1,198 @@
+import { Client, Variables, type Task, type TaskService } from 'camunda-external-task-client-js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { toTypedValues } from '../engine/camunda7/rest.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { executeTask, retryDelayMs, type TaskResult } from './execute.ts';
+import type { AnyWorker, TaskInfo } from './worker.ts';
+
+export interface Camunda7RuntimeOptions {
+  /** e.g. http://localhost:8080/engine-rest */
+  readonly baseUrl: string;
+  readonly workerId: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Handlers running at once; also the most tasks one poll locks. */
+  readonly maxParallel: number;
+  /** Long-poll length: an idle worker sends one fetch-and-lock per this many ms. */
+  readonly longPollMs: number;
+  /** Lock length for workers that do not set their own. */
+  readonly lockDurationMs: number;
+  /** Technical retries before a task becomes an incident. */
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  /** Pause between polls after a failed poll grows from this up to 30 s while the engine is away. */
+  readonly pollErrorBackoffMs?: number;
+  /** Pause between successful polls; small, since the long poll already waits on the server. */
+  readonly pollIntervalMs?: number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface WorkerRuntime {
+  /** Stops fetching and waits (up to `graceMs`) for running handlers to report back. */
+  stop(graceMs?: number): Promise<void>;
+  /** Handlers running now. */
+  active(): number;
+}
+
+const MAX_POLL_ERROR_BACKOFF_MS = 30_000;
+/** Camunda 7 truncates incident messages beyond this many characters. */
+const MAX_ERROR_MESSAGE = 600;
+
+/**
+ * Binds engine-neutral worker definitions to Camunda 7 external tasks. One client long-polls
+ * all topics; handlers run at most `maxParallel` at a time; locks are extended while a handler
+ * runs; failures are retried with back-off and end as incidents.
+ */
+export function startCamunda7Workers(workers: readonly AnyWorker[], options: Camunda7RuntimeOptions): WorkerRuntime {
+  const { log, metrics } = options;
+  const shutdown = new AbortController();
+  const pollInterval = options.pollIntervalMs ?? 20;
+  const errorBackoffBase = options.pollErrorBackoffMs ?? 1_000;
+
+  const client = new Client({
+    baseUrl: options.baseUrl,
+    workerId: options.workerId,
+    maxTasks: options.maxParallel,
+    maxParallelExecutions: options.maxParallel,
+    asyncResponseTimeout: options.longPollMs,
+    lockDuration: options.lockDurationMs,
+    interval: pollInterval,
+    autoPoll: false,
+    interceptors: (config: Record<string, unknown>) => {
+      const isFetch = typeof config.json === 'object' && config.json !== null && 'topics' in config.json;
+      return {
+        ...config,
+        // A long poll the network dropped silently must not hang the worker forever.
+        timeout: { request: isFetch ? options.longPollMs + 15_000 : 15_000 },
+        // On shutdown the pending long poll is cut short; completions still go through.
+        ...(isFetch ? { signal: shutdown.signal } : {}),
+        ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
+      };
+    },
+  });
+  // The client logs through console by default; its events are logged here instead.
+  let engineAway = false;
+  client.on('poll:error', (error: Error) => {
+    if (shutdown.signal.aborted) return;
+    metrics.pollErrors.inc({ engine: 'camunda7' });
+    const next = engineAway ? Math.min(MAX_POLL_ERROR_BACKOFF_MS, client.options.interval * 2) : errorBackoffBase;
+    client.options.interval = next;
+    if (!engineAway) log.warn({ err: error.message, retryInMs: next }, 'fetch-and-lock failed; polling again with back-off until the engine answers');
+    engineAway = true;
+  });
+  client.on('poll:success', () => {
+    if (engineAway) log.info('engine answers again; polling resumed');
+    engineAway = false;
+    client.options.interval = pollInterval;
+  });
+
+  for (const worker of workers) {
+    const lockDuration = worker.lockDurationMs ?? options.lockDurationMs;
+    client.subscribe(
+      worker.topic,
+      { lockDuration, ...fetchedVariables(worker) },
+      ({ task, taskService }: { task: Task; taskService: TaskService }) => handle(worker, task, taskService, lockDuration),
+    );
+  }
+  client.start();
+  log.info({ topics: workers.map((w) => w.topic), maxParallel: options.maxParallel, longPollMs: options.longPollMs }, 'workers polling Camunda 7');
+
+  async function handle(worker: AnyWorker, task: Task, taskService: TaskService, lockDuration: number): Promise<void> {
+    const attempt = task.retries == null ? 1 : options.maxRetries - task.retries + 1;
+    const info: TaskInfo = {
+      id: task.id,
+      topic: worker.topic,
+      businessKey: task.businessKey ?? null,
+      processInstanceId: task.processInstanceId,
+      activityId: task.activityId,
+      attempt,
+    };
+    const taskLog = log.child({ businessKey: info.businessKey, processInstanceId: info.processInstanceId, topic: info.topic, taskId: info.id, attempt });
+    const lockLost = new AbortController();
+    const heartbeat = setInterval(() => {
+      taskService.extendLock(task, lockDuration).catch((error: Error) => {
+        taskLog.warn({ err: error.message }, 'could not extend the lock; another worker may take the task over');
+        lockLost.abort(new Error('lock lost'));
+      });
+    }, Math.max(1_000, Math.floor(lockDuration / 2)));
+
+    let result: TaskResult;
+    try {
+      result = await executeTask(worker, task.variables.getAll() as Record<string, unknown>, info, {
+        log: taskLog,
+        signal: lockLost.signal,
+        metrics,
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await report(result, task, taskService, taskLog);
+  }
+
+  async function report(result: TaskResult, task: Task, taskService: TaskService, taskLog: Logger): Promise<void> {
+    try {
+      switch (result.kind) {
+        case 'complete': {
+          await taskService.complete(task, typedVariables(result.variables));
+          taskLog.info('task completed');
+          return;
+        }
+        case 'bpmnError': {
+          await taskService.handleBpmnError(task, result.code, result.message, typedVariables(result.variables));
+          taskLog.info({ code: result.code, reason: result.message }, 'business error raised to the process');
+          return;
+        }
+        case 'failure': {
+          const retriesLeft = result.retryable ? Math.max(0, (task.retries ?? options.maxRetries) - 1) : 0;
+          const attempt = task.retries == null ? 1 : options.maxRetries - task.retries + 1;
+          const retryTimeout = retriesLeft > 0 ? retryDelayMs(attempt, options.retryBackoffMs, options.retryBackoffMaxMs) : 0;
+          await taskService.handleFailure(task, {
+            errorMessage: truncate(result.message, MAX_ERROR_MESSAGE),
+            errorDetails: result.details,
+            retries: retriesLeft,
+            retryTimeout,
+          });
+          const fields = { err: result.message, failureClass: result.failureClass, retriesLeft, retryInMs: retryTimeout };
+          if (retriesLeft === 0) taskLog.error(fields, 'task failed; an incident is open in Cockpit');
+          else taskLog.warn(fields, 'task failed; the engine will retry it');
+          return;
+        }
+      }
+    } catch (error) {
+      // 404: the task is gone (an interrupting event cancelled it, or its lock expired and
+      // another worker finished it). Otherwise the engine is unreachable: the lock expires and
+      // the task runs again, which is safe because every effect is idempotent.
+      const status = (error as { response?: { statusCode?: number } }).response?.statusCode;
+      if (status === 404) taskLog.warn('the task no longer exists in the engine; its result was dropped');
+      else taskLog.error({ err: (error as Error).message }, 'could not report the task result; it will run again when its lock expires');
+    }
+  }
+
+  return {
+    active: () => client.activeTasksCount,
+    async stop(graceMs = 25_000) {
+      client.stop();
+      shutdown.abort();
+      const deadline = Date.now() + graceMs;
+      while (client.activeTasksCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (client.activeTasksCount > 0) log.warn({ running: client.activeTasksCount }, 'stopped with handlers still running; their tasks will be retried after the lock expires');
+      else log.info('workers stopped');
+    },
+  };
+}
+
+/** Fetch only the variables a worker declares, when its input is an object schema. */
+function fetchedVariables(worker: AnyWorker): { variables?: string[] } {
+  return worker.input instanceof z.ZodObject ? { variables: Object.keys(worker.input.shape) } : {};
+}
+
+function typedVariables(values: Record<string, unknown>): Variables {
+  return new Variables().setAllTyped(toTypedValues(values));
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

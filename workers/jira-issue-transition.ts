@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { Topics } from '../src/bpmn/contract.ts';
+import type { JiraClient } from '../src/clients/jira.ts';
+import type { Policy } from '../src/config/policy.ts';
+import { issueKey, statusRole } from '../src/domain/lifecycle-variables.ts';
+import { defineWorker } from '../src/runtime/worker.ts';
+import { statusName } from './jira-status-check.ts';
+
+/** Moves the ticket to the status of a role; a ticket already there is left alone. */
+export function createTransitionIssue(deps: { jira: JiraClient; policy: Policy }) {
+  return defineWorker({
+    topic: Topics.transitionIssue,
+    description: 'Moves the Jira ticket to the status the BPMN names by role',
+    input: z.object({ issueKey, targetStatusRole: statusRole }),
+    output: z.object({}),
+    errors: {},
+    examples: [{ title: 'to research', input: { issueKey: 'MLM-1', targetStatusRole: 'research' }, outcome: { kind: 'complete', variables: {} } }],
+    async run(ctx) {
+      const target = statusName(deps.policy, ctx.input.targetStatusRole);
+      const moved = await deps.jira.transitionTo(ctx.input.issueKey, target);
+      ctx.log.info(moved, moved.changed ? 'moved the ticket' : 'the ticket already had the status');
+      return ctx.complete({});
+    },
+  });
+}

@@ -1,0 +1,176 @@
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import { BPMN_FILE, PROCESS_KEY } from './bpmn/contract.ts';
+import { GitHubClient } from './clients/github.ts';
+import { JiraClient } from './clients/jira.ts';
+import { JupyterHubClient } from './clients/jupyterhub.ts';
+import { SlackClient } from './clients/slack.ts';
+import type { Config } from './config/load.ts';
+import { EngineClient, EngineError } from './engine/camunda7/rest.ts';
+import { createApp } from './http/app.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { startCamunda7Workers, type WorkerRuntime } from './runtime/camunda7.ts';
+import { createWorkers } from '../workers/index.ts';
+
+/** Retry settings for the HTTP clients of Jira, GitHub, Slack and JupyterHub. */
+export interface ClientRetry {
+  readonly retries: number;
+  readonly minDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export interface ServiceOptions {
+  readonly config: Config;
+  /** REST address of the engine, e.g. http://127.0.0.1:8080/engine-rest. */
+  readonly engineRestUrl: string;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  /** Tests turn client retries down; production keeps the defaults. */
+  readonly clientRetry?: ClientRetry;
+  /** How long to wait for the engine to answer at startup. */
+  readonly engineWaitMs?: number;
+  /** Port 0 picks a free one (tests). */
+  readonly port?: number;
+}
+
+export interface Service {
+  /** Where the HTTP ingress listens, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+  readonly engine: EngineClient;
+  readonly metrics: Metrics;
+  /** Null when integration settings are missing and the service runs engine-only. */
+  readonly workers: WorkerRuntime | null;
+  /** Stops accepting webhooks, stops fetching tasks and lets running handlers finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every client once from the configuration, deploys the BPMN,
+ * starts the workers and the HTTP ingress. Nothing below reads process.env.
+ */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, log } = options;
+  const { env, policy } = config;
+  const metrics = options.metrics ?? createMetrics();
+  const engine = new EngineClient({ baseUrl: options.engineRestUrl, username: env.CAMUNDA_USER, password: env.CAMUNDA_PASSWORD });
+
+  await waitForEngine(engine, options.engineWaitMs ?? 60_000, log);
+  const deployment = await engine.deploy(PROCESS_KEY, [{ name: 'model-lifecycle.bpmn', content: await readFile(BPMN_FILE, 'utf8') }]);
+  log.info({ deploymentId: deployment.id, changed: deployment.changed }, deployment.changed ? 'deployed a new version of the BPMN' : 'BPMN unchanged; kept the deployed version');
+
+  let workers: WorkerRuntime | null = null;
+  if (config.missing.length === 0) {
+    const retry = options.clientRetry;
+    const jiraBaseUrl = required(env.JIRA_BASE_URL, 'JIRA_BASE_URL');
+    const jira = new JiraClient({
+      baseUrl: jiraBaseUrl,
+      api: policy.jira.api,
+      email: env.JIRA_EMAIL,
+      apiToken: env.JIRA_API_TOKEN,
+      pat: env.JIRA_PAT,
+      ...(retry ? { retry } : {}),
+      log,
+    });
+    const github = new GitHubClient({
+      baseUrl: env.GITHUB_API_URL,
+      auth: env.GITHUB_TOKEN
+        ? { token: env.GITHUB_TOKEN }
+        : {
+            appId: required(env.GITHUB_APP_ID, 'GITHUB_APP_ID'),
+            privateKey: required(env.GITHUB_APP_PRIVATE_KEY, 'GITHUB_APP_PRIVATE_KEY'),
+            installationId: required(env.GITHUB_APP_INSTALLATION_ID, 'GITHUB_APP_INSTALLATION_ID'),
+          },
+      ...(retry ? { retry } : {}),
+      log,
+    });
+    const slack = new SlackClient({
+      token: required(env.SLACK_BOT_TOKEN, 'SLACK_BOT_TOKEN'),
+      ...(retry ? { retry } : {}),
+      log,
+    });
+    const jupyterhub = policy.jupyterhub.enabled
+      ? new JupyterHubClient({ baseUrl: required(env.JUPYTERHUB_URL, 'JUPYTERHUB_URL'), token: required(env.JUPYTERHUB_TOKEN, 'JUPYTERHUB_TOKEN'), ...(retry ? { retry } : {}), log })
+      : null;
+    const issueUrl = (key: string) => `${jiraBaseUrl.replace(/\/$/, '')}/browse/${encodeURIComponent(key)}`;
+
+    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jupyterhub, policy, issueUrl }), {
+      baseUrl: options.engineRestUrl,
+      workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
+      username: env.CAMUNDA_USER,
+      password: env.CAMUNDA_PASSWORD,
+      maxParallel: policy.worker.max_parallel,
+      longPollMs: policy.worker.long_poll_ms,
+      lockDurationMs: policy.worker.lock_duration_ms,
+      maxRetries: policy.worker.max_retries,
+      retryBackoffMs: policy.worker.retry_backoff_ms,
+      retryBackoffMaxMs: policy.worker.retry_backoff_max_ms,
+      log,
+      metrics,
+    });
+  }
+
+  const app = createApp({
+    engine,
+    metrics,
+    log,
+    jira: {
+      project: policy.jira.project,
+      issueType: policy.jira.issue_type,
+      statusRoles: policy.jira.statuses,
+      webhookSecret: env.JIRA_WEBHOOK_SECRET,
+      webhookToken: env.JIRA_WEBHOOK_TOKEN,
+    },
+    lifecycle: {
+      researchServerEnabled: policy.jupyterhub.enabled,
+      statusReconcileInterval: policy.timings.status_reconcile_interval,
+    },
+  });
+  const server = await listen(app, options.port ?? env.PORT, env.HOST);
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`.replace('0.0.0.0', '127.0.0.1');
+  log.info({ url }, 'HTTP ingress listening: POST /webhooks/jira, GET /healthz, /readyz, /metrics');
+
+  return {
+    url,
+    engine,
+    metrics,
+    workers,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await workers?.stop();
+    },
+  };
+}
+
+async function waitForEngine(engine: EngineClient, timeoutMs: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let warned = false;
+  for (;;) {
+    try {
+      const version = await engine.version();
+      log.info({ version }, 'Camunda engine answers');
+      return;
+    } catch (error) {
+      if (!(error instanceof EngineError) || Date.now() > deadline) throw error;
+      if (!warned) log.warn({ err: error.message }, 'waiting for the Camunda engine');
+      warned = true;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+/** Settings the loader already checked; a missing one here is a bug in the loader. */
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === '') throw new Error(`${name} is required here; the config loader should have listed it as missing`);
+  return value;
+}

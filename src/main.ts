@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const { config } = loaded;
   const log = createLogger({ level: config.env.LOG_LEVEL });
   log.info({ policyFile: config.policyFile }, 'configuration loaded');
+  for (const warning of config.warnings) log.warn(warning);
 
   let localEngine: LocalEngine | null = null;
   let engineRestUrl = config.env.CAMUNDA_URL;

@@ -6,6 +6,7 @@ import { BPMN_FILE, PROCESS_KEY } from './bpmn/contract.ts';
 import { GitHubClient } from './clients/github.ts';
 import { JiraClient } from './clients/jira.ts';
 import { JupyterHubClient } from './clients/jupyterhub.ts';
+import type { RetryOptions } from './clients/retry.ts';
 import { SlackClient } from './clients/slack.ts';
 import type { Config } from './config/load.ts';
 import { EngineClient, EngineError } from './engine/camunda7/rest.ts';
@@ -15,12 +16,6 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { startCamunda7Workers, type WorkerRuntime } from './runtime/camunda7.ts';
 import { createWorkers } from '../workers/index.ts';
 
-/** Retry settings for the HTTP clients of Jira, GitHub, Slack and JupyterHub. */
-export interface ClientRetry {
-  readonly retries: number;
-  readonly minDelayMs?: number;
-  readonly maxDelayMs?: number;
-}
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -29,7 +24,7 @@ export interface ServiceOptions {
   readonly log: Logger;
   readonly metrics?: Metrics;
   /** Tests turn client retries down; production keeps the defaults. */
-  readonly clientRetry?: ClientRetry;
+  readonly clientRetry?: RetryOptions;
   /** How long to wait for the engine to answer at startup. */
   readonly engineWaitMs?: number;
   /** Port 0 picks a free one (tests). */
@@ -68,9 +63,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const jira = new JiraClient({
       baseUrl: jiraBaseUrl,
       api: policy.jira.api,
-      email: env.JIRA_EMAIL,
-      apiToken: env.JIRA_API_TOKEN,
-      pat: env.JIRA_PAT,
+      auth:
+        policy.jira.api === 'cloud'
+          ? { email: required(env.JIRA_EMAIL, 'JIRA_EMAIL'), apiToken: required(env.JIRA_API_TOKEN, 'JIRA_API_TOKEN') }
+          : { personalAccessToken: required(env.JIRA_PAT, 'JIRA_PAT') },
       ...(retry ? { retry } : {}),
       log,
     });

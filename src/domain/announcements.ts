@@ -1,3 +1,4 @@
+import type { Button, KnownBlock } from '@slack/web-api';
 import type { Document } from './document.ts';
 import type { Repository } from './lifecycle-variables.ts';
 import type { ModelRequest } from './model-request.ts';
@@ -60,13 +61,13 @@ export function requestInvalidComment(problems: readonly string[]): Document {
 /** A Slack message as chat.postMessage takes it: fallback text plus Block Kit blocks. */
 export interface SlackMessage {
   readonly text: string;
-  readonly blocks: ReadonlyArray<Record<string, unknown>>;
+  readonly blocks: readonly KnownBlock[];
 }
 
 export function repositoryCreatedSlack(facts: RepositoryCreated): SlackMessage {
   const { request, repository, researchServerUrl, issueUrl } = facts;
   const text = `Repository created for ${request.modelName} (${request.issueKey}): ${repository.htmlUrl}`;
-  const buttons = [
+  const buttons: Button[] = [
     button(`Repository ${repository.fullName}`, repository.htmlUrl, 'open_repository'),
     button(`Task in Jira`, issueUrl, 'open_issue'),
     ...(researchServerUrl ? [button('Research server', researchServerUrl, 'open_research_server')] : []),
@@ -86,7 +87,7 @@ export function repositoryCreatedSlack(facts: RepositoryCreated): SlackMessage {
   };
 }
 
-function button(label: string, url: string, actionId: string): Record<string, unknown> {
+function button(label: string, url: string, actionId: string): Button {
   // Slack limits button text to 75 characters.
   return { type: 'button', text: { type: 'plain_text', text: label.slice(0, 75) }, url, action_id: actionId };
 }

@@ -66,7 +66,7 @@ describe('executeTask', () => {
   });
 
   it('refuses an error code the worker does not declare', async () => {
-    const sneaky = defineWorker({ ...worker, errors: {}, async run(ctx) { return ctx.bpmnError('UNLUCKY' as never, 'x'); } });
+    const sneaky = defineWorker({ ...worker, errors: {} as Record<'UNLUCKY', string>, async run(ctx) { return ctx.bpmnError('UNLUCKY', 'x'); } });
     const result = await executeTask(sneaky, { n: 1 }, task, setup().options);
     expect(result).toMatchObject({ kind: 'failure', retryable: false });
   });

@@ -133,7 +133,7 @@ export interface EngineClientOptions {
   baseUrl: string;
   username?: string;
   password?: string;
-  /** Per-request timeout; the engine answers in milliseconds when it is healthy. */
+  /** Per-request timeout (default 5 s, well inside the 10 s Jira allows a webhook delivery). */
   timeoutMs?: number;
 }
 
@@ -149,7 +149,7 @@ export class EngineClient {
       const basic = Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64');
       this.headers.authorization = `Basic ${basic}`;
     }
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
   /** The engine's version; used by /readyz to tell whether the engine answers. */

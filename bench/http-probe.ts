@@ -1,0 +1,80 @@
+import dc from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+
+/**
+ * Watches every HTTP request this process sends through node:http (both worker clients use
+ * `got`, which does; the bench's own REST calls use fetch/undici and are not seen). Counts
+ * fetch-and-lock polls and engine-acknowledged completions, so both variants are timed by
+ * the same yardstick: the engine's 204 to POST /external-task/{id}/complete.
+ */
+export interface HttpProbe {
+  /** Fetch-and-lock requests sent since the last reset. */
+  fetches(): number;
+  /** Completions the engine acknowledged (204) since the last reset. */
+  completes(): number;
+  /** Answers other than 2xx to anything since the last reset. */
+  errors(): number;
+  reset(): void;
+  /** Resolves when `count` completions were acknowledged since the last reset, or at the deadline. */
+  waitForCompletes(count: number, timeoutMs: number): Promise<boolean>;
+  dispose(): void;
+}
+
+const COMPLETE_PATH = /\/external-task\/[^/]+\/complete$/;
+
+export function createHttpProbe(): HttpProbe {
+  let fetches = 0;
+  let completes = 0;
+  let errors = 0;
+  let waiter: { count: number; resolve: (done: boolean) => void } | undefined;
+
+  const onStart = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    if (request.method === 'POST' && request.path.endsWith('/external-task/fetchAndLock')) fetches++;
+  };
+  const onFinish = (message: unknown) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) errors++;
+    else if (request.method === 'POST' && COMPLETE_PATH.test(request.path)) {
+      completes++;
+      if (waiter && completes >= waiter.count) {
+        waiter.resolve(true);
+        waiter = undefined;
+      }
+    }
+  };
+  dc.subscribe('http.client.request.start', onStart);
+  dc.subscribe('http.client.response.finish', onFinish);
+
+  return {
+    fetches: () => fetches,
+    completes: () => completes,
+    errors: () => errors,
+    reset() {
+      fetches = 0;
+      completes = 0;
+      errors = 0;
+    },
+    waitForCompletes(count, timeoutMs) {
+      if (completes >= count) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          waiter = undefined;
+          resolve(false);
+        }, timeoutMs);
+        waiter = {
+          count,
+          resolve: (done) => {
+            clearTimeout(timer);
+            resolve(done);
+          },
+        };
+      });
+    },
+    dispose() {
+      dc.unsubscribe('http.client.request.start', onStart);
+      dc.unsubscribe('http.client.response.finish', onFinish);
+    },
+  };
+}

@@ -1,0 +1,473 @@
+/**
+ * `npm run bench`: the bare camunda-external-task-client-js Client against our worker runtime
+ * (zod input, a pino line and prom-client metrics per task), same client settings, on a real
+ * Camunda 7 engine. Prints a table and PASS/MISS per goal; exits non-zero only when it could
+ * not run. Settings come from BENCH_* variables (see `readConfig`); ENGINE_REST_URL uses a
+ * running engine instead of starting one.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { EngineClient } from '../src/engine/camunda7/rest.ts';
+import { findFreePort, startLocalEngine } from '../src/engine/local.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
+import { benchProcessXml, type BenchProcess } from './bpmn.ts';
+import { createHttpProbe } from './http-probe.ts';
+import { startCountingProxy } from './proxy.ts';
+import { atLeast, atMost, fmt, type Goal, percentile, perMinute, perSecond, ratio, renderTable, summarize, type Summary } from './stats.ts';
+import { busyPercent, machineCpu, othersPercent, processCpuMs, processRssMb, rssMb } from './sys.ts';
+import { startWorker, type BenchWork, type ClientSettings, type OursDeps, type Variant } from './variants.ts';
+
+interface BenchConfig {
+  readonly n: number;
+  readonly waitN: number;
+  readonly waitMs: number;
+  readonly warmupN: number;
+  readonly rounds: number;
+  readonly pickupCount: number;
+  readonly pickupSpacingMs: number;
+  readonly idleSeconds: number;
+  readonly startConcurrency: number;
+  readonly client: ClientSettings;
+}
+
+function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
+  const int = (name: string, fallback: number, min = 1): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+    return value;
+  };
+  const n = int('BENCH_N', 2_000);
+  return {
+    n,
+    waitN: int('BENCH_WAIT_N', n),
+    waitMs: int('BENCH_WAIT_MS', 50),
+    warmupN: int('BENCH_WARMUP_N', 300, 0),
+    rounds: int('BENCH_ROUNDS', 1),
+    pickupCount: int('BENCH_PICKUP_COUNT', 100),
+    pickupSpacingMs: int('BENCH_PICKUP_SPACING_MS', 50, 0),
+    idleSeconds: int('BENCH_IDLE_SECONDS', 61),
+    startConcurrency: int('BENCH_START_CONCURRENCY', 16),
+    client: {
+      maxParallel: int('BENCH_MAX_PARALLEL', 32),
+      longPollMs: int('BENCH_LONG_POLL_MS', 30_000),
+      lockDurationMs: int('BENCH_LOCK_MS', 30_000),
+      pollIntervalMs: int('BENCH_POLL_INTERVAL_MS', 20, 0),
+    },
+  };
+}
+
+const VARIANTS: readonly Variant[] = ['bare', 'ours'];
+const PAYLOAD = 'x'.repeat(256);
+
+interface ThroughputRun {
+  readonly scenario: string;
+  readonly variant: Variant;
+  readonly round: number;
+  readonly n: number;
+  readonly completed: number;
+  readonly timedOut: boolean;
+  readonly elapsedMs: number;
+  readonly tasksPerSecond: number;
+  readonly fetches: number;
+  readonly tasksPerFetch: number;
+  readonly httpErrors: number;
+  /** Tasks of the topic still in the engine afterwards (should be 0). */
+  readonly leftover: number | undefined;
+  readonly prestartPerSecond: number;
+  readonly nodeCpuMsPerTask: number;
+  readonly engineCpuMsPerTask: number | undefined;
+  /** Share of both cores busy (all processes on the machine) while it ran. */
+  readonly machineBusyPct: number | undefined;
+  /** Share of both cores used by processes other than the bench and the engine. */
+  readonly othersPct: number | undefined;
+  readonly rssBeforeMb: number;
+  readonly rssAfterMb: number;
+  readonly engineRssMb: number | undefined;
+  /** Ours only: "task completed" lines pino wrote, and the tasks prom-client counted. */
+  readonly logLines?: number;
+  readonly metricOutcomes?: number;
+}
+
+interface PickupRun {
+  readonly variant: Variant;
+  readonly count: number;
+  readonly spacingMs: number;
+  /** start-request-returned → handler-invoked, ms. */
+  readonly latencyMs: Summary;
+  /** Handlers invoked before the start request's answer was read (latency < 0). */
+  readonly beforeStartReturned: number;
+  readonly missed: number;
+  readonly rssBeforeMb: number;
+  readonly rssAfterMb: number;
+}
+
+interface IdleRun {
+  readonly variant: Variant;
+  readonly windowMs: number;
+  readonly fetches: number;
+  readonly pollsPerMinute: number;
+  /** Every request the proxy forwarded in the window (fetch or not). */
+  readonly requests: number;
+  readonly medianGapMs: number;
+  readonly rssBeforeMb: number;
+  readonly rssAfterMb: number;
+}
+
+const started = performance.now();
+const progress = (message: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}`);
+
+async function main(): Promise<number> {
+  const config = readConfig(process.env);
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination(2) });
+  const workDir = await mkdtemp(join(os.tmpdir(), 'model-lifecycle-bench-'));
+  const runId = Date.now().toString(36);
+  const probe = createHttpProbe();
+
+  let stopEngine: () => Promise<void> = async () => {};
+  const onSignal = () => {
+    void stopEngine().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    console.log(
+      `model-lifecycle bench: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}. ` +
+        'The engine (Java) runs on the same cores as this process, so every number below includes CPU contention between them.',
+    );
+    let restUrl = process.env.ENGINE_REST_URL;
+    let enginePid: number | undefined;
+    if (restUrl) {
+      progress(`using the engine at ${restUrl} (ENGINE_REST_URL)`);
+    } else {
+      progress('starting a local engine (in-memory H2; the first run builds the jar with Maven, which takes minutes)');
+      const engine = await startLocalEngine({
+        port: await findFreePort(),
+        dataDir: join(workDir, 'engine'),
+        dbUrl: 'jdbc:h2:mem:bench;DB_CLOSE_DELAY=-1',
+        log,
+      });
+      stopEngine = engine.stop;
+      restUrl = engine.restUrl;
+      enginePid = engine.pid;
+      progress(`engine up at ${restUrl} (pid ${enginePid}, log ${engine.logFile ?? 'inherited'})`);
+    }
+    const engine = new EngineClient({ baseUrl: restUrl, timeoutMs: 30_000 });
+    const engineVersion = await engine.version();
+
+    const processes = new Map<string, BenchProcess>();
+    const processFor = (scenario: string, variant: Variant, round = 1): BenchProcess => {
+      const id = `${scenario}-${variant}-r${round}`;
+      let found = processes.get(id);
+      if (!found) {
+        found = { key: `bench_${scenario}_${variant}_r${round}`, topic: `bench:${scenario}:${variant}:r${round}:${runId}` };
+        processes.set(id, found);
+      }
+      return found;
+    };
+    const scenarios = ['warmup', 'noop', 'wait', 'pickup', 'idle'];
+    for (const scenario of scenarios) {
+      for (const variant of VARIANTS) for (let round = 1; round <= (['noop', 'wait'].includes(scenario) ? config.rounds : 1); round++) processFor(scenario, variant, round);
+    }
+    await engine.deploy(
+      `bench-${runId}`,
+      [...processes.values()].map((p) => ({ name: `${p.key}.bpmn`, content: benchProcessXml(p) })),
+    );
+    progress(`deployed ${processes.size} bench processes to Camunda ${engineVersion}`);
+
+    const startInstances = async (key: string, count: number): Promise<number> => {
+      const t0 = performance.now();
+      let next = 0;
+      const lane = async () => {
+        while (next < count) {
+          const i = next++;
+          await engine.startProcess(key, { businessKey: `${key}-${i}`, variables: { i, payload: PAYLOAD } });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(config.startConcurrency, count) }, lane));
+      return perSecond(count, performance.now() - t0);
+    };
+
+    const leftoverTasks = async (topic: string): Promise<number | undefined> => {
+      try {
+        const response = await fetch(`${restUrl}/external-task/count?topicName=${encodeURIComponent(topic)}`);
+        return ((await response.json()) as { count: number }).count;
+      } catch {
+        return undefined;
+      }
+    };
+
+    const oursDeps = (name: string): { deps: OursDeps; logFile: string } => {
+      const logFile = join(workDir, `${name}.log`);
+      // A real file destination, synchronous like pino's default stdout: each line is a write(2).
+      const deps = { log: createLogger({ destination: pino.destination({ dest: logFile, sync: true }) }), metrics: createMetrics() };
+      return { deps, logFile };
+    };
+
+    const measureThroughput = async (scenario: string, variant: Variant, round: number, n: number, work: BenchWork): Promise<ThroughputRun> => {
+      const { key, topic } = processFor(scenario, variant, round);
+      const prestartPerSecond = await startInstances(key, n);
+      await sleep(500);
+      const ours = variant === 'ours' ? oursDeps(`${scenario}-${variant}-r${round}`) : undefined;
+      const rssBeforeMb = rssMb();
+      const cpu0 = process.cpuUsage();
+      const engineCpu0 = enginePid ? processCpuMs(enginePid) : undefined;
+      const machine0 = machineCpu();
+      probe.reset();
+      const t0 = performance.now();
+      const worker = startWorker(variant, restUrl, topic, config.client, work, ours?.deps);
+      const done = await probe.waitForCompletes(n, Math.max(120_000, n * 200));
+      const elapsedMs = performance.now() - t0;
+      const completed = probe.completes();
+      const fetches = probe.fetches();
+      const httpErrors = probe.errors();
+      const cpu = process.cpuUsage(cpu0);
+      const engineCpu1 = enginePid ? processCpuMs(enginePid) : undefined;
+      const machine1 = machineCpu();
+      const machineBusyPct = busyPercent(machine0, machine1);
+      const nodeCpuMs = (cpu.user + cpu.system) / 1000;
+      const engineCpuMs = engineCpu0 !== undefined && engineCpu1 !== undefined ? engineCpu1 - engineCpu0 : undefined;
+      const rssAfterMb = rssMb();
+      await worker.stop();
+      const result: ThroughputRun = {
+        scenario,
+        variant,
+        round,
+        n,
+        completed,
+        timedOut: !done,
+        elapsedMs,
+        tasksPerSecond: perSecond(completed, elapsedMs),
+        fetches,
+        tasksPerFetch: fetches > 0 ? completed / fetches : Number.NaN,
+        httpErrors,
+        leftover: await leftoverTasks(topic),
+        prestartPerSecond,
+        nodeCpuMsPerTask: nodeCpuMs / Math.max(1, completed),
+        engineCpuMsPerTask: engineCpuMs !== undefined ? engineCpuMs / Math.max(1, completed) : undefined,
+        machineBusyPct,
+        othersPct: othersPercent(machine0, machine1, nodeCpuMs, engineCpuMs),
+        rssBeforeMb,
+        rssAfterMb,
+        engineRssMb: enginePid ? processRssMb(enginePid) : undefined,
+        ...(ours
+          ? {
+              logLines: (await readFile(ours.logFile, 'utf8')).split('\n').filter((line) => line.includes('"msg":"task completed"')).length,
+              metricOutcomes: (await ours.deps.metrics.taskOutcomes.get()).values.reduce((sum, v) => sum + v.value, 0),
+            }
+          : {}),
+      };
+      progress(
+        `${scenario.padEnd(6)} ${variant} r${round}: ${completed}/${n} tasks in ${(elapsedMs / 1000).toFixed(2)} s = ${fmt(result.tasksPerSecond)} tasks/s` +
+          ` (${fetches} polls, node ${fmt(result.nodeCpuMsPerTask, 2)} ms CPU/task, engine ${fmt(result.engineCpuMsPerTask, 2)} ms CPU/task,` +
+          ` machine ${fmt(machineBusyPct)}% busy, others ${fmt(result.othersPct)}%, RSS ${fmt(rssBeforeMb)}→${fmt(rssAfterMb)} MB${result.timedOut ? ', TIMED OUT' : ''})`,
+      );
+      return result;
+    };
+
+    const measurePickup = async (variant: Variant): Promise<PickupRun> => {
+      const { key, topic } = processFor('pickup', variant);
+      const invoked = new Map<string, number>();
+      const ours = variant === 'ours' ? oursDeps(`pickup-${variant}`) : undefined;
+      const rssBeforeMb = rssMb();
+      probe.reset();
+      const worker = startWorker(variant, restUrl, topic, config.client, (id) => void invoked.set(id, performance.now()), ours?.deps);
+      // Let the first long poll reach the engine and wait there, as in steady state.
+      for (let waited = 0; probe.fetches() === 0 && waited < 5_000; waited += 20) await sleep(20);
+      await sleep(300);
+      const returned = new Map<string, number>();
+      for (let i = 0; i < config.pickupCount; i++) {
+        const instance = await engine.startProcess(key, { businessKey: `${key}-${i}`, variables: { i, payload: PAYLOAD } });
+        returned.set(instance.id, performance.now());
+        await sleep(config.pickupSpacingMs);
+      }
+      await probe.waitForCompletes(config.pickupCount, 10_000);
+      await worker.stop();
+      const latencies = [...returned].map(([id, at]) => (invoked.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
+      const result: PickupRun = {
+        variant,
+        count: config.pickupCount,
+        spacingMs: config.pickupSpacingMs,
+        latencyMs: summarize(latencies),
+        beforeStartReturned: latencies.filter((l) => l < 0).length,
+        missed: config.pickupCount - latencies.length,
+        rssBeforeMb,
+        rssAfterMb: rssMb(),
+      };
+      progress(
+        `pickup ${variant}: p50 ${fmt(result.latencyMs.p50, 1)} ms, p95 ${fmt(result.latencyMs.p95, 1)} ms, max ${fmt(result.latencyMs.max, 1)} ms` +
+          ` (${latencies.length}/${config.pickupCount} seen, ${result.beforeStartReturned} before the start answer was read)`,
+      );
+      return result;
+    };
+
+    /** Both variants idle at once, each behind its own counting proxy. */
+    const measureIdle = async (): Promise<IdleRun[]> => {
+      const proxies = await Promise.all(VARIANTS.map(() => startCountingProxy(restUrl)));
+      const rssBeforeMb = rssMb();
+      const workers = VARIANTS.map((variant, index) =>
+        startWorker(variant, proxies[index]!.restUrl, processFor('idle', variant).topic, config.client, () => {}, variant === 'ours' ? oursDeps('idle-ours').deps : undefined),
+      );
+      for (let waited = 0; proxies.some((p) => p.fetchTimes.length === 0) && waited < 10_000; waited += 20) await sleep(20);
+      await sleep(1_000);
+      const requestsBefore = proxies.map((p) => p.requests());
+      const windowStart = performance.now();
+      progress(`idle: both variants polling with no work; counting fetch-and-lock requests for ${config.idleSeconds} s`);
+      await sleep(config.idleSeconds * 1_000);
+      const windowEnd = performance.now();
+      const requestsAfter = proxies.map((p) => p.requests());
+      const rssAfterMb = rssMb();
+      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(proxies.map((p) => p.close()));
+      return VARIANTS.map((variant, index) => {
+        const times = proxies[index]!.fetchTimes;
+        const inWindow = times.filter((t) => t >= windowStart && t < windowEnd).length;
+        const gaps = times.slice(1).map((t, i) => t - times[i]!);
+        const run: IdleRun = {
+          variant,
+          windowMs: windowEnd - windowStart,
+          fetches: inWindow,
+          pollsPerMinute: perMinute(inWindow, windowEnd - windowStart),
+          requests: requestsAfter[index]! - requestsBefore[index]!,
+          medianGapMs: percentile(gaps, 50),
+          rssBeforeMb,
+          rssAfterMb,
+        };
+        progress(`idle ${variant}: ${inWindow} fetch-and-lock in ${(run.windowMs / 1000).toFixed(1)} s = ${fmt(run.pollsPerMinute, 2)}/min (median gap ${fmt(run.medianGapMs)} ms)`);
+        return run;
+      });
+    };
+
+    const noop: BenchWork = () => {};
+    const wait: BenchWork = () => sleep(config.waitMs);
+
+    const warmup: ThroughputRun[] = [];
+    if (config.warmupN > 0) {
+      progress(`warm-up: ${config.warmupN} no-op tasks per variant (JIT of both sides; not scored)`);
+      for (const variant of VARIANTS) warmup.push(await measureThroughput('warmup', variant, 1, config.warmupN, noop));
+    }
+    // Odd rounds run bare first, even rounds ours first, so drift favours neither.
+    const order = (round: number): readonly Variant[] => (round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse());
+    const noopRuns: ThroughputRun[] = [];
+    for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) noopRuns.push(await measureThroughput('noop', v, round, config.n, noop));
+    const waitRuns: ThroughputRun[] = [];
+    for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) waitRuns.push(await measureThroughput('wait', v, round, config.waitN, wait));
+    const pickupRuns: PickupRun[] = [];
+    for (const v of VARIANTS) pickupRuns.push(await measurePickup(v));
+    const idleRuns = await measureIdle();
+
+    // Report.
+    const median = (runs: ThroughputRun[], variant: Variant) => percentile(runs.filter((r) => r.variant === variant).map((r) => r.tasksPerSecond), 50);
+    const noopRatio = ratio(median(noopRuns, 'ours'), median(noopRuns, 'bare'));
+    const waitRatio = ratio(median(waitRuns, 'ours'), median(waitRuns, 'bare'));
+    const pickup = (v: Variant) => pickupRuns.find((r) => r.variant === v)?.latencyMs.p95;
+    const idle = (v: Variant) => idleRuns.find((r) => r.variant === v)?.pollsPerMinute;
+    const waitCeiling = (config.client.maxParallel * 1000) / config.waitMs;
+
+    const table = renderTable(
+      ['scenario', 'N', 'bare tasks/s', 'ours tasks/s', 'ratio', 'p95 pickup ms bare/ours', 'idle polls/min bare/ours'],
+      [
+        ['no-op', String(config.n), fmt(median(noopRuns, 'bare')), fmt(median(noopRuns, 'ours')), fmt(noopRatio, 2), '-', '-'],
+        [`wait ${config.waitMs} ms`, String(config.waitN), fmt(median(waitRuns, 'bare')), fmt(median(waitRuns, 'ours')), fmt(waitRatio, 2), '-', '-'],
+        [`pickup (${config.pickupCount} × ${config.pickupSpacingMs} ms)`, String(config.pickupCount), '-', '-', '-', `${fmt(pickup('bare'), 1)} / ${fmt(pickup('ours'), 1)}`, '-'],
+        [`idle (${config.idleSeconds} s)`, '0', '-', '-', '-', '-', `${fmt(idle('bare'), 2)} / ${fmt(idle('ours'), 2)}`],
+      ],
+    );
+    const details = renderTable(
+      ['run', 'tasks/s', 'polls', 'tasks/poll', 'node CPU ms/task', 'engine CPU ms/task', 'machine busy %', 'others %', 'RSS MB before→after', 'start/s'],
+      [...warmup, ...noopRuns, ...waitRuns].map((r) => [
+        `${r.scenario} ${r.variant} r${r.round}${r.timedOut ? ' (timed out)' : ''}`,
+        fmt(r.tasksPerSecond),
+        String(r.fetches),
+        fmt(r.tasksPerFetch, 1),
+        fmt(r.nodeCpuMsPerTask, 3),
+        fmt(r.engineCpuMsPerTask, 2),
+        fmt(r.machineBusyPct),
+        fmt(r.othersPct),
+        `${fmt(r.rssBeforeMb)}→${fmt(r.rssAfterMb)}`,
+        fmt(r.prestartPerSecond),
+      ]),
+    );
+
+    const goals: Goal[] = [
+      atLeast(
+        'no-op throughput, ours/bare',
+        noopRatio,
+        0.9,
+        '>= 0.90',
+        config.n === 2_000 ? undefined : `measured at N=${config.n}; the goal is stated for N=2,000`,
+      ),
+      atLeast(
+        `${config.waitMs} ms handlers, ours/bare`,
+        waitRatio,
+        0.95,
+        '>= 1 (5% noise allowed: >= 0.95)',
+        `ceiling maxParallel/wait = ${fmt(waitCeiling)} tasks/s; ours reached ${fmt((100 * median(waitRuns, 'ours')) / waitCeiling)}% of it`,
+      ),
+      atMost(
+        'idle fetch-and-lock per minute, ours',
+        idle('ours') ?? Number.NaN,
+        2,
+        '<= 2',
+        config.client.longPollMs === 30_000 ? undefined : `measured with longPollMs ${config.client.longPollMs}; the goal is stated for 30,000`,
+      ),
+    ];
+
+    const problems: string[] = [];
+    for (const r of [...warmup, ...noopRuns, ...waitRuns]) {
+      if (r.timedOut) problems.push(`${r.scenario} ${r.variant} r${r.round}: only ${r.completed}/${r.n} tasks completed before the deadline`);
+      if (r.leftover) problems.push(`${r.scenario} ${r.variant} r${r.round}: ${r.leftover} tasks left in the engine`);
+      if (r.httpErrors) problems.push(`${r.scenario} ${r.variant} r${r.round}: ${r.httpErrors} HTTP error answers`);
+      if (r.logLines !== undefined && r.logLines !== r.completed) problems.push(`${r.scenario} ours r${r.round}: ${r.logLines} log lines for ${r.completed} tasks`);
+      if (r.metricOutcomes !== undefined && r.metricOutcomes !== r.completed) problems.push(`${r.scenario} ours r${r.round}: metrics counted ${r.metricOutcomes} tasks of ${r.completed}`);
+    }
+    for (const r of pickupRuns) if (r.missed) problems.push(`pickup ${r.variant}: ${r.missed} instances never reached the handler`);
+
+    const { maxParallel, longPollMs, lockDurationMs, pollIntervalMs } = config.client;
+    console.log(
+      `\nSettings (both variants): maxTasks = maxParallel = ${maxParallel}, asyncResponseTimeout/longPollMs ${longPollMs}, lockDuration ${lockDurationMs} ms, ` +
+        `interval ${pollIntervalMs} ms; ${config.rounds} round(s); instances pre-started ${config.startConcurrency} at a time. ` +
+        `Engine: Camunda ${engineVersion}${enginePid ? ', local, H2 in memory, C1-only JIT' : ` at ${restUrl}`}. ` +
+        `${os.cpus().length} cores shared by the engine and this process.` +
+        (config.waitN === config.n ? '' : ` The ${config.waitMs} ms scenario ran with N=${config.waitN} instead of ${config.n}.`),
+    );
+    console.log(`\n${table}\n\n${details}\n`);
+    for (const r of pickupRuns) {
+      console.log(
+        `pickup ${r.variant}: p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms, max ${fmt(r.latencyMs.max, 1)} ms; ` +
+          `RSS ${fmt(r.rssBeforeMb)}→${fmt(r.rssAfterMb)} MB`,
+      );
+    }
+    for (const r of idleRuns) {
+      console.log(`idle ${r.variant}: ${r.fetches} fetch-and-lock (${r.requests} requests in all) in ${(r.windowMs / 1000).toFixed(1)} s; RSS ${fmt(r.rssBeforeMb)}→${fmt(r.rssAfterMb)} MB (both idle at once)`);
+    }
+    console.log('\nGoals:');
+    for (const g of goals) console.log(`  ${g.pass ? 'PASS' : 'MISS'}  ${g.name} = ${fmt(g.value, 2)} (goal ${g.rule})${g.note ? ` — ${g.note}` : ''}`);
+    if (problems.length > 0) console.log(`\nProblems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+
+    const resultsDir = resolve(import.meta.dirname, 'results');
+    await mkdir(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const environment = { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), engineVersion, engine: enginePid ? 'local' : restUrl };
+    await writeFile(file, `${JSON.stringify({ config, environment, warmup, noop: noopRuns, wait: waitRuns, pickup: pickupRuns, idle: idleRuns, goals, problems }, null, 2)}\n`);
+    progress(`results written to ${file}`);
+    return 0;
+  } catch (error) {
+    console.error(`bench could not run: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  } finally {
+    probe.dispose();
+    await stopEngine();
+    if (process.env.BENCH_KEEP) console.log(`kept logs in ${workDir}`);
+    else await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+// process.exit: a stopped client may still hold a keep-alive socket to the engine.
+process.exit(await main());

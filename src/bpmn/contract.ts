@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+
+/**
+ * The contract between `bpmn/model-lifecycle.bpmn` and the code around it: the process key,
+ * the external-task topics the workers subscribe to, the messages the webhooks correlate and
+ * the BPMN error codes the workers may raise. Everything else imports these constants; the
+ * unit tests check the BPMN against them with {@link readBpmnContract}.
+ */
+
+/** Process definition key (and id) of the lifecycle; the business key is the Jira issue key. */
+export const PROCESS_KEY = 'model-lifecycle';
+
+/** Absolute path of the BPMN file the service deploys. */
+export const BPMN_FILE = join(import.meta.dirname, '..', '..', 'bpmn', 'model-lifecycle.bpmn');
+
+/** External-task topics, one per service task of the BPMN. */
+export const Topics = {
+  /** Ends the new lifecycle when another one already exists for the ticket. Writes `isDuplicate`, `duplicateOf`. */
+  guardSingle: 'lifecycle:guard:single',
+  /** Reads and validates the model request from the Jira ticket. Writes `modelRequest`; may raise `MODEL_REQUEST_INVALID`. */
+  readTicket: 'jira:ticket:read',
+  /** Comments on the ticket what is missing or wrong (reads `requestProblems`). */
+  reportInvalidRequest: 'jira:ticket:report-invalid',
+  /** Creates the model repository from the template. Writes `repository`. */
+  createRepository: 'github:repo:create',
+  /** Grants the team access and protects the default branch. */
+  configureRepository: 'github:repo:configure',
+  /** Starts the developer's JupyterHub server. Writes `researchServerUrl`. */
+  startResearchServer: 'jupyterhub:server:start',
+  /** Puts the repository (and research server) links on the ticket. */
+  linkRepository: 'jira:ticket:link-repo',
+  /** Moves the ticket to the status of the local input `targetStatusRole`. */
+  transitionIssue: 'jira:issue:transition',
+  /** Tells the team in Slack that the repository is ready. */
+  notifyTeam: 'slack:team:notify-repo',
+  /** Tells whether the ticket already has the status of the local input `awaitedStatusRole`. Writes `statusReached`. */
+  checkStatus: 'jira:status:check',
+} as const;
+
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+/** Status roles the BPMN passes to `jira:issue:transition` and `jira:status:check` (mapped to Jira status names by the policy). */
+export const StatusRoles = {
+  research: 'research',
+  readyForTraining: 'ready_for_training',
+} as const;
+
+/** Message names the webhooks correlate, always with the issue key as business key. */
+export const Messages = {
+  /** Any update of the ticket while the process waits for an invalid request to be fixed. */
+  ticketUpdated: 'jira-ticket:updated',
+  /** The ticket reached the status of a role, e.g. `jira-status:ready_for_training`. */
+  statusReached: (role: string) => `jira-status:${role}` as const,
+} as const;
+
+/** BPMN error codes a worker may raise; each is declared and caught in the BPMN. */
+export const ErrorCodes = {
+  /** The ticket lacks fields or has invalid ones; the error message lists the problems. */
+  modelRequestInvalid: 'MODEL_REQUEST_INVALID',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Ids of the elements tests and operators refer to (wait states and ends). */
+export const ElementIds = {
+  startEvent: 'StartEvent_TicketCreated',
+  duplicateEnd: 'EndEvent_Duplicate',
+  readTicket: 'Task_ReadTicket',
+  awaitTicketFix: 'Gateway_AwaitTicketFix',
+  checkReadyForTraining: 'Task_CheckReadyForTraining',
+  awaitReady: 'Gateway_AwaitReady',
+  readyForTrainingEnd: 'EndEvent_ReadyForTraining',
+} as const;

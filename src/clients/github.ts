@@ -1,0 +1,374 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ClientError, describeCause, genericHint } from './errors.ts';
+import {
+  headerValue,
+  isRetryableStatus,
+  realSleep,
+  resolveRetryPolicy,
+  retryDelayMs,
+  withRetry,
+  type HeadersLike,
+  type RetryOptions,
+  type RetryPolicy,
+  type RetryVerdict,
+} from './retry.ts';
+
+/** A personal or fine-grained token, or a GitHub App installation. */
+export type GitHubAuth =
+  | { readonly token: string }
+  | { readonly appId: number | string; readonly privateKey: string; readonly installationId: number | string };
+
+/** Options of {@link GitHubClient}. */
+export interface GitHubClientOptions {
+  /** REST root; GitHub Enterprise Server: `https://ghe.example.com/api/v3`. Default `https://api.github.com`. */
+  readonly baseUrl?: string;
+  readonly auth: GitHubAuth;
+  readonly retry?: RetryOptions;
+  /**
+   * How often {@link GitHubClient.putFile} tries again while a repository just generated from a
+   * template is still empty (404/409 "Git Repository is empty"), with the retry back-off.
+   */
+  readonly freshRepositoryRetries?: number;
+  readonly log?: Logger;
+}
+
+export interface GitHubRepository {
+  readonly fullName: string;
+  readonly htmlUrl: string;
+  readonly defaultBranch: string;
+  readonly private: boolean;
+}
+
+export interface CreateFromTemplateInput {
+  readonly template: { readonly owner: string; readonly repo: string };
+  readonly owner: string;
+  readonly name: string;
+  readonly description: string;
+  readonly private: boolean;
+}
+
+export interface PutFileInput {
+  readonly owner: string;
+  readonly repo: string;
+  readonly path: string;
+  /** UTF-8 text; the client encodes it. */
+  readonly content: string;
+  readonly message: string;
+  /** Default: the repository's default branch. */
+  readonly branch?: string;
+}
+
+/** Built-in repository roles; organisations may define custom role names too. */
+export type TeamPermission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin' | (string & {});
+
+export interface ProtectBranchInput {
+  readonly owner: string;
+  readonly repo: string;
+  readonly branch: string;
+  readonly requiredApprovals: number;
+  /** Status check contexts that must pass; empty: none required. */
+  readonly requiredStatusChecks: readonly string[];
+  /** Apply the rules to administrators too. Default false. */
+  readonly enforceAdmins?: boolean;
+}
+
+const repositoryAnswer = z.object({
+  full_name: z.string(),
+  html_url: z.string(),
+  default_branch: z.string(),
+  private: z.boolean(),
+});
+
+const fileAnswer = z.object({
+  type: z.literal('file'),
+  sha: z.string(),
+  content: z.string(),
+  encoding: z.string(),
+});
+
+/** What Octokit's RequestError carries; matched by shape so no undeclared package is imported. */
+interface HttpErrorLike {
+  readonly status: number;
+  readonly message: string;
+  readonly response?: { readonly headers: HeadersLike; readonly data: unknown };
+}
+
+function asHttpError(error: unknown): HttpErrorLike | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const candidate = error as { name?: unknown; status?: unknown };
+  return candidate.name === 'HttpError' && typeof candidate.status === 'number' ? (error as HttpErrorLike) : undefined;
+}
+
+/**
+ * A thin typed client for the GitHub calls the lifecycle makes (github.com or GitHub
+ * Enterprise Server), over `@octokit/rest`. Retries live in one `request` hook, so every
+ * call — including the App's installation-token exchange — is retried on 429, 5xx and rate
+ * limits, honouring `Retry-After` and `x-ratelimit-reset`. (With @octokit/plugin-retry and
+ * @octokit/plugin-throttling installed, the hook could give way to them.)
+ */
+export class GitHubClient {
+  private readonly octokit: Octokit;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly freshRepositoryRetries: number;
+  private readonly log: Logger | undefined;
+
+  constructor(options: GitHubClientOptions) {
+    this.policy = resolveRetryPolicy(options.retry);
+    this.sleep = options.retry?.sleep ?? realSleep;
+    this.freshRepositoryRetries = options.freshRepositoryRetries ?? 6;
+    this.log = options.log;
+    const auth = options.auth;
+    this.octokit = new Octokit({
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl.replace(/\/+$/, '') }),
+      userAgent: 'model-lifecycle',
+      log: octokitLog(options.log),
+      ...('token' in auth
+        ? { auth: auth.token }
+        : { authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: auth.installationId } }),
+    });
+    this.octokit.hook.wrap('request', (request, requestOptions) =>
+      withRetry(async () => request(requestOptions), {
+        policy: this.policy,
+        classify: classifyGitHubError,
+        what: `GitHub ${requestOptions.method} ${requestOptions.url}`,
+        log: this.log,
+        sleep: this.sleep,
+      }),
+    );
+  }
+
+  /** The repository, or null when it does not exist (or the credentials cannot see it). */
+  async getRepo(owner: string, name: string): Promise<GitHubRepository | null> {
+    try {
+      const { data } = await this.octokit.rest.repos.get({ owner, repo: name });
+      return toRepository(data, `reading repository ${owner}/${name}`);
+    } catch (error) {
+      if (asHttpError(error)?.status === 404) return null;
+      throw gitHubFailure(error, `reading repository ${owner}/${name}`);
+    }
+  }
+
+  /**
+   * Generates `owner/name` from a template repository unless it exists already: looks first,
+   * and on 422 "name already exists" (a concurrent or earlier run won) reads the existing one.
+   */
+  async createRepoFromTemplate(input: CreateFromTemplateInput): Promise<GitHubRepository & { created: boolean }> {
+    const operation = `creating repository ${input.owner}/${input.name} from template ${input.template.owner}/${input.template.repo}`;
+    const existing = await this.getRepo(input.owner, input.name);
+    if (existing) return { ...existing, created: false };
+    try {
+      const { data } = await this.octokit.rest.repos.createUsingTemplate({
+        template_owner: input.template.owner,
+        template_repo: input.template.repo,
+        owner: input.owner,
+        name: input.name,
+        description: input.description,
+        private: input.private,
+        include_all_branches: false,
+      });
+      return { ...toRepository(data, operation), created: true };
+    } catch (error) {
+      if (asHttpError(error)?.status === 422 && /already exists/i.test(gitHubErrorText(asHttpError(error)?.response?.data) ?? '')) {
+        const raced = await this.getRepo(input.owner, input.name);
+        if (raced) return { ...raced, created: false };
+      }
+      throw gitHubFailure(error, operation, {
+        404: 'check github.template in the policy file and that the token can read it',
+        403: 'the token needs permission to create repositories in the organisation',
+        422: 'check the repository name and that the template is marked as a template repository',
+      });
+    }
+  }
+
+  /**
+   * Writes one file on a branch when its content differs: reads it first, skips identical
+   * content, updates with the current blob sha. A repository generated from a template moments
+   * ago answers 404/409 until GitHub has copied the template; that is waited out a bounded
+   * number of times.
+   */
+  async putFile(input: PutFileInput): Promise<{ changed: boolean }> {
+    const where = `${input.owner}/${input.repo}:${input.path}${input.branch ? `@${input.branch}` : ''}`;
+    const operation = `writing ${where}`;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const current = await this.readFile(input);
+        if (current !== null && current.text === input.content) return { changed: false };
+        await this.octokit.rest.repos.createOrUpdateFileContents({
+          owner: input.owner,
+          repo: input.repo,
+          path: input.path,
+          message: input.message,
+          content: Buffer.from(input.content, 'utf8').toString('base64'),
+          ...(current === null ? {} : { sha: current.sha }),
+          ...(input.branch === undefined ? {} : { branch: input.branch }),
+        });
+        return { changed: true };
+      } catch (error) {
+        const status = asHttpError(error)?.status;
+        if ((status === 404 || status === 409) && attempt < this.freshRepositoryRetries) {
+          const delay = retryDelayMs(attempt + 1, undefined, this.policy);
+          this.log?.info({ where, status, retry: attempt + 1, delayMs: delay }, 'repository not ready for writes yet; waiting');
+          await this.sleep(delay);
+          continue;
+        }
+        throw gitHubFailure(error, operation, {
+          404: `check that repository ${input.owner}/${input.repo}${input.branch ? ` and branch ${input.branch}` : ''} exist and that the token can write contents`,
+          409: 'the repository is still empty or the branch moved meanwhile; the engine retries the task',
+          422: 'GitHub rejected the file update',
+        });
+      }
+    }
+  }
+
+  /** Replaces the repository's topics (PUT: the same call twice changes nothing). */
+  async setTopics(input: { owner: string; repo: string; topics: readonly string[] }): Promise<void> {
+    try {
+      await this.octokit.rest.repos.replaceAllTopics({ owner: input.owner, repo: input.repo, names: [...input.topics] });
+    } catch (error) {
+      throw gitHubFailure(error, `setting the topics of ${input.owner}/${input.repo}`, {
+        422: 'topics must be lowercase letters, digits and hyphens, at most 50 characters',
+      });
+    }
+  }
+
+  /** Gives a team a role on the repository (PUT: idempotent). */
+  async grantTeam(input: { org: string; teamSlug: string; owner: string; repo: string; permission: TeamPermission }): Promise<void> {
+    try {
+      await this.octokit.rest.teams.addOrUpdateRepoPermissionsInOrg({
+        org: input.org,
+        team_slug: input.teamSlug,
+        owner: input.owner,
+        repo: input.repo,
+        permission: input.permission,
+      });
+    } catch (error) {
+      throw gitHubFailure(error, `granting team ${input.org}/${input.teamSlug} ${input.permission} on ${input.owner}/${input.repo}`, {
+        404: 'check teams[].github_team in the policy file and that the token can administer the repository',
+        422: 'check the permission name in the policy file',
+      });
+    }
+  }
+
+  /** Requires reviews and passing checks on a branch (PUT: the rules are replaced as a whole). */
+  async protectBranch(input: ProtectBranchInput): Promise<void> {
+    try {
+      await this.octokit.rest.repos.updateBranchProtection({
+        owner: input.owner,
+        repo: input.repo,
+        branch: input.branch,
+        required_status_checks: input.requiredStatusChecks.length > 0 ? { strict: true, contexts: [...input.requiredStatusChecks] } : null,
+        enforce_admins: input.enforceAdmins ?? false,
+        required_pull_request_reviews: { required_approving_review_count: input.requiredApprovals, dismiss_stale_reviews: true },
+        restrictions: null,
+      });
+    } catch (error) {
+      throw gitHubFailure(error, `protecting branch ${input.branch} of ${input.owner}/${input.repo}`, {
+        404: `check that branch ${input.branch} exists and that the token can administer the repository`,
+        403: 'branch protection needs admin rights on the repository (and, for private repositories, a plan that offers it)',
+      });
+    }
+  }
+
+  private async readFile(input: PutFileInput): Promise<{ sha: string; text: string } | null> {
+    try {
+      const { data } = await this.octokit.rest.repos.getContent({
+        owner: input.owner,
+        repo: input.repo,
+        path: input.path,
+        ...(input.branch === undefined ? {} : { ref: input.branch }),
+      });
+      const parsed = fileAnswer.safeParse(data);
+      if (!parsed.success) {
+        throw new ClientError({
+          system: 'GitHub',
+          operation: `reading ${input.owner}/${input.repo}:${input.path}`,
+          status: 200,
+          problem: `${input.path} is not a file`,
+          retryable: false,
+        });
+      }
+      const text = parsed.data.encoding === 'base64' ? Buffer.from(parsed.data.content, 'base64').toString('utf8') : parsed.data.content;
+      return { sha: parsed.data.sha, text };
+    } catch (error) {
+      if (asHttpError(error)?.status === 404) return null;
+      throw error;
+    }
+  }
+}
+
+function toRepository(data: unknown, operation: string): GitHubRepository {
+  const parsed = repositoryAnswer.safeParse(data);
+  if (!parsed.success) {
+    throw new ClientError({
+      system: 'GitHub',
+      operation,
+      status: 200,
+      problem: `GitHub answered with an unexpected shape (${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')})`,
+      hint: 'check github.base_url: GitHub Enterprise Server needs https://HOST/api/v3',
+      retryable: false,
+    });
+  }
+  return {
+    fullName: parsed.data.full_name,
+    htmlUrl: parsed.data.html_url,
+    defaultBranch: parsed.data.default_branch,
+    private: parsed.data.private,
+  };
+}
+
+/** 429, 5xx, no answer at all, and 403 that is a (secondary) rate limit are worth another try. */
+function classifyGitHubError(error: unknown): RetryVerdict {
+  const http = asHttpError(error);
+  if (!http) return { retry: false };
+  if (!http.response) return { retry: true };
+  const headers = http.response.headers;
+  if (isRetryableStatus(http.status)) return { retry: true, headers };
+  const rateLimited = headerValue(headers, 'retry-after') !== undefined || headerValue(headers, 'x-ratelimit-remaining') === '0';
+  return http.status === 403 && rateLimited ? { retry: true, headers } : { retry: false };
+}
+
+function gitHubFailure(error: unknown, operation: string, hints: Readonly<Record<number, string>> = {}): ClientError {
+  if (error instanceof ClientError) return error;
+  const http = asHttpError(error);
+  if (http?.response) {
+    return new ClientError({
+      system: 'GitHub',
+      operation,
+      status: http.status,
+      vendorMessage: gitHubErrorText(http.response.data),
+      hint: hints[http.status] ?? genericHint('GitHub', http.status),
+      cause: error,
+    });
+  }
+  return new ClientError({ system: 'GitHub', operation, status: 0, vendorMessage: describeCause(error), hint: genericHint('GitHub', 0), cause: error });
+}
+
+const gitHubErrorBody = z.object({
+  message: z.string().optional(),
+  errors: z.array(z.union([z.string(), z.object({ message: z.string().optional(), code: z.string().optional(), field: z.string().optional() })])).optional(),
+});
+
+/** GitHub's `message` plus the `errors[]` details, as one line. */
+export function gitHubErrorText(data: unknown): string | undefined {
+  if (typeof data === 'string') return data.trim().slice(0, 300) || undefined;
+  const parsed = gitHubErrorBody.safeParse(data);
+  if (!parsed.success) return undefined;
+  const details = (parsed.data.errors ?? []).map((item) =>
+    typeof item === 'string' ? item : item.message ?? [item.field, item.code].filter(Boolean).join(' '),
+  );
+  const parts = [parsed.data.message, ...details].filter((part): part is string => Boolean(part));
+  return parts.length > 0 ? parts.join(': ') : undefined;
+}
+
+function octokitLog(log: Logger | undefined): { debug(message: string): void; info(message: string): void; warn(message: string): void; error(message: string): void } {
+  return {
+    debug: (message) => log?.debug({ system: 'GitHub' }, message),
+    info: (message) => log?.debug({ system: 'GitHub' }, message),
+    warn: (message) => log?.warn({ system: 'GitHub' }, message),
+    error: (message) => log?.error({ system: 'GitHub' }, message),
+  };
+}

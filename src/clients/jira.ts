@@ -1,0 +1,391 @@
+import { createClient, isApiError, isNetworkError, isRateLimitError, type Client, type SendRequestOptions } from 'jira.js/core';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Document } from '../domain/document.ts';
+import type { JiraIssueView, JiraUser } from '../domain/jira-issue.ts';
+import { ClientError, describeCause, genericHint } from './errors.ts';
+import { toAdf, toWiki } from './jira-render.ts';
+import { isRetryableStatus, resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
+
+/**
+ * Cloud: Atlassian account e-mail and API token (basic auth). Data Center: a personal access
+ * token (bearer); basic auth there takes the user name as `email` and the password as `apiToken`.
+ */
+export type JiraAuth = { readonly email: string; readonly apiToken: string } | { readonly personalAccessToken: string };
+
+/** Options of {@link JiraClient}. */
+export interface JiraClientOptions {
+  /** `cloud` uses REST v3 and renders comments as ADF; `datacenter` uses REST v2 and wiki markup. */
+  readonly api: 'cloud' | 'datacenter';
+  /** Site URL without the API path: `https://acme.atlassian.net`, `https://jira.acme.com/jira`. */
+  readonly baseUrl: string;
+  readonly auth: JiraAuth;
+  readonly retry?: RetryOptions;
+  readonly log?: Logger;
+  /** Comment entity property that carries a comment's idempotency key. */
+  readonly commentPropertyKey?: string;
+  /** Application shown on remote links the service creates. */
+  readonly remoteLinkApplication?: { readonly type: string; readonly name: string };
+}
+
+export interface AddCommentInput {
+  /** Business identity of the comment (issue + stage + attempt); a second call with the same key adds nothing. */
+  readonly idempotencyKey: string;
+  readonly document: Document;
+}
+
+export interface RemoteLinkInput {
+  /** Jira creates the link the first time and updates it afterwards. */
+  readonly globalId: string;
+  readonly url: string;
+  readonly title: string;
+  readonly summary?: string;
+  readonly iconUrl?: string;
+}
+
+export const defaultCommentPropertyKey = 'model-lifecycle.idempotency';
+
+/** Jira Cloud caps comment pages at 100 and comment/list at 50; one size fits both. */
+const commentPageSize = 50;
+
+const userAnswer = z
+  .object({
+    accountId: z.string().optional(),
+    name: z.string().optional(),
+    key: z.string().optional(),
+    displayName: z.string().optional(),
+    emailAddress: z.string().nullish(),
+  })
+  .nullish();
+
+const issueAnswer = z.object({
+  id: z.string(),
+  key: z.string(),
+  fields: z.looseObject({
+    summary: z.string(),
+    status: z.object({ name: z.string() }),
+    issuetype: z.object({ name: z.string() }),
+    project: z.object({ key: z.string() }),
+    reporter: userAnswer,
+    assignee: userAnswer,
+    components: z.array(z.object({ name: z.string() })).nullish(),
+    labels: z.array(z.string()).nullish(),
+  }),
+});
+
+const statusAnswer = z.object({ fields: z.object({ status: z.object({ name: z.string() }) }) });
+
+const transitionsAnswer = z.object({
+  transitions: z.array(z.object({ id: z.string(), name: z.string(), to: z.object({ name: z.string() }) })),
+});
+
+const propertyAnswer = z.object({ key: z.string(), value: z.unknown() });
+
+const commentAnswer = z.object({ id: z.string(), properties: z.array(propertyAnswer).optional() });
+
+const commentsPageAnswer = z.object({
+  comments: z.array(commentAnswer),
+  startAt: z.number().optional(),
+  total: z.number().optional(),
+});
+
+const commentListAnswer = z.object({ values: z.array(commentAnswer) });
+
+const createdCommentAnswer = z.object({ id: z.string() });
+
+/**
+ * A thin typed client for the Jira calls the lifecycle makes, on both Jira Cloud (REST v3,
+ * ADF bodies) and Jira Data Center (REST v2, wiki markup).
+ *
+ * jira.js 6 dropped `Version2Client`/`Version3Client`: its generated surface is Cloud v3 only,
+ * and Data Center has no `/rest/api/3`. So this client uses jira.js's transport (`createClient`:
+ * fetch, auth headers, typed errors) and names the REST paths itself, one code path for both
+ * deployments. jira.js does not retry 429 or 500, so every call goes through {@link withRetry}.
+ */
+export class JiraClient {
+  readonly api: 'cloud' | 'datacenter';
+  private readonly client: Client;
+  private readonly apiPath: string;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
+  private readonly log: Logger | undefined;
+  private readonly propertyKey: string;
+  private readonly application: { readonly type: string; readonly name: string };
+
+  constructor(options: JiraClientOptions) {
+    this.api = options.api;
+    this.apiPath = options.api === 'cloud' ? '/rest/api/3' : '/rest/api/2';
+    this.client = createClient({
+      host: options.baseUrl,
+      auth: 'personalAccessToken' in options.auth
+        ? { type: 'bearer', token: options.auth.personalAccessToken }
+        : { type: 'basic', email: options.auth.email, apiToken: options.auth.apiToken },
+      // One attempt inside jira.js; the retry loop here also covers 429 and 500.
+      retry: { maxAttempts: 1 },
+      // Answers are parsed here with narrow schemas, never jira.js's.
+      onSchemaMismatch: 'silent',
+    });
+    this.policy = resolveRetryPolicy(options.retry);
+    this.sleep = options.retry?.sleep;
+    this.log = options.log;
+    this.propertyKey = options.commentPropertyKey ?? defaultCommentPropertyKey;
+    this.application = options.remoteLinkApplication ?? { type: 'model-lifecycle', name: 'Model lifecycle' };
+  }
+
+  /** The issue as the lifecycle reads it, the same shape for Cloud and Data Center. */
+  async getIssue(key: string): Promise<JiraIssueView> {
+    const answer = await this.call(`reading issue ${key}`, { url: this.issuePath(key), method: 'GET' }, issueAnswer, {
+      404: `check that issue ${key} exists and that the Jira account of the service can browse its project`,
+    });
+    const fields = answer.fields;
+    return {
+      key: answer.key,
+      id: answer.id,
+      summary: fields.summary,
+      status: fields.status.name,
+      issueType: fields.issuetype.name,
+      projectKey: fields.project.key,
+      reporter: toJiraUser(fields.reporter),
+      assignee: toJiraUser(fields.assignee),
+      components: (fields.components ?? []).map((component) => component.name),
+      labels: fields.labels ?? [],
+      fields: fields as Record<string, unknown>,
+    };
+  }
+
+  /** The issue's current status name, e.g. "Ready for training". */
+  async getStatus(key: string): Promise<string> {
+    const answer = await this.call(
+      `reading the status of issue ${key}`,
+      { url: this.issuePath(key), method: 'GET', searchParams: { fields: 'status' } },
+      statusAnswer,
+      { 404: `check that issue ${key} exists and that the Jira account of the service can browse its project` },
+    );
+    return answer.fields.status.name;
+  }
+
+  /**
+   * Adds a comment once per idempotency key. The key travels as a comment entity property
+   * (`properties` on create, `expand=properties` on read — REST v2 and v3 alike), so a rerun
+   * after a crash finds the earlier comment instead of posting a second one.
+   */
+  async addComment(key: string, input: AddCommentInput): Promise<{ id: string; created: boolean }> {
+    const existing = await this.findCommentByIdempotencyKey(key, input.idempotencyKey);
+    if (existing !== undefined) {
+      this.log?.info({ issue: key, commentId: existing, idempotencyKey: input.idempotencyKey }, 'Jira comment already posted');
+      return { id: existing, created: false };
+    }
+    const body = this.api === 'cloud' ? toAdf(input.document) : toWiki(input.document);
+    const answer = await this.call(
+      `adding a comment to issue ${key}`,
+      {
+        url: `${this.issuePath(key)}/comment`,
+        method: 'POST',
+        body: { body, properties: [{ key: this.propertyKey, value: { key: input.idempotencyKey } }] },
+      },
+      createdCommentAnswer,
+      { 404: `check that issue ${key} exists`, 403: 'the Jira account of the service needs the Add Comments permission in the project' },
+    );
+    return { id: answer.id, created: true };
+  }
+
+  /**
+   * Moves the issue to the status named `statusName` (case-insensitive). Already there: nothing
+   * is done. No transition leads there: throws, naming the current status and the reachable ones.
+   */
+  async transitionTo(key: string, statusName: string): Promise<{ from: string; to: string; changed: boolean }> {
+    const from = await this.getStatus(key);
+    if (sameName(from, statusName)) return { from, to: from, changed: false };
+    const operation = `moving issue ${key} to "${statusName}"`;
+    const { transitions } = await this.call(operation, { url: `${this.issuePath(key)}/transitions`, method: 'GET' }, transitionsAnswer);
+    const transition = transitions.find((candidate) => sameName(candidate.to.name, statusName));
+    if (!transition) {
+      const targets = [...new Set(transitions.map((candidate) => candidate.to.name))];
+      throw new ClientError({
+        system: 'Jira',
+        operation,
+        status: 200,
+        problem: `no transition from "${from}" leads there; statuses reachable now: ${targets.length > 0 ? targets.join(', ') : 'none'}`,
+        hint: 'check the status names in the policy file against the project workflow, and that the service account may transition the issue',
+        retryable: false,
+      });
+    }
+    await this.call(
+      operation,
+      { url: `${this.issuePath(key)}/transitions`, method: 'POST', body: { transition: { id: transition.id } } },
+      z.unknown(),
+      { 400: 'the transition needs fields the service does not fill in (a transition screen with required fields?)' },
+    );
+    return { from, to: transition.to.name, changed: true };
+  }
+
+  /** Creates or updates a link on the issue to an outside page; Jira keys it by `globalId`. */
+  async upsertRemoteLink(key: string, link: RemoteLinkInput): Promise<void> {
+    await this.call(
+      `linking issue ${key} to ${link.url}`,
+      {
+        url: `${this.issuePath(key)}/remotelink`,
+        method: 'POST',
+        body: {
+          globalId: link.globalId,
+          application: this.application,
+          object: {
+            url: link.url,
+            title: link.title,
+            ...(link.summary === undefined ? {} : { summary: link.summary }),
+            ...(link.iconUrl === undefined ? {} : { icon: { url16x16: link.iconUrl, title: link.title } }),
+          },
+        },
+      },
+      z.unknown(),
+      { 403: 'issue linking is disabled in Jira or the service account may not edit the issue' },
+    );
+  }
+
+  private async findCommentByIdempotencyKey(key: string, idempotencyKey: string): Promise<string | undefined> {
+    for (let startAt = 0; ; ) {
+      const page = await this.call(
+        `reading the comments of issue ${key}`,
+        {
+          url: `${this.issuePath(key)}/comment`,
+          method: 'GET',
+          searchParams: { startAt, maxResults: commentPageSize, orderBy: '-created', expand: 'properties' },
+        },
+        commentsPageAnswer,
+        { 404: `check that issue ${key} exists and that the Jira account of the service can browse its project` },
+      );
+      const comments = await this.withProperties(key, page.comments);
+      const match = comments.find((comment) => carriesKey(comment.properties, this.propertyKey, idempotencyKey));
+      if (match) return match.id;
+      startAt += page.comments.length;
+      if (page.comments.length === 0 || page.total === undefined || startAt >= page.total) return undefined;
+    }
+  }
+
+  /**
+   * Jira Cloud documents `expand=properties` on comment/list but not on the issue's comment
+   * list; when a page comes back without properties, they are read through comment/list.
+   */
+  private async withProperties(key: string, comments: ReadonlyArray<z.infer<typeof commentAnswer>>): Promise<ReadonlyArray<z.infer<typeof commentAnswer>>> {
+    const bare = comments.filter((comment) => comment.properties === undefined);
+    if (bare.length === 0 || this.api !== 'cloud') return comments;
+    const answer = await this.call(
+      `reading the comment properties of issue ${key}`,
+      {
+        url: `${this.apiPath}/comment/list`,
+        method: 'POST',
+        searchParams: { expand: 'properties' },
+        body: { ids: bare.map((comment) => Number(comment.id)) },
+      },
+      commentListAnswer,
+    );
+    const byId = new Map(answer.values.map((comment) => [comment.id, comment.properties]));
+    return comments.map((comment) => (comment.properties === undefined ? { ...comment, properties: byId.get(comment.id) ?? [] } : comment));
+  }
+
+  private issuePath(key: string): string {
+    return `${this.apiPath}/issue/${encodeURIComponent(key)}`;
+  }
+
+  private async call<T>(operation: string, request: SendRequestOptions, schema: z.ZodType<T>, hints: Readonly<Record<number, string>> = {}): Promise<T> {
+    let data: unknown;
+    try {
+      data = await withRetry(() => this.client.sendRequest<unknown>(request), {
+        policy: this.policy,
+        classify: classifyJiraError,
+        what: `Jira ${request.method ?? 'GET'} ${request.url}`,
+        log: this.log,
+        sleep: this.sleep,
+      });
+    } catch (error) {
+      throw jiraFailure(error, operation, hints);
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      throw new ClientError({
+        system: 'Jira',
+        operation,
+        status: 200,
+        problem: `Jira answered with an unexpected shape (${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')})`,
+        hint: `check that jira.api (${this.api}) matches the Jira deployment`,
+        retryable: false,
+      });
+    }
+    return parsed.data;
+  }
+}
+
+function toJiraUser(user: z.infer<typeof userAnswer>): JiraUser | null {
+  if (!user) return null;
+  return {
+    ...(user.accountId === undefined ? {} : { accountId: user.accountId }),
+    ...(user.name === undefined ? {} : { name: user.name }),
+    displayName: user.displayName ?? user.name ?? user.accountId ?? '',
+    ...(user.emailAddress ? { emailAddress: user.emailAddress } : {}),
+  };
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function carriesKey(properties: ReadonlyArray<{ key: string; value: unknown }> | undefined, propertyKey: string, idempotencyKey: string): boolean {
+  return (properties ?? []).some((property) => property.key === propertyKey && propertyValueKey(property.value) === idempotencyKey);
+}
+
+/** Older Data Center versions hand property values back as JSON text. */
+function propertyValueKey(value: unknown): unknown {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof parsed === 'object' && parsed !== null ? (parsed as { key?: unknown }).key : undefined;
+}
+
+function classifyJiraError(error: unknown): RetryVerdict {
+  if (isRateLimitError(error)) {
+    const seconds = error.retryAfterMs === undefined ? undefined : error.retryAfterMs / 1000;
+    return { retry: true, ...(seconds === undefined ? {} : { headers: { 'retry-after': String(seconds) } }) };
+  }
+  if (isApiError(error)) return { retry: isRetryableStatus(error.status) };
+  if (isNetworkError(error)) return { retry: error.transient };
+  return { retry: false };
+}
+
+function jiraFailure(error: unknown, operation: string, hints: Readonly<Record<number, string>>): ClientError {
+  if (isApiError(error)) {
+    return new ClientError({
+      system: 'Jira',
+      operation,
+      status: error.status,
+      statusText: error.statusText,
+      vendorMessage: jiraErrorText(error.body),
+      hint: hints[error.status] ?? genericHint('Jira', error.status),
+      cause: error,
+    });
+  }
+  return new ClientError({ system: 'Jira', operation, status: 0, vendorMessage: describeCause(error), hint: genericHint('Jira', 0), cause: error });
+}
+
+const jiraErrorBody = z.object({
+  errorMessages: z.array(z.string()).optional(),
+  errors: z.record(z.string(), z.unknown()).optional(),
+  message: z.string().optional(),
+});
+
+/** Jira's ErrorCollection (`errorMessages` and per-field `errors`) as one line. */
+export function jiraErrorText(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.trim().slice(0, 300) || undefined;
+  const parsed = jiraErrorBody.safeParse(body);
+  if (!parsed.success) return undefined;
+  const parts = [
+    ...(parsed.data.errorMessages ?? []),
+    ...Object.entries(parsed.data.errors ?? {}).map(([field, message]) => `${field}: ${String(message)}`),
+    ...(parsed.data.message ? [parsed.data.message] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { expecting } from './toml-document.ts';
+
+/**
+ * Environment variables: where the service listens, which engine it talks to, and the
+ * credentials of each integration. All are optional here; which integrations are configured
+ * is worked out in `load.ts`. An empty value (`JIRA_PAT=` in .env) counts as unset.
+ */
+
+const where = (name: string, example: string) => `set ${name} in .env or the environment, e.g. ${name}=${example}`;
+
+const text = (name: string, expected: string, example: string, options: { secret?: boolean } = {}) =>
+  z.string({ error: expecting(expected, where(name, example), options) });
+
+const secret = (name: string, what: string, example: string) =>
+  text(name, what, example, { secret: true }).regex(/^\S+$/).optional();
+
+const url = (name: string, example: string) =>
+  text(name, 'an http(s) URL', example)
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol))
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const port = (name: string, example: string) =>
+  text(name, 'a TCP port from 1 to 65535', example)
+    .regex(/^\d{1,5}$/)
+    .refine((value) => Number(value) >= 1 && Number(value) <= 65535)
+    .transform(Number);
+
+const positiveInt = (name: string, expected: string, example: string) =>
+  text(name, expected, example)
+    .regex(/^[1-9]\d*$/)
+    .transform(Number);
+
+/** A PEM key pasted into one line of .env has its newlines written as `\n`. */
+const unescapeNewlines = (value: string) => value.replace(/\\n/g, '\n');
+
+const PEM = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+-----END (?:RSA )?PRIVATE KEY-----/;
+
+const envShape = {
+  PORT: port('PORT', '3000').default(3000).describe('HTTP port for webhooks, Slack actions, health and metrics'),
+  HOST: text('HOST', 'a host name or address', '0.0.0.0').min(1).default('0.0.0.0').describe('Address the HTTP server binds to'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: expecting('one of fatal, error, warn, info, debug, trace, silent', where('LOG_LEVEL', 'info')),
+    })
+    .default('info')
+    .describe('pino log level'),
+  POLICY_FILE: text('POLICY_FILE', 'a file path', 'config/policy.toml')
+    .optional()
+    .describe('Policy file; unset → config/policy.toml, or config/policy.example.toml when that is missing'),
+
+  CAMUNDA_URL: url('CAMUNDA_URL', 'http://camunda:8080/engine-rest')
+    .optional()
+    .describe('REST API of an existing Camunda 7 engine; unset → the service starts a local engine'),
+  CAMUNDA_USER: text('CAMUNDA_USER', 'a user name', 'demo').min(1).optional().describe('Basic-auth user of the engine REST API'),
+  CAMUNDA_PASSWORD: secret('CAMUNDA_PASSWORD', 'a password without spaces', '...').describe('Basic-auth password of the engine REST API'),
+  ENGINE_PORT: port('ENGINE_PORT', '8080').default(8080).describe('Port of the local engine (when CAMUNDA_URL is unset)'),
+  ENGINE_DATA_DIR: text('ENGINE_DATA_DIR', 'a directory path', '.data').min(1).default('.data').describe('Where the local engine keeps its H2 database'),
+  ENGINE_DB_URL: text('ENGINE_DB_URL', 'a JDBC URL', 'jdbc:postgresql://db:5432/camunda')
+    .regex(/^jdbc:[a-z0-9]+:/)
+    .optional()
+    .describe('Database of the local engine; unset → H2 files in ENGINE_DATA_DIR'),
+  ENGINE_DB_USER: text('ENGINE_DB_USER', 'a user name', 'camunda').min(1).optional().describe('User of ENGINE_DB_URL'),
+  ENGINE_DB_PASSWORD: secret('ENGINE_DB_PASSWORD', 'a password without spaces', '...').describe('Password of ENGINE_DB_URL'),
+  WORKER_ID: text('WORKER_ID', 'a worker id', 'lifecycle-1')
+    .regex(/^[A-Za-z0-9._:-]+$/)
+    .default(() => `${hostname()}-${process.pid}`)
+    .describe('Id this process locks external tasks under; default host name and pid'),
+
+  JIRA_BASE_URL: url('JIRA_BASE_URL', 'https://acme.atlassian.net').optional().describe('The Jira site whose tickets start lifecycles'),
+  JIRA_EMAIL: text('JIRA_EMAIL', 'an e-mail address', 'robot@acme.example')
+    .regex(/^[^@\s]+@[^@\s]+$/)
+    .optional()
+    .describe('Jira Cloud: e-mail of the robot account'),
+  JIRA_API_TOKEN: secret('JIRA_API_TOKEN', 'an API token without spaces', '...').describe('Jira Cloud: API token of the robot account'),
+  JIRA_PAT: secret('JIRA_PAT', 'a personal access token without spaces', '...').describe('Jira Data Center: personal access token'),
+  JIRA_WEBHOOK_SECRET: secret('JIRA_WEBHOOK_SECRET', 'a secret without spaces', '...').describe('HMAC secret of the Jira webhook'),
+  JIRA_WEBHOOK_TOKEN: secret('JIRA_WEBHOOK_TOKEN', 'a token without spaces', '...').describe(
+    'Shared token in the webhook URL, when Jira cannot sign webhooks',
+  ),
+
+  GITHUB_API_URL: url('GITHUB_API_URL', 'https://github.acme.example/api/v3')
+    .default('https://api.github.com')
+    .describe('GitHub REST API; set it for GitHub Enterprise Server'),
+  GITHUB_TOKEN: secret('GITHUB_TOKEN', 'a token without spaces', '...').describe('Token of the robot account (or use a GitHub App)'),
+  GITHUB_APP_ID: positiveInt('GITHUB_APP_ID', 'a GitHub App id (a number)', '123456').optional().describe('GitHub App id'),
+  GITHUB_APP_PRIVATE_KEY: text(
+    'GITHUB_APP_PRIVATE_KEY',
+    'a PEM private key ("-----BEGIN ... PRIVATE KEY-----"), newlines as real newlines or \\n',
+    '"-----BEGIN RSA PRIVATE KEY-----\\n...\\n-----END RSA PRIVATE KEY-----"',
+    { secret: true },
+  )
+    .refine((value) => PEM.test(unescapeNewlines(value)))
+    .transform(unescapeNewlines)
+    .optional()
+    .describe('Private key of the GitHub App (PEM)'),
+  GITHUB_APP_INSTALLATION_ID: positiveInt('GITHUB_APP_INSTALLATION_ID', 'an installation id (a number)', '12345678')
+    .optional()
+    .describe('Installation of the GitHub App on github.org'),
+
+  SLACK_BOT_TOKEN: text('SLACK_BOT_TOKEN', 'a bot token starting with "xoxb-"', 'xoxb-...', { secret: true })
+    .regex(/^xoxb-\S+$/)
+    .optional()
+    .describe('Bot token of the Slack app'),
+  SLACK_SIGNING_SECRET: secret('SLACK_SIGNING_SECRET', 'a signing secret without spaces', '...').describe(
+    'Signing secret that verifies Slack button clicks',
+  ),
+
+  JUPYTERHUB_URL: url('JUPYTERHUB_URL', 'https://hub.acme.example').optional().describe('JupyterHub for research servers'),
+  JUPYTERHUB_TOKEN: secret('JUPYTERHUB_TOKEN', 'an API token without spaces', '...').describe('JupyterHub API token with admin:servers scope'),
+};
+
+/** Names of every variable the service reads. */
+export const ENV_NAMES = Object.keys(envShape) as Array<keyof typeof envShape>;
+
+/** Variables that hold credentials: never echoed in messages or logs. */
+export const SECRET_ENV_NAMES = [
+  'CAMUNDA_PASSWORD',
+  'ENGINE_DB_PASSWORD',
+  'JIRA_API_TOKEN',
+  'JIRA_PAT',
+  'JIRA_WEBHOOK_SECRET',
+  'JIRA_WEBHOOK_TOKEN',
+  'GITHUB_TOKEN',
+  'GITHUB_APP_PRIVATE_KEY',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'JUPYTERHUB_TOKEN',
+] as const satisfies ReadonlyArray<keyof typeof envShape>;
+
+/** A `process.env`-like record with blank values removed, so `NAME=` reads as unset. */
+export function withoutBlanks(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') out[name] = value.trim();
+  }
+  return out;
+}
+
+/** The variables, each described; `envSchema` applies it to a raw environment. */
+export const envVariablesSchema = z.object(envShape);
+
+/** Parses a `process.env`-like record; unknown variables are ignored, blank ones are unset. */
+export const envSchema = z.preprocess(
+  (input) => (input && typeof input === 'object' ? withoutBlanks(input as Record<string, string | undefined>) : input),
+  envVariablesSchema,
+);
+
+export type Env = z.output<typeof envSchema>;
+
+export type EnvResult = { ok: true; env: Env } | { ok: false; problems: string[] };
+
+/** Every invalid variable, one line each: `PORT: expected a TCP port …, got "80a" — set PORT …`. */
+export function parseEnv(env: Readonly<Record<string, string | undefined>>): EnvResult {
+  const result = envSchema.safeParse(env);
+  if (result.success) return { ok: true, env: result.data };
+  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`);
+  return { ok: false, problems: [...new Set(problems)] };
+}

@@ -1,0 +1,110 @@
+import type { Env } from './env.ts';
+import type { Policy } from './policy.ts';
+
+/**
+ * Which integrations are configured. A missing integration is not fatal (the service runs
+ * engine-only and says what to set); a half-configured one whose intent is clear but whose
+ * settings contradict each other (a GitHub App with two of its three settings) is a problem.
+ */
+
+/** An integration setting that is not set, and what setting it would turn on. */
+export interface MissingSetting {
+  /** Variable or policy key, e.g. `JIRA_BASE_URL`. */
+  readonly setting: string;
+  /** Where to set it, e.g. `.env or the environment`. */
+  readonly where: string;
+  /** What it is for, e.g. `the Jira site whose tickets start lifecycles`. */
+  readonly why: string;
+}
+
+/** Environment presence, after blank values were removed. */
+type Present = Readonly<Record<string, string>>;
+
+const ENV = '.env or the environment';
+
+export function missingSettings(env: Present, policy: Policy): MissingSetting[] {
+  const missing: MissingSetting[] = [];
+  const need = (setting: string, why: string) => {
+    if (!env[setting]) missing.push({ setting, where: ENV, why });
+  };
+
+  need('JIRA_BASE_URL', 'the Jira site whose tickets start lifecycles');
+  if (policy.jira.api === 'cloud') {
+    const hint = env.JIRA_PAT ? '; JIRA_PAT is set, but it is for Data Center: if this Jira is Data Center, set jira.api = "datacenter" in the policy' : '';
+    need('JIRA_EMAIL', `e-mail of the Jira Cloud account the robot acts as (policy jira.api = "cloud")${hint}`);
+    need('JIRA_API_TOKEN', `API token of that Jira Cloud account, from id.atlassian.com → Security → API tokens${hint}`);
+  } else {
+    const hint = env.JIRA_EMAIL || env.JIRA_API_TOKEN ? '; JIRA_EMAIL/JIRA_API_TOKEN are for Jira Cloud: if this Jira is Cloud, set jira.api = "cloud" in the policy' : '';
+    need('JIRA_PAT', `personal access token of the Jira Data Center account the robot acts as (policy jira.api = "datacenter")${hint}`);
+  }
+  if (!env.JIRA_WEBHOOK_SECRET && !env.JIRA_WEBHOOK_TOKEN) {
+    missing.push({
+      setting: 'JIRA_WEBHOOK_SECRET or JIRA_WEBHOOK_TOKEN',
+      where: ENV,
+      why: 'verifies that ticket webhooks come from Jira: the HMAC secret of the webhook, or a shared token in its URL when Jira cannot sign',
+    });
+  }
+  if (!env.GITHUB_TOKEN && !env.GITHUB_APP_ID && !env.GITHUB_APP_PRIVATE_KEY && !env.GITHUB_APP_INSTALLATION_ID) {
+    missing.push({
+      setting: 'GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY + GITHUB_APP_INSTALLATION_ID',
+      where: ENV,
+      why: `creates model repositories in the GitHub organisation "${policy.github.org}" and assigns reviewers`,
+    });
+  }
+  need('SLACK_BOT_TOKEN', "posts stage results and Approve/Reject buttons to the teams' Slack channels");
+  need('SLACK_SIGNING_SECRET', 'verifies that Approve/Reject clicks come from Slack');
+  if (policy.jupyterhub.enabled) {
+    need('JUPYTERHUB_URL', 'the JupyterHub that runs research servers (policy jupyterhub.enabled = true)');
+    need('JUPYTERHUB_TOKEN', 'JupyterHub API token allowed to start servers for users (policy jupyterhub.enabled = true)');
+  }
+  return missing;
+}
+
+/** Settings that only make sense together, set in part. */
+export function partialSettingProblems(env: Present): string[] {
+  const problems: string[] = [];
+  const together = (names: readonly string[], fix: string) => {
+    const set = names.filter((name) => env[name]);
+    const unset = names.filter((name) => !env[name]);
+    if (set.length > 0 && unset.length > 0) {
+      problems.push(`${list(set)} ${set.length === 1 ? 'is' : 'are'} set but ${list(unset)} ${unset.length === 1 ? 'is' : 'are'} not — ${fix}`);
+    }
+  };
+  together(
+    ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_INSTALLATION_ID'],
+    'a GitHub App needs all three; set the missing ones, or unset the GITHUB_APP_* variables and use GITHUB_TOKEN',
+  );
+  together(['CAMUNDA_USER', 'CAMUNDA_PASSWORD'], 'engine basic auth needs both; set the other one, or unset both');
+  for (const name of ['ENGINE_DB_USER', 'ENGINE_DB_PASSWORD']) {
+    if (env[name] && !env.ENGINE_DB_URL) problems.push(`${name} is set but ENGINE_DB_URL is not — set ENGINE_DB_URL to the engine database, or unset ${name}`);
+  }
+  return problems;
+}
+
+function list(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+export type JiraCredentials =
+  | { readonly kind: 'basic'; readonly email: string; readonly apiToken: string }
+  | { readonly kind: 'bearer'; readonly token: string };
+
+/** How to authenticate to Jira under the policy's API flavour, or `undefined` when not configured. */
+export function jiraCredentials(env: Env, api: Policy['jira']['api']): JiraCredentials | undefined {
+  if (api === 'cloud') {
+    return env.JIRA_EMAIL && env.JIRA_API_TOKEN ? { kind: 'basic', email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN } : undefined;
+  }
+  return env.JIRA_PAT ? { kind: 'bearer', token: env.JIRA_PAT } : undefined;
+}
+
+export type GitHubCredentials =
+  | { readonly kind: 'app'; readonly appId: number; readonly privateKey: string; readonly installationId: number }
+  | { readonly kind: 'token'; readonly token: string };
+
+/** GitHub App credentials when all three are set (preferred), else the token, else `undefined`. */
+export function githubCredentials(env: Env): GitHubCredentials | undefined {
+  if (env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY && env.GITHUB_APP_INSTALLATION_ID) {
+    return { kind: 'app', appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY, installationId: env.GITHUB_APP_INSTALLATION_ID };
+  }
+  return env.GITHUB_TOKEN ? { kind: 'token', token: env.GITHUB_TOKEN } : undefined;
+}

@@ -1,0 +1,366 @@
+import { z } from 'zod';
+import { parseIsoDuration } from '../domain/duration.ts';
+import {
+  cpuQuantitySchema,
+  cpusNumberSchema,
+  datasetNameSchema,
+  gpusNumberSchema,
+  memoryQuantitySchema,
+  modelTypeSchema,
+  pythonVersionSchema,
+  samplingRatioSchema,
+  trainMetricsSchema,
+} from '../domain/model-toml.ts';
+import { expecting, readTomlDocument, table } from './toml-document.ts';
+
+/**
+ * The policy file (`config/policy.toml`): how this organisation runs model lifecycles: which
+ * Jira tickets start one, how the model repository is created and protected, the teams and
+ * their Slack channels, reviewers, model.toml defaults, timers and worker tuning. Keys stay
+ * snake_case as written in TOML. Every table is strict, so a misspelt key is an error.
+ */
+
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+const githubLogin = z
+  .string({ error: expecting('a GitHub login', 'use the user name from the GitHub profile address, e.g. "alice"') })
+  .regex(GITHUB_LOGIN);
+
+const nonEmpty = (expected: string, fix: string) => z.string({ error: expecting(expected, fix) }).trim().min(1);
+
+const customFieldId = (what: string) =>
+  z
+    .string({
+      error: expecting(
+        'a Jira custom field id such as "customfield_10100"',
+        `use the id of the field carrying ${what} (in Jira: Settings → Issues → Custom fields → ⋯ → the number in the address), or remove the key`,
+      ),
+    })
+    .regex(/^customfield_\d+$/)
+    .optional();
+
+const statusName = (role: string, example: string) =>
+  nonEmpty('a Jira status name', `set it to the name of the status meaning "${role}" in the workflow, e.g. "${example}"`);
+
+const jiraSchema = table(
+  {
+    project: z
+      .string({
+        error: expecting('a Jira project key (uppercase letters, digits, "_")', (input) =>
+          typeof input === 'string' && /^[a-z][a-z0-9_]+$/.test(input)
+            ? `project keys are uppercase: "${input.toUpperCase()}"`
+            : 'set it to the key of the project whose tickets start lifecycles, e.g. "MLM"',
+        ),
+      })
+      .regex(/^[A-Z][A-Z0-9_]+$/)
+      .describe('Key of the Jira project whose tickets start lifecycles, e.g. "MLM"'),
+    issue_type: nonEmpty('an issue type name', 'set it to the issue type of model tickets, e.g. "Model"').describe(
+      'Issue type that starts a lifecycle, e.g. "Model"',
+    ),
+    api: z
+      .enum(['cloud', 'datacenter'], {
+        error: expecting('"cloud" or "datacenter"', 'use "cloud" for *.atlassian.net (REST v3), "datacenter" for a self-hosted Jira (REST v2)'),
+      })
+      .default('cloud')
+      .describe('"cloud": Jira Cloud, REST v3 with ADF comments; "datacenter": Jira Data Center, REST v2 with wiki markup'),
+    statuses: z
+      .object(
+        {
+          research: statusName('research', 'Research').describe('Status of a ticket whose model is being researched'),
+          ready_for_training: statusName('ready for training', 'Ready for training').describe(
+            'Status the developer moves the ticket to when the model is ready to train',
+          ),
+        },
+        { error: expecting('a table', 'add [jira.statuses] with research and ready_for_training') },
+      )
+      .catchall(statusName('this role', 'Done').describe('Further roles the process refers to, e.g. done = "Done"'))
+      .superRefine((statuses, ctx) => {
+        const seen = new Map<string, string>();
+        for (const [role, name] of Object.entries(statuses)) {
+          if (!/^[a-z][a-z0-9_]*$/.test(role)) {
+            ctx.addIssue({ code: 'custom', path: [role], message: 'role names are snake_case — e.g. ready_for_training' });
+          }
+          const other = seen.get(name.toLowerCase());
+          if (other) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [role],
+              message: `is "${name}", the same status as ${other} — each role needs its own status, or the process cannot tell them apart`,
+            });
+          } else seen.set(name.toLowerCase(), role);
+        }
+      })
+      .describe('Role → Jira status name; research and ready_for_training are required, other roles may be added'),
+    fields: table(
+      {
+        model_name: customFieldId('the model name').describe('Custom field with the model name; absent → a slug of the summary'),
+        team: customFieldId('the team').describe('Custom field with the team; absent → the first component'),
+        model_type: customFieldId('the model type').describe('Custom field with the model type; absent → defaults.model_type'),
+      },
+      'add [jira.fields] with custom field ids, or leave it out',
+    )
+      .prefault({})
+      .describe('Custom fields carrying the model request; all optional'),
+  },
+  'add a [jira] table with project, issue_type and [jira.statuses]',
+).describe('The Jira project and workflow');
+
+const githubSchema = table(
+  {
+    org: z
+      .string({ error: expecting('a GitHub organisation login', 'set it to the organisation that owns model repositories, e.g. "acme-ml"') })
+      .regex(GITHUB_LOGIN)
+      .describe('Organisation the model repositories are created in'),
+    template: z
+      .string({ error: expecting('"owner/name"', 'set it to the template repository, e.g. "acme-ml/ml-model-template"') })
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/)
+      .describe('Template repository (owner/name) new model repositories are generated from'),
+    private: z.boolean({ error: expecting('true or false', 'write private = true (no quotes)') }).default(true).describe('Create private repositories'),
+    topics: z
+      .array(
+        z
+          .string({ error: expecting('a GitHub topic', 'topics are lowercase letters, digits and dashes, at most 50 characters, e.g. "ml-model"') })
+          .regex(/^[a-z0-9][a-z0-9-]{0,49}$/),
+        { error: expecting('an array of topics', 'e.g. topics = ["ml-model"]') },
+      )
+      .max(20)
+      .default(['ml-model'])
+      .describe('Topics set on each model repository'),
+    default_branch: z
+      .string({ error: expecting('a branch name', 'e.g. "main"') })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/)
+      .refine((name) => !name.includes('..') && !name.includes('//') && !name.endsWith('/') && !name.endsWith('.lock'))
+      .default('main')
+      .describe('Default branch of the template and of model repositories'),
+    team_permission: z
+      .enum(['pull', 'triage', 'push', 'maintain', 'admin'], {
+        error: expecting('one of pull, triage, push, maintain, admin', 'the team usually needs "push" to work in the repository'),
+      })
+      .default('push')
+      .describe("Permission the model's team gets on the repository"),
+    branch_protection: table(
+      {
+        enabled: z.boolean({ error: expecting('true or false', 'write enabled = true (no quotes)') }).default(true).describe('Protect the default branch'),
+        required_approvals: z
+          .number({ error: expecting('a whole number from 0 to 6', 'GitHub allows 0–6 required approving reviews') })
+          .int()
+          .min(0)
+          .max(6)
+          .default(2)
+          .describe('Approving reviews required to merge'),
+        required_status_checks: z
+          .array(nonEmpty('a status check name', 'use the check name as GitHub shows it on a pull request'), {
+            error: expecting('an array of check names', 'e.g. required_status_checks = ["build"]'),
+          })
+          .default([])
+          .describe('Status checks that must pass before merging'),
+      },
+      'add [github.branch_protection] or leave it out',
+    )
+      .prefault({})
+      .describe('Protection of the default branch'),
+  },
+  'add a [github] table with org and template',
+).describe('Where and how model repositories are created');
+
+const jupyterhubSchema = table(
+  {
+    enabled: z.boolean({ error: expecting('true or false', 'write enabled = true (no quotes)') }).default(false).describe('Start a research server for the developer'),
+    server_name: z
+      .string({ error: expecting('a server name of letters, digits, ".", "_" or "-"', 'e.g. "research"') })
+      .max(255)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+      .default('research')
+      .describe('Name of the named server started for the developer'),
+    username_from: z
+      .enum(['email_local_part', 'jira_name'], {
+        error: expecting('"email_local_part" or "jira_name"', 'choose how the JupyterHub user name follows from the Jira developer'),
+      })
+      .default('email_local_part')
+      .describe('JupyterHub user: the part of the e-mail before "@", or the Jira Data Center user name'),
+  },
+  'add [jupyterhub] or leave it out',
+).describe('Research servers on JupyterHub');
+
+const teamSchema = table(
+  {
+    name: nonEmpty('a team name', 'write the team as it appears on the ticket (component or Team field), e.g. "search"').describe(
+      'Team name as it appears on the ticket: a component or the Team field value',
+    ),
+    github_team: z
+      .string({ error: expecting('a GitHub team slug', 'use the slug from the team address github.com/orgs/<org>/teams/<slug>, e.g. "ml-search"') })
+      .regex(/^[a-z0-9][a-z0-9_-]*$/)
+      .describe('Slug of the team in github.org that gets access to the repository'),
+    slack_channel: z
+      .string({
+        error: expecting(
+          'a Slack channel id such as "C0123456789"',
+          'open the channel in Slack → channel details; the Channel ID (C… or G…) is at the bottom; a #name does not work',
+        ),
+      })
+      .regex(/^[CG][A-Z0-9]{8,}$/)
+      .describe("Id of the team's Slack channel (C… or G…)"),
+    maintainers: z
+      .array(githubLogin, { error: expecting('at least one GitHub login', 'list who maintains the team\'s models, e.g. maintainers = ["alice"]') })
+      .min(1)
+      .describe('GitHub logins of maintainers; one of them reviews each model'),
+  },
+  'each [[teams]] entry is a table with name, github_team, slack_channel and maintainers',
+);
+
+const defaultsSchema = table(
+  {
+    model_type: modelTypeSchema.default('classification').describe('model_type when the ticket gives none'),
+    python_version: pythonVersionSchema.default('3.11').describe('runtime.python_version of new models'),
+    train_dataset_name: datasetNameSchema.optional().describe('dvc.train_dataset_name of new models; absent → "<model_name>-train"'),
+    inference_resources: table(
+      {
+        cpu_limit: cpuQuantitySchema.default('500m').describe('inference_resources.cpu_limit of new models'),
+        memory_limit: memoryQuantitySchema.default('1Gi').describe('inference_resources.memory_limit of new models'),
+      },
+      'add [defaults.inference_resources] or leave it out',
+    )
+      .prefault({})
+      .describe('[inference_resources] of new models'),
+    train_resources: table(
+      {
+        memory_limit: memoryQuantitySchema.default('4Gi').describe('train_resources.memory_limit of new models'),
+        cpus_number: cpusNumberSchema.default(2).describe('train_resources.cpus_number of new models'),
+        gpus_number: gpusNumberSchema.default(0).describe('train_resources.gpus_number of new models: 0 → CPU trainer image'),
+      },
+      'add [defaults.train_resources] or leave it out',
+    )
+      .prefault({})
+      .describe('[train_resources] of new models'),
+    train_metrics: trainMetricsSchema.default({}).describe('[train_metrics] gates new models start with'),
+    stat_monitoring: table(
+      { sampling_ratio: samplingRatioSchema.default(0.1).describe('stat_monitoring.sampling_ratio of new models') },
+      'add [defaults.stat_monitoring] or leave it out',
+    )
+      .prefault({})
+      .describe('[stat_monitoring] of new models'),
+  },
+  'add [defaults] or leave it out',
+).describe('model.toml values of new models that the ticket does not give');
+
+const timingsSchema = table(
+  {
+    status_reconcile_interval: z
+      .string({ error: expecting('an ISO 8601 duration of at least a minute', 'e.g. "PT30M" (30 minutes) or "PT2H"') })
+      .refine((text) => (parseIsoDuration(text) ?? 0) >= 60_000)
+      .default('PT30M')
+      .describe('How often a waiting lifecycle re-reads the ticket status (BPMN timer, ISO 8601 duration)'),
+  },
+  'add [timings] or leave it out',
+).describe('Timers of the BPMN process');
+
+const ms = (expected: string, fix: string) => z.number({ error: expecting(expected, fix) }).int();
+
+const workerSchema = table(
+  {
+    max_retries: ms('a whole number from 0 to 20', 'technical retries before an incident, e.g. 3').min(0).max(20).default(3).describe(
+      'Technical retries of a failed task before it becomes an incident',
+    ),
+    retry_backoff_ms: ms('a whole number of milliseconds, 0 or more', 'e.g. 10000').min(0).default(10_000).describe(
+      'Delay before the first retry; doubled each time',
+    ),
+    retry_backoff_max_ms: ms('a whole number of milliseconds, 0 or more', 'e.g. 600000').min(0).default(600_000).describe('Longest delay between retries'),
+    lock_duration_ms: ms('a whole number of milliseconds, at least 1000', 'e.g. 60000').min(1000).default(60_000).describe(
+      'How long a fetched task stays locked to this worker (extended while a handler runs)',
+    ),
+    max_parallel: ms('a whole number from 1 to 256', 'e.g. 8').min(1).max(256).default(8).describe('Handlers running at once per process'),
+    long_poll_ms: ms('a whole number of milliseconds from 1000 to 1800000', 'Camunda 7 holds a long poll at most 30 minutes; e.g. 30000')
+      .min(1000)
+      .max(1_800_000)
+      .default(30_000)
+      .describe('Fetch-and-lock long poll; at 30000 an idle worker polls at most twice a minute'),
+  },
+  'add [worker] or leave it out',
+)
+  .superRefine((worker, ctx) => {
+    if (worker.retry_backoff_max_ms < worker.retry_backoff_ms) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retry_backoff_max_ms'],
+        message: `is ${worker.retry_backoff_max_ms}, below retry_backoff_ms (${worker.retry_backoff_ms}) — raise it to at least the first delay`,
+      });
+    }
+  })
+  .describe('External-task worker tuning');
+
+export const policySchema = table(
+  {
+    jira: jiraSchema,
+    github: githubSchema,
+    jupyterhub: jupyterhubSchema.prefault({}).describe('Research servers on JupyterHub'),
+    teams: z
+      .array(teamSchema, { error: expecting('[[teams]] entries', 'add at least one [[teams]] table with name, github_team, slack_channel and maintainers') })
+      .min(1)
+      .superRefine((teams, ctx) => {
+        const seen = new Map<string, number>();
+        teams.forEach((team, index) => {
+          const first = seen.get(team.name.toLowerCase());
+          if (first === undefined) seen.set(team.name.toLowerCase(), index);
+          else {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `"${team.name}" is already the name of teams[${first}] — team names must be unique (ignoring case)`,
+            });
+          }
+        });
+      })
+      .describe('Teams that own models; a ticket names one of them'),
+    reviewers: table(
+      {
+        pool: z
+          .array(githubLogin, { error: expecting('an array of GitHub logins', 'e.g. pool = ["carol", "dave"]') })
+          .default([])
+          .describe('GitHub logins of the whole ML reviewer pool; the second reviewer comes from here'),
+      },
+      'add [reviewers] or leave it out',
+    )
+      .prefault({})
+      .describe('Reviewer assignment'),
+    defaults: defaultsSchema.prefault({}).describe('model.toml values of new models that the ticket does not give'),
+    timings: timingsSchema.prefault({}).describe('Timers of the BPMN process'),
+    worker: workerSchema.prefault({}).describe('External-task worker tuning'),
+  },
+  'the policy file must be a TOML table',
+).describe('The policy file: how this organisation runs model lifecycles');
+
+export type Policy = z.infer<typeof policySchema>;
+export type Team = Policy['teams'][number];
+
+export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems: string[] };
+
+/**
+ * Reads policy TOML. Every problem is one line naming the file, the key, what was found and the
+ * fix, e.g. `config/policy.toml: github.template: expected "owner/name", got "model-template" —
+ * set it to the template repository, e.g. "acme-ml/ml-model-template"`.
+ */
+export function parsePolicy(tomlText: string, sourceName: string): PolicyResult {
+  const result = readTomlDocument(policySchema, tomlText);
+  if (result.ok) return { ok: true, policy: result.value };
+  return {
+    ok: false,
+    problems: result.errors.map((error) => {
+      if (error.line !== undefined) {
+        return `${sourceName}:${error.line}:${error.column ?? 0}: ${error.message.replace(/^invalid TOML at line \d+, column \d+:/, 'invalid TOML:')}`;
+      }
+      return error.path === '' ? `${sourceName}: ${error.message}` : `${sourceName}: ${error.path}: ${error.message}`;
+    }),
+  };
+}
+
+const sameName = (a: string, b: string) => a.trim().localeCompare(b.trim(), undefined, { sensitivity: 'accent' }) === 0;
+
+/** The role of a Jira status name in [jira.statuses] (ignoring case), e.g. "ready_for_training". */
+export function statusRole(policy: Policy, statusName: string): string | undefined {
+  return Object.entries(policy.jira.statuses).find(([, name]) => sameName(name, statusName))?.[0];
+}
+
+/** The team in [[teams]] with this name (ignoring case). */
+export function findTeam(policy: Policy, name: string): Team | undefined {
+  return policy.teams.find((team) => sameName(team.name, name));
+}

@@ -1,0 +1,147 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from 'pino';
+import type { EngineClient } from '../engine/camunda7/rest.ts';
+import type { CorrelationRetry } from '../lifecycle/correlate.ts';
+import { KeyedMutex } from '../lifecycle/keyed-mutex.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { DeliveryStore } from './delivery-store.ts';
+import { createJiraWebhookHandler, type JiraReply } from './jira-webhook.ts';
+import { requestLog, requestLogging } from './request-log.ts';
+
+/** Everything the HTTP ingress needs, wired once in `src/main.ts`. */
+export interface AppDeps {
+  /** The Camunda 7 REST client. Its `timeoutMs` bounds how long a webhook waits on the engine; keep it well under Jira's delivery timeout (10 s). */
+  readonly engine: Pick<EngineClient, 'version' | 'startProcess' | 'processInstances' | 'historicProcessInstances' | 'correlate'>;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly jira: {
+    /** `policy.jira.project`, e.g. "MLM". */
+    readonly project: string;
+    /** `policy.jira.issue_type`, e.g. "Model". */
+    readonly issueType: string;
+    /** `policy.jira.statuses`: role → status name; a move to one of these correlates `jira-status:<role>`. */
+    readonly statusRoles: Readonly<Record<string, string>>;
+    /** The webhook's secret: deliveries must carry `X-Hub-Signature: sha256=<HMAC of the body>`. */
+    readonly webhookSecret?: string | undefined;
+    /** Shared token for senders that cannot sign: `Authorization: Bearer <token>` or `?token=<token>`. */
+    readonly webhookToken?: string | undefined;
+  };
+  readonly lifecycle: {
+    /** `policy.jupyterhub.enabled`. */
+    readonly researchServerEnabled: boolean;
+    /** `policy.timings.status_reconcile_interval`, an ISO-8601 duration such as "PT5M". */
+    readonly statusReconcileInterval: string;
+  };
+  readonly http?: {
+    /** Largest webhook body accepted (bytes or "1mb"); larger ones get 413. Default "1mb". */
+    readonly bodyLimit?: number | string;
+    /** How long `/readyz` waits for the engine. Default 2000 ms. */
+    readonly readinessTimeoutMs?: number;
+  };
+  /** Clock for dates a payload does not carry. Default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Remembered webhook deliveries. Default: 35-minute TTL, 10 000 ids. */
+  readonly deliveries?: DeliveryStore<JiraReply>;
+  /** Back-off for optimistic-locking conflicts on correlation; tests pass one without delays. */
+  readonly correlationRetry?: CorrelationRetry;
+}
+
+/**
+ * The HTTP ingress of the service.
+ *
+ * - `POST /webhooks/jira`: Jira (Cloud or Data Center) webhooks and Jira Automation web
+ *   requests. `jira:issue_created` of a model ticket starts its lifecycle (once);
+ *   `jira:issue_updated` correlates `jira-status:<role>` and `jira-ticket:updated`.
+ *   Answers `{ result: 'started' | 'duplicate' | 'correlated' | 'not_awaited' | 'ignored', … }`,
+ *   401 when not authenticated, 400 naming the bad field, 503 when the engine is unavailable.
+ * - `GET /healthz`: 200 while the process runs.
+ * - `GET /readyz`: 200 when the engine answers `GET /version` in time, else 503 with the reason.
+ * - `GET /metrics`: Prometheus text from `metrics.registry`.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogging(deps.log));
+
+  const readinessTimeoutMs = deps.http?.readinessTimeoutMs ?? 2_000;
+  const webhook = createJiraWebhookHandler({
+    engine: deps.engine,
+    metrics: deps.metrics,
+    routing: { project: deps.jira.project, issueType: deps.jira.issueType, statusRoles: deps.jira.statusRoles },
+    auth: { secret: deps.jira.webhookSecret, token: deps.jira.webhookToken },
+    lifecycle: deps.lifecycle,
+    deliveries: deps.deliveries ?? new DeliveryStore<JiraReply>(),
+    locks: new KeyedMutex(),
+    now: deps.now ?? (() => new Date()),
+    ...(deps.correlationRetry ? { correlationRetry: deps.correlationRetry } : {}),
+  });
+
+  // Raw bytes whatever the content type: the signature covers the exact body, and the
+  // handler parses JSON only after the sender is verified.
+  app.post('/webhooks/jira', express.raw({ type: () => true, limit: deps.http?.bodyLimit ?? '1mb' }), webhook);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const engine = await probeEngine(deps.engine, readinessTimeoutMs);
+    if (engine.ok) {
+      res.json({ status: 'ready', engine: { version: engine.version } });
+    } else {
+      requestLog(res).warn({ reason: engine.reason }, 'not ready');
+      res.status(503).json({ status: 'not_ready', reason: engine.reason });
+    }
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const text = await deps.metrics.registry.metrics();
+    res.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+
+  const onError: ErrorRequestHandler = (error: { status?: unknown; type?: unknown }, req, res, _next) => {
+    // body-parser errors carry a 4xx `status` and a `type` such as "entity.too.large".
+    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const code = status === 500 ? 'internal_error' : typeof error.type === 'string' ? error.type : 'bad_request';
+    if (req.path === '/webhooks/jira') deps.metrics.webhooks.inc({ source: 'jira', result: status === 500 ? 'error' : 'invalid' });
+    const log = requestLogSafe(res);
+    if (status === 500) log?.error({ err: error }, 'request failed');
+    else log?.warn({ error: code }, 'request rejected');
+    if (res.headersSent) return;
+    res.status(status).json({ error: code });
+  };
+  app.use(onError);
+
+  return app;
+}
+
+async function probeEngine(
+  engine: Pick<EngineClient, 'version'>,
+  timeoutMs: number,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ ok: false; reason: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `engine did not answer within ${timeoutMs} ms` }), timeoutMs);
+  });
+  const answer = engine.version().then(
+    (version) => ({ ok: true as const, version }),
+    (error: unknown) => ({ ok: false as const, reason: error instanceof Error ? error.message : String(error) }),
+  );
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function requestLogSafe(res: Parameters<typeof requestLog>[0]): Logger | undefined {
+  try {
+    return requestLog(res);
+  } catch {
+    return undefined;
+  }
+}

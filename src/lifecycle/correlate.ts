@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import { EngineError, type EngineClient } from '../engine/camunda7/rest.ts';
+
+/** How optimistic-locking conflicts are retried. Tests pass `sleep` and `random` to run instantly. */
+export interface CorrelationRetry {
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export const defaultCorrelationRetry: CorrelationRetry = { attempts: 5, baseDelayMs: 50, maxDelayMs: 1_000 };
+
+export interface CorrelateDeps {
+  readonly engine: Pick<EngineClient, 'correlate'>;
+  readonly log?: Logger;
+  readonly retry?: CorrelationRetry;
+}
+
+export interface CorrelateInput {
+  readonly messageName: string;
+  readonly businessKey: string;
+  readonly variables?: Record<string, unknown>;
+}
+
+/**
+ * `correlated`: an execution waiting for the message received it.
+ * `not_awaited`: nothing waits for it right now (the ticket has no lifecycle, or the lifecycle
+ * is elsewhere). Not an error, but not nothing either: the caller logs and counts it.
+ */
+export type CorrelationResult = 'correlated' | 'not_awaited';
+
+/**
+ * Delivers a message to the lifecycle of `businessKey`.
+ *
+ * - An optimistic-locking conflict (the instance changed concurrently) is retried with
+ *   full-jitter exponential back-off, `retry.attempts` tries in all, then thrown.
+ * - The engine's 400 "no process definition or execution matches" is `not_awaited`.
+ * - Anything else (unreachable, 5xx, another 400 such as several executions matching) is
+ *   thrown as the `EngineError` it is.
+ */
+export async function correlateMessage(deps: CorrelateDeps, input: CorrelateInput): Promise<CorrelationResult> {
+  const retry = deps.retry ?? defaultCorrelationRetry;
+  const random = retry.random ?? Math.random;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.engine.correlate(input);
+      return 'correlated';
+    } catch (error) {
+      if (isNotAwaited(error)) return 'not_awaited';
+      if (!(error instanceof EngineError && error.optimisticLocking) || attempt >= retry.attempts) throw error;
+      const delay = Math.round(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      deps.log?.debug({ messageName: input.messageName, businessKey: input.businessKey, attempt, delay }, 'optimistic-locking conflict; retrying correlation');
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * The engine's answer when no execution waits for a message: 400 with a
+ * `MismatchingMessageCorrelationException` message such as "Cannot correlate message 'x': No
+ * process definition or execution matches the parameters". The REST API reports it as a
+ * `RestException`, so the message text is the only distinguishing mark.
+ */
+export function isNotAwaited(error: unknown): boolean {
+  return (
+    error instanceof EngineError &&
+    error.status === 400 &&
+    /no process definition or execution matches|no matching (?:process definition|execution)/i.test(error.message)
+  );
+}

@@ -1,0 +1,248 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ModdleElement } from 'moddle';
+import {
+  BPMN_FILE,
+  ElementIds,
+  ErrorCodes,
+  Messages,
+  PROCESS_KEY,
+  StatusRoles,
+  Topics,
+} from '../../src/bpmn/contract.ts';
+import { allElements, camundaAttr, camundaPrefix, parseBpmn, readBpmnContract } from '../../src/bpmn/read.ts';
+import { lintBpmn } from '../../scripts/lint-bpmn.ts';
+
+type Element = ModdleElement;
+
+const xml = readFileSync(BPMN_FILE, 'utf8');
+const { definitions, warnings } = await parseBpmn(xml);
+const elements = allElements(definitions);
+const prefix = camundaPrefix(definitions);
+const ofType = (type: string) => elements.filter((element) => element.$instanceOf(type));
+const byId = (id: string) => {
+  const found = elements.find((element) => element.id === id && !element.$instanceOf('bpmndi:BPMNShape') && !element.$instanceOf('bpmndi:BPMNEdge'));
+  if (!found) throw new Error(`no element ${id}`);
+  return found;
+};
+const attr = (element: Element, name: string) => camundaAttr(element, name, prefix);
+const processes = ofType('bpmn:Process');
+const flowNodes = ofType('bpmn:FlowNode');
+const sequenceFlows = ofType('bpmn:SequenceFlow');
+const serviceTasks = ofType('bpmn:ServiceTask');
+const outgoing = (node: Element): Element[] => node.get('outgoing') ?? [];
+const incoming = (node: Element): Element[] => node.get('incoming') ?? [];
+const eventDefinitions = (event: Element): Element[] => event.get('eventDefinitions') ?? [];
+const inputParameters = (task: Element): Record<string, string> =>
+  Object.fromEntries(
+    elements
+      .filter((element) => element.$type === `${prefix}:inputParameter` && element.$parent?.$parent?.$parent === task)
+      .map((parameter) => [String(parameter.get('name')), String((parameter as { $body?: unknown }).$body ?? '').trim()]),
+  );
+
+interface Bounds {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+const shapes = new Map<Element, Bounds>(ofType('bpmndi:BPMNShape').map((shape) => [shape.get('bpmnElement'), shape.get('bounds')]));
+const edges = new Map<Element, { x: number; y: number }[]>(
+  ofType('bpmndi:BPMNEdge').map((edge) => [edge.get('bpmnElement'), edge.get('waypoint') ?? []]),
+);
+
+/** Whether a waypoint lies on the outline of a shape: rectangle, diamond (gateway) or circle (event). */
+function onOutline(node: Element, point: { x: number; y: number }, tolerance = 1): boolean {
+  const b = shapes.get(node);
+  if (!b) return false;
+  const [cx, cy, hw, hh] = [b.x + b.width / 2, b.y + b.height / 2, b.width / 2, b.height / 2];
+  const [dx, dy] = [Math.abs(point.x - cx), Math.abs(point.y - cy)];
+  if (node.$instanceOf('bpmn:Gateway')) return Math.abs(dx / hw + dy / hh - 1) * hw <= tolerance;
+  if (node.$instanceOf('bpmn:Event')) return Math.abs(Math.hypot(dx, dy) - hw) <= tolerance;
+  const onVertical = Math.abs(dx - hw) <= tolerance && dy <= hh + tolerance;
+  const onHorizontal = Math.abs(dy - hh) <= tolerance && dx <= hw + tolerance;
+  return onVertical || onHorizontal;
+}
+
+describe('bpmn/model-lifecycle.bpmn', () => {
+  it('parses without moddle warnings', () => {
+    expect(warnings.map((warning) => warning.message)).toEqual([]);
+  });
+
+  it('lints clean with .bpmnlintrc (bpmnlint:recommended), warnings included', async () => {
+    expect(await lintBpmn(xml)).toEqual([]);
+  });
+
+  it('declares one executable process the engine accepts', () => {
+    expect(processes).toHaveLength(1);
+    const process = processes[0]!;
+    expect(process.id).toBe(PROCESS_KEY);
+    expect(process.get('name')).toBe('Model lifecycle');
+    expect(process.get('isExecutable')).toBe(true);
+    // Camunda 7.20+ refuses a deployment without a history time to live; it accepts days or P<n>D.
+    expect(attr(process, 'historyTimeToLive')).toMatch(/^(\d+|P\d+D)$/);
+    expect(attr(process, 'historyTimeToLive')).toBe('P180D');
+    expect(attr(process, 'versionTag')).toMatch(/\S/);
+    expect(process.get('documentation')?.[0]?.text).toMatch(/incident/i);
+  });
+
+  it('commits the start at once and leaves external tasks synchronous', () => {
+    const [start, ...others] = ofType('bpmn:StartEvent');
+    expect(others).toEqual([]);
+    expect(start?.id).toBe(ElementIds.startEvent);
+    expect(attr(start!, 'asyncBefore')).toBe('true');
+    for (const task of serviceTasks) expect(attr(task, 'asyncBefore'), task.id).toBeUndefined();
+  });
+
+  it('gives every flow node a human name', () => {
+    for (const node of flowNodes) expect(String(node.get('name') ?? '').trim(), node.id).not.toBe('');
+  });
+
+  it('has diagram interchange for every flow node and sequence flow', () => {
+    expect(ofType('bpmndi:BPMNPlane').map((plane) => plane.get('bpmnElement'))).toEqual(processes);
+    for (const node of flowNodes) {
+      const bounds = shapes.get(node);
+      expect(bounds, node.id).toBeDefined();
+      expect(bounds!.width * bounds!.height, node.id).toBeGreaterThan(0);
+    }
+    for (const flow of sequenceFlows) expect(edges.get(flow)?.length ?? 0, flow.id).toBeGreaterThanOrEqual(2);
+  });
+
+  it('draws every sequence flow from the outline of its source to the outline of its target', () => {
+    for (const flow of sequenceFlows) {
+      const waypoints = edges.get(flow)!;
+      expect(onOutline(flow.get('sourceRef'), waypoints[0]!), `${flow.id} starts on its source`).toBe(true);
+      expect(onOutline(flow.get('targetRef'), waypoints.at(-1)!), `${flow.id} ends on its target`).toBe(true);
+    }
+  });
+
+  it('puts every boundary event on the outline of its host', () => {
+    const boundaryEvents = ofType('bpmn:BoundaryEvent');
+    expect(boundaryEvents.map((event) => event.id).sort()).toEqual(['BoundaryEvent_ReadyWhileChecking', 'BoundaryEvent_RequestInvalid']);
+    for (const event of boundaryEvents) {
+      const b = shapes.get(event)!;
+      expect(onOutline(event.get('attachedToRef'), { x: b.x + b.width / 2, y: b.y + b.height / 2 }), event.id).toBe(true);
+    }
+  });
+
+  it('runs every service task as an external task on the topic the workers subscribe to', () => {
+    const expected: Record<string, string> = {
+      Task_GuardSingleLifecycle: Topics.guardSingle,
+      Task_ReadTicket: Topics.readTicket,
+      Task_ReportInvalidRequest: Topics.reportInvalidRequest,
+      Task_CreateRepository: Topics.createRepository,
+      Task_ConfigureRepository: Topics.configureRepository,
+      Task_StartResearchServer: Topics.startResearchServer,
+      Task_LinkRepository: Topics.linkRepository,
+      Task_MoveToResearch: Topics.transitionIssue,
+      Task_NotifyTeam: Topics.notifyTeam,
+      Task_CheckReadyForTraining: Topics.checkStatus,
+    };
+    for (const task of serviceTasks) expect(attr(task, 'type'), task.id).toBe('external');
+    expect(Object.fromEntries(serviceTasks.map((task) => [task.id, attr(task, 'topic')]))).toEqual(expected);
+  });
+
+  it('passes the status roles as constant input parameters', () => {
+    expect(inputParameters(byId('Task_MoveToResearch'))).toEqual({ targetStatusRole: StatusRoles.research });
+    expect(inputParameters(byId('Task_CheckReadyForTraining'))).toEqual({ awaitedStatusRole: StatusRoles.readyForTraining });
+  });
+
+  it('names and guards every sequence flow out of a splitting exclusive gateway', () => {
+    const splits = ofType('bpmn:ExclusiveGateway').filter((gateway) => outgoing(gateway).length > 1);
+    expect(splits.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AlreadyReady', 'Gateway_IsDuplicate', 'Gateway_ResearchServer']);
+    for (const gateway of splits) {
+      const fallback = gateway.get('default');
+      expect(outgoing(gateway), `${gateway.id} default flow`).toContain(fallback);
+      for (const flow of outgoing(gateway)) {
+        expect(String(flow.get('name') ?? '').trim(), flow.id).not.toBe('');
+        if (flow === fallback) expect(flow.get('conditionExpression'), flow.id).toBeUndefined();
+        else expect(flow.get('conditionExpression')?.body, flow.id).toMatch(/^\$\{\s*\w+\s*\}$/);
+      }
+    }
+    expect(byId('Flow_IsDuplicate').get('conditionExpression').body).toBe('${isDuplicate}');
+    expect(byId('Flow_ResearchServerWanted').get('conditionExpression').body).toBe('${researchServerEnabled}');
+    expect(byId('Flow_AlreadyReady').get('conditionExpression').body).toBe('${statusReached}');
+  });
+
+  it('keeps conditions off every flow that is not out of a splitting exclusive gateway', () => {
+    for (const flow of sequenceFlows) {
+      const source = flow.get('sourceRef');
+      if (source.$instanceOf('bpmn:ExclusiveGateway') && outgoing(source).length > 1) continue;
+      expect(flow.get('conditionExpression'), flow.id).toBeUndefined();
+    }
+  });
+
+  it('connects event-based gateways only to catch events that nothing else leads to', () => {
+    const gateways = ofType('bpmn:EventBasedGateway');
+    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitReady', 'Gateway_AwaitTicketFix']);
+    for (const gateway of gateways) {
+      expect(outgoing(gateway).length, gateway.id).toBeGreaterThanOrEqual(2);
+      for (const flow of outgoing(gateway)) {
+        const target: Element = flow.get('targetRef');
+        expect(target.$type, flow.id).toBe('bpmn:IntermediateCatchEvent');
+        // Camunda: "Invalid incoming sequenceflow for intermediateCatchEvent … connected to an event-based gateway".
+        expect(incoming(target), target.id).toEqual([flow]);
+        expect(eventDefinitions(target).map((definition) => definition.$type), target.id).toEqual([
+          expect.stringMatching(/^bpmn:(Message|Timer)EventDefinition$/),
+        ]);
+      }
+    }
+  });
+
+  it('waits with timers the engine can evaluate', async () => {
+    const timers = ofType('bpmn:TimerEventDefinition');
+    expect(timers).toHaveLength(2);
+    for (const timer of timers) expect(timer.get('timeDuration')?.body, timer.$parent?.id).toBe('${statusReconcileInterval}');
+    expect((await readBpmnContract(xml)).timers).toEqual(['${statusReconcileInterval}']);
+  });
+
+  it('declares exactly the messages the webhooks correlate', async () => {
+    const expected = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining)].sort();
+    expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
+    expect((await readBpmnContract(xml)).messages).toEqual(expected);
+    const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);
+    expect(waitsFor('Event_TicketUpdated')).toEqual([Messages.ticketUpdated]);
+    expect(waitsFor('Event_ReadyForTraining')).toEqual([Messages.statusReached(StatusRoles.readyForTraining)]);
+    expect(waitsFor('BoundaryEvent_ReadyWhileChecking')).toEqual([Messages.statusReached(StatusRoles.readyForTraining)]);
+    const boundary = byId('BoundaryEvent_ReadyWhileChecking');
+    expect(boundary.get('attachedToRef').id).toBe(ElementIds.checkReadyForTraining);
+    expect(boundary.get('cancelActivity')).not.toBe(false);
+  });
+
+  it('declares exactly the error codes the workers raise, and catches them', async () => {
+    expect(ofType('bpmn:Error').map((error) => error.get('errorCode'))).toEqual(Object.values(ErrorCodes));
+    expect((await readBpmnContract(xml)).errorCodes).toEqual(Object.values(ErrorCodes).sort());
+    const boundary = byId('BoundaryEvent_RequestInvalid');
+    expect(boundary.get('attachedToRef').id).toBe(ElementIds.readTicket);
+    const [definition] = eventDefinitions(boundary);
+    expect(definition?.get('errorRef')?.errorCode).toBe(ErrorCodes.modelRequestInvalid);
+    expect(attr(definition!, 'errorMessageVariable')).toBe('requestProblems');
+  });
+
+  it('reports every topic of the contract', async () => {
+    expect((await readBpmnContract(xml)).topics).toEqual(Object.values(Topics).sort());
+  });
+
+  it('knows every element id the contract names', () => {
+    expect(existsSync(BPMN_FILE)).toBe(true);
+    for (const id of Object.values(ElementIds)) expect(() => byId(id)).not.toThrow();
+  });
+});
+
+describe('readBpmnContract', () => {
+  it('reads topics, messages, error codes and timers of any prefix binding', async () => {
+    const other = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:c="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <process id="p" isExecutable="true">
+    <serviceTask id="a" c:type="external" c:topic="x:y" />
+    <serviceTask id="b" c:class="com.example.Delegate" />
+    <intermediateCatchEvent id="e"><messageEventDefinition messageRef="m" /></intermediateCatchEvent>
+    <boundaryEvent id="f" attachedToRef="a"><errorEventDefinition errorRef="err" /></boundaryEvent>
+    <intermediateCatchEvent id="g"><timerEventDefinition><timeCycle>R3/PT1M</timeCycle></timerEventDefinition></intermediateCatchEvent>
+  </process>
+  <message id="m" name="hello" />
+  <error id="err" errorCode="BAD" />
+</definitions>`;
+    expect(await readBpmnContract(other)).toEqual({ topics: ['x:y'], messages: ['hello'], errorCodes: ['BAD'], timers: ['R3/PT1M'] });
+  });
+});

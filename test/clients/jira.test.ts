@@ -1,0 +1,297 @@
+import nock from 'nock';
+import { describe, expect, it } from 'vitest';
+import { ClientError } from '../../src/clients/errors.ts';
+import { JiraClient } from '../../src/clients/jira.ts';
+import { toAdf, toWiki } from '../../src/clients/jira-render.ts';
+import type { Document } from '../../src/domain/document.ts';
+import type { RetryOptions } from '../../src/clients/retry.ts';
+import { fixture, recordedRetry, useNock } from './support.ts';
+
+useNock();
+
+const CLOUD = 'https://acme.atlassian.net';
+const DC = 'https://jira.acme.io/jira';
+const basic = `Basic ${Buffer.from('robot@acme.io:api-token').toString('base64')}`;
+
+function cloud(retry: RetryOptions = { retries: 0 }): JiraClient {
+  return new JiraClient({ api: 'cloud', baseUrl: CLOUD, auth: { email: 'robot@acme.io', apiToken: 'api-token' }, retry });
+}
+function datacenter(retry: RetryOptions = { retries: 0 }): JiraClient {
+  return new JiraClient({ api: 'datacenter', baseUrl: DC, auth: { personalAccessToken: 'pat-123' }, retry });
+}
+
+const document: Document = {
+  blocks: [
+    { type: 'heading', text: '[Success] TRAIN_RESULT' },
+    { type: 'paragraph', content: ['Run: ', { text: 'MLflow', href: 'https://mlflow.acme.io/r/1' }] },
+  ],
+};
+
+describe('JiraClient.getIssue', () => {
+  it('maps a Cloud (REST v3) issue, authenticating with e-mail and API token', async () => {
+    const scope = nock(CLOUD, { reqheaders: { authorization: basic } })
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .reply(200, fixture('jira/cloud/issue.json'));
+
+    const issue = await cloud().getIssue('COMPANYSA-35');
+
+    expect(scope.isDone()).toBe(true);
+    expect(issue).toMatchObject({
+      key: 'COMPANYSA-35',
+      id: '21487',
+      summary: 'Testing summary XSOAR mirroring',
+      status: 'In Progress',
+      issueType: 'Story',
+      projectKey: 'COMPANYSA',
+      reporter: { accountId: 'dummy_account_id', displayName: 'Example User', emailAddress: 'admin@demistodev.com' },
+      assignee: { accountId: 'dummy_account_id', displayName: 'Example User' },
+      components: ['Almost-Done', 'dummy-comp', 'Integration', 'New-Component'],
+      labels: ['Demisto', 'XSOAR', 'dummy-label', 'dummy-label2', 'xsoar-mirror'],
+    });
+    expect(issue.fields['customfield_10028']).toBe(1);
+    expect(issue.fields['duedate']).toBe('2024-12-30');
+  });
+
+  it('maps a Data Center (REST v2) issue, authenticating with a personal access token', async () => {
+    const scope = nock(DC, { reqheaders: { authorization: 'Bearer pat-123' } })
+      .get('/rest/api/2/issue/JUZT-36')
+      .reply(200, fixture('jira/datacenter/issue.json'));
+
+    const issue = await datacenter().getIssue('JUZT-36');
+
+    expect(scope.isDone()).toBe(true);
+    expect(issue).toMatchObject({
+      key: 'JUZT-36',
+      summary: 'test',
+      status: 'Open',
+      issueType: 'Defect',
+      projectKey: 'JUZT',
+      reporter: { name: 'sdt1', displayName: 'Sagar Dixit' },
+      assignee: null,
+      components: [],
+      labels: [],
+    });
+    expect(issue.reporter).not.toHaveProperty('accountId');
+  });
+
+  it('turns a 404 into an error an operator can act on, without retrying it', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-99').reply(404, fixture('jira/cloud/error-issue-not-found.json'));
+
+    const error = await cloud(retry).getIssue('COMPANYSA-99').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).message).toBe(
+      'Jira: reading issue COMPANYSA-99 failed: 404 Not Found: Issue does not exist or you do not have permission to see it. — ' +
+        'check that issue COMPANYSA-99 exists and that the Jira account of the service can browse its project',
+    );
+    expect((error as ClientError).retryable).toBe(false);
+    expect(waits).toEqual([]);
+  });
+
+  it('retries a 429, waiting what Retry-After asks', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .reply(429, '', { 'Retry-After': '2' })
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .reply(200, fixture('jira/cloud/issue.json'));
+
+    const issue = await cloud(retry).getIssue('COMPANYSA-35');
+
+    expect(issue.key).toBe('COMPANYSA-35');
+    expect(waits).toEqual([2_000]);
+  });
+
+  it('retries 5xx answers with back-off until one succeeds', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .reply(500, { errorMessages: ['Internal server error'], errors: {} })
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .reply(503, '')
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .reply(200, fixture('jira/cloud/issue.json'));
+
+    await expect(cloud(retry).getIssue('COMPANYSA-35')).resolves.toMatchObject({ status: 'In Progress' });
+    expect(waits).toEqual([1, 2]);
+  });
+
+  it('reports a 5xx as retryable once the retries are spent', async () => {
+    nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35').reply(503, '');
+    const error = (await cloud({ retries: 0 }).getIssue('COMPANYSA-35').catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toMatch(/^Jira: reading issue COMPANYSA-35 failed: 503 Service Unavailable — Jira failed on its side/);
+    expect(error.retryable).toBe(true);
+  });
+});
+
+describe('JiraClient.getStatus', () => {
+  it('reads only the status field', async () => {
+    nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35').query({ fields: 'status' }).reply(200, fixture('jira/cloud/issue-status.json'));
+    await expect(cloud().getStatus('COMPANYSA-35')).resolves.toBe('In Progress');
+  });
+});
+
+describe('JiraClient.addComment', () => {
+  const commentsQuery = { startAt: '0', maxResults: '50', orderBy: '-created', expand: 'properties' };
+
+  it('posts an ADF comment on Cloud carrying its idempotency key as a comment property', async () => {
+    let posted: unknown;
+    const scope = nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query(commentsQuery)
+      .reply(200, fixture('jira/cloud/comments.json'))
+      .post('/rest/api/3/issue/COMPANYSA-35/comment', (body: unknown) => {
+        posted = body;
+        return true;
+      })
+      .reply(201, fixture('jira/cloud/comment-created.json'));
+
+    const result = await cloud().addComment('COMPANYSA-35', { idempotencyKey: 'COMPANYSA-35:train:1', document });
+
+    expect(scope.isDone()).toBe(true);
+    expect(result).toEqual({ id: '10000', created: true });
+    expect(posted).toEqual({
+      body: toAdf(document),
+      properties: [{ key: 'model-lifecycle.idempotency', value: { key: 'COMPANYSA-35:train:1' } }],
+    });
+  });
+
+  it('finds the earlier comment on a rerun and posts nothing', async () => {
+    nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35/comment').query(commentsQuery).reply(200, fixture('jira/cloud/comments-with-key.json'));
+
+    const result = await cloud().addComment('COMPANYSA-35', { idempotencyKey: 'COMPANYSA-35:train:1', document });
+
+    expect(result).toEqual({ id: '10001', created: false });
+  });
+
+  it('pages through the comments until it finds the key', async () => {
+    const first = { ...fixture('jira/cloud/comments.json'), total: 2 };
+    const keyed = fixture<{ comments: unknown[] }>('jira/cloud/comments-with-key.json').comments[0];
+    nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query(commentsQuery)
+      .reply(200, first)
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query({ ...commentsQuery, startAt: '1' })
+      .reply(200, { comments: [keyed], maxResults: 1, startAt: 1, total: 2 });
+
+    await expect(cloud().addComment('COMPANYSA-35', { idempotencyKey: 'COMPANYSA-35:train:1', document })).resolves.toEqual({
+      id: '10001',
+      created: false,
+    });
+  });
+
+  it('reads properties through comment/list when Cloud leaves them off the comment page', async () => {
+    nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query(commentsQuery)
+      .reply(200, fixture('jira/cloud/comments-without-properties.json'))
+      .post('/rest/api/3/comment/list', { ids: [10000] })
+      .query({ expand: 'properties' })
+      .reply(200, fixture('jira/cloud/comment-list.json'));
+
+    await expect(cloud().addComment('COMPANYSA-35', { idempotencyKey: 'COMPANYSA-35:train:1', document })).resolves.toEqual({
+      id: '10000',
+      created: false,
+    });
+  });
+
+  it('posts wiki markup on Data Center (REST v2)', async () => {
+    let posted: unknown;
+    nock(DC)
+      .get('/rest/api/2/issue/JUZT-36/comment')
+      .query(commentsQuery)
+      .reply(200, fixture('jira/datacenter/comments.json'))
+      .post('/rest/api/2/issue/JUZT-36/comment', (body: unknown) => {
+        posted = body;
+        return true;
+      })
+      .reply(201, fixture('jira/datacenter/comment-created.json'));
+
+    await expect(datacenter().addComment('JUZT-36', { idempotencyKey: 'JUZT-36:train:1', document })).resolves.toEqual({
+      id: '10000',
+      created: true,
+    });
+    expect(posted).toEqual({ body: toWiki(document), properties: [{ key: 'model-lifecycle.idempotency', value: { key: 'JUZT-36:train:1' } }] });
+  });
+
+  it('finds the earlier comment on Data Center too', async () => {
+    nock(DC).get('/rest/api/2/issue/JUZT-36/comment').query(commentsQuery).reply(200, fixture('jira/datacenter/comments-with-key.json'));
+    await expect(datacenter().addComment('JUZT-36', { idempotencyKey: 'JUZT-36:train:1', document })).resolves.toEqual({
+      id: '10001',
+      created: false,
+    });
+  });
+});
+
+describe('JiraClient.transitionTo', () => {
+  it('performs the transition whose target status matches, ignoring case', async () => {
+    const scope = nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .query({ fields: 'status' })
+      .reply(200, fixture('jira/cloud/issue-status.json'))
+      .get('/rest/api/3/issue/COMPANYSA-35/transitions')
+      .reply(200, fixture('jira/cloud/transitions.json'))
+      .post('/rest/api/3/issue/COMPANYSA-35/transitions', { transition: { id: '711' } })
+      .reply(204);
+
+    await expect(cloud().transitionTo('COMPANYSA-35', 'closed')).resolves.toEqual({ from: 'In Progress', to: 'Closed', changed: true });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('does nothing when the issue is already in that status', async () => {
+    nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35').query({ fields: 'status' }).reply(200, fixture('jira/cloud/issue-status.json'));
+    await expect(cloud().transitionTo('COMPANYSA-35', 'in progress')).resolves.toEqual({
+      from: 'In Progress',
+      to: 'In Progress',
+      changed: false,
+    });
+  });
+
+  it('names the current status and the reachable ones when no transition leads to the target', async () => {
+    nock(DC)
+      .get('/rest/api/2/issue/JUZT-36')
+      .query({ fields: 'status' })
+      .reply(200, { fields: fixture<{ fields: { status: unknown } }>('jira/datacenter/issue.json').fields })
+      .get('/rest/api/2/issue/JUZT-36/transitions')
+      .reply(200, fixture('jira/datacenter/transitions.json'));
+
+    const error = (await datacenter().transitionTo('JUZT-36', 'Ready for training').catch((e: unknown) => e)) as ClientError;
+
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.message).toBe(
+      'Jira: moving issue JUZT-36 to "Ready for training" failed: no transition from "Open" leads there; ' +
+        'statuses reachable now: In Progress, Closed — check the status names in the policy file against the project workflow, ' +
+        'and that the service account may transition the issue',
+    );
+    expect(error.retryable).toBe(false);
+  });
+});
+
+describe('JiraClient.upsertRemoteLink', () => {
+  it('posts the link keyed by its globalId', async () => {
+    const scope = nock(CLOUD)
+      .post('/rest/api/3/issue/COMPANYSA-35/remotelink', {
+        globalId: 'github:acme-ml/churn-model',
+        application: { type: 'model-lifecycle', name: 'Model lifecycle' },
+        object: {
+          url: 'https://github.com/acme-ml/churn-model',
+          title: 'acme-ml/churn-model',
+          summary: 'Model repository',
+          icon: { url16x16: 'https://github.com/favicon.ico', title: 'acme-ml/churn-model' },
+        },
+      })
+      .reply(201, fixture('jira/cloud/remotelink-created.json'));
+
+    await cloud().upsertRemoteLink('COMPANYSA-35', {
+      globalId: 'github:acme-ml/churn-model',
+      url: 'https://github.com/acme-ml/churn-model',
+      title: 'acme-ml/churn-model',
+      summary: 'Model repository',
+      iconUrl: 'https://github.com/favicon.ico',
+    });
+
+    expect(scope.isDone()).toBe(true);
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ENV_NAMES, SECRET_ENV_NAMES, envVariablesSchema, parseEnv, type Env } from '../../src/config/env.ts';
+
+function envOf(vars: Record<string, string | undefined>): Env {
+  const result = parseEnv(vars);
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  return result.env;
+}
+
+const PEM_LINE = '-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----';
+
+describe('parseEnv', () => {
+  it('gives the defaults for an empty environment', () => {
+    const env = envOf({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+      ENGINE_PORT: 8080,
+      ENGINE_DATA_DIR: '.data',
+      GITHUB_API_URL: 'https://api.github.com',
+    });
+    expect(env.WORKER_ID).toMatch(new RegExp(`-${process.pid}$`));
+    expect(env.CAMUNDA_URL).toBeUndefined();
+    expect(env.JIRA_BASE_URL).toBeUndefined();
+  });
+
+  it('treats blank values as unset and ignores variables it does not know', () => {
+    const env = envOf({ PORT: '', JIRA_PAT: '   ', PATH: '/usr/bin', GITHUB_ACTIONS: 'true' });
+    expect(env.PORT).toBe(3000);
+    expect(env.JIRA_PAT).toBeUndefined();
+    expect(env).not.toHaveProperty('PATH');
+  });
+
+  it('converts numbers, trims URL slashes and unescapes a one-line PEM key', () => {
+    const env = envOf({
+      PORT: '8081',
+      JIRA_BASE_URL: 'https://acme.atlassian.net/',
+      GITHUB_APP_ID: '123456',
+      GITHUB_APP_INSTALLATION_ID: '987',
+      GITHUB_APP_PRIVATE_KEY: PEM_LINE,
+    });
+    expect(env.PORT).toBe(8081);
+    expect(env.JIRA_BASE_URL).toBe('https://acme.atlassian.net');
+    expect(env.GITHUB_APP_ID).toBe(123456);
+    expect(env.GITHUB_APP_INSTALLATION_ID).toBe(987);
+    expect(env.GITHUB_APP_PRIVATE_KEY).toBe('-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----');
+  });
+
+  it('lists every invalid variable at once, never echoing a secret', () => {
+    const result = parseEnv({
+      PORT: '80a',
+      ENGINE_PORT: '70000',
+      LOG_LEVEL: 'verbose',
+      CAMUNDA_URL: 'camunda:8080',
+      JIRA_EMAIL: 'robot',
+      GITHUB_APP_ID: 'my-app',
+      SLACK_BOT_TOKEN: 'xoxp-user-token-123',
+      ENGINE_DB_URL: 'postgres://db/camunda',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      'PORT: expected a TCP port from 1 to 65535, got "80a" — set PORT in .env or the environment, e.g. PORT=3000',
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose" — set LOG_LEVEL in .env or the environment, e.g. LOG_LEVEL=info',
+      'CAMUNDA_URL: expected an http(s) URL, got "camunda:8080" — set CAMUNDA_URL in .env or the environment, e.g. CAMUNDA_URL=http://camunda:8080/engine-rest',
+      'ENGINE_PORT: expected a TCP port from 1 to 65535, got "70000" — set ENGINE_PORT in .env or the environment, e.g. ENGINE_PORT=8080',
+      'ENGINE_DB_URL: expected a JDBC URL, got "postgres://db/camunda" — set ENGINE_DB_URL in .env or the environment, e.g. ENGINE_DB_URL=jdbc:postgresql://db:5432/camunda',
+      'JIRA_EMAIL: expected an e-mail address, got "robot" — set JIRA_EMAIL in .env or the environment, e.g. JIRA_EMAIL=robot@acme.example',
+      'GITHUB_APP_ID: expected a GitHub App id (a number), got "my-app" — set GITHUB_APP_ID in .env or the environment, e.g. GITHUB_APP_ID=123456',
+      'SLACK_BOT_TOKEN: expected a bot token starting with "xoxb-", got a value (not shown, it is secret) — set SLACK_BOT_TOKEN in .env or the environment, e.g. SLACK_BOT_TOKEN=xoxb-...',
+    ]);
+    expect(result.problems.join('\n')).not.toContain('xoxp-user-token-123');
+  });
+
+  it('keeps a malformed private key out of the message', () => {
+    const result = parseEnv({ GITHUB_APP_PRIVATE_KEY: 'not-a-key-abc' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.problems).toEqual([expect.stringMatching(/^GITHUB_APP_PRIVATE_KEY: expected a PEM private key/)]);
+      expect(result.problems[0]).not.toContain('not-a-key-abc');
+    }
+  });
+
+  it('describes every variable and marks the secrets', () => {
+    for (const name of ENV_NAMES) expect(envVariablesSchema.shape[name].description, name).toBeTruthy();
+    for (const name of SECRET_ENV_NAMES) expect(ENV_NAMES).toContain(name);
+  });
+});

@@ -1,0 +1,103 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EngineClient, EngineError } from '../../src/engine/camunda7/rest.ts';
+import { correlateMessage, isNotAwaited, type CorrelateDeps } from '../../src/lifecycle/correlate.ts';
+import { connectionRefused, ENGINE, notAwaited, optimisticLockingConflict } from '../http/support.ts';
+
+const input = { messageName: 'jira-status:ready_for_training', businessKey: 'MLM-7' };
+let sleeps: number[];
+let deps: CorrelateDeps;
+
+function message(variables: Record<string, { value: string; type: string }> = {}) {
+  return nock(ENGINE).post('/message', { messageName: input.messageName, businessKey: 'MLM-7', processVariables: variables });
+}
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  sleeps = [];
+  deps = {
+    engine: new EngineClient({ baseUrl: ENGINE, timeoutMs: 2_000 }),
+    retry: {
+      attempts: 4,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    },
+  };
+});
+
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  expect(pending).toEqual([]);
+});
+
+describe('correlateMessage', () => {
+  it('answers correlated when the engine takes the message', async () => {
+    message().reply(204);
+
+    expect(await correlateMessage(deps, input)).toBe('correlated');
+  });
+
+  it('sends variables as typed process variables', async () => {
+    message({ jiraStatus: { value: 'In Progress', type: 'String' } }).reply(204);
+
+    expect(await correlateMessage(deps, { ...input, variables: { jiraStatus: 'In Progress' } })).toBe('correlated');
+  });
+
+  it('answers not_awaited when no execution waits for the message', async () => {
+    message().reply(400, notAwaited(input.messageName));
+
+    expect(await correlateMessage(deps, input)).toBe('not_awaited');
+    expect(sleeps).toEqual([]);
+  });
+
+  it('retries an optimistic-locking conflict with jittered, growing back-off', async () => {
+    message().reply(500, optimisticLockingConflict);
+    message().reply(500, optimisticLockingConflict);
+    message().reply(500, optimisticLockingConflict);
+    message().reply(204);
+
+    expect(await correlateMessage(deps, input)).toBe('correlated');
+    // random() = 0.5 of min(250, 100·2^n): 50, 100, 125
+    expect(sleeps).toEqual([50, 100, 125]);
+  });
+
+  it('throws the conflict once the attempts are spent', async () => {
+    for (let i = 0; i < 4; i++) message().reply(500, optimisticLockingConflict);
+
+    const error = await correlateMessage(deps, input).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).optimisticLocking).toBe(true);
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('throws other engine errors at once: 5xx, unreachable, several executions matching', async () => {
+    message().reply(500, { type: 'ProcessEngineException', message: 'boom', code: 0 });
+    await expect(correlateMessage(deps, input)).rejects.toMatchObject({ status: 500 });
+
+    message().replyWithError(connectionRefused());
+    await expect(correlateMessage(deps, input)).rejects.toMatchObject({ unreachable: true });
+
+    message().reply(400, {
+      type: 'RestException',
+      message: "Cannot correlate message 'jira-status:ready_for_training': Cannot correlate a message with name 'jira-status:ready_for_training' to a single execution. 2 executions match the correlation keys",
+      code: 0,
+    });
+    await expect(correlateMessage(deps, input)).rejects.toMatchObject({ status: 400 });
+    expect(sleeps).toEqual([]);
+  });
+});
+
+describe('isNotAwaited', () => {
+  it('recognises only the engine 400 about no matching execution', () => {
+    expect(isNotAwaited(new EngineError('… No process definition or execution matches the parameters', 400, 'RestException', 0))).toBe(true);
+    expect(isNotAwaited(new EngineError('… No process definition or execution matches the parameters', 500, 'RestException', 0))).toBe(false);
+    expect(isNotAwaited(new Error('No process definition or execution matches the parameters'))).toBe(false);
+  });
+});

@@ -58,19 +58,22 @@ const userAnswer = z
   })
   .nullish();
 
+/** The fields the lifecycle maps; every other field stays in `fields` as Jira sent it. */
+const issueFields = z.object({
+  summary: z.string(),
+  status: z.object({ name: z.string() }),
+  issuetype: z.object({ name: z.string() }),
+  project: z.object({ key: z.string() }),
+  reporter: userAnswer,
+  assignee: userAnswer,
+  components: z.array(z.object({ name: z.string() })).nullish(),
+  labels: z.array(z.string()).nullish(),
+});
+
 const issueAnswer = z.object({
   id: z.string(),
   key: z.string(),
-  fields: z.looseObject({
-    summary: z.string(),
-    status: z.object({ name: z.string() }),
-    issuetype: z.object({ name: z.string() }),
-    project: z.object({ key: z.string() }),
-    reporter: userAnswer,
-    assignee: userAnswer,
-    components: z.array(z.object({ name: z.string() })).nullish(),
-    labels: z.array(z.string()).nullish(),
-  }),
+  fields: z.record(z.string(), z.unknown()),
 });
 
 const statusAnswer = z.object({ fields: z.object({ status: z.object({ name: z.string() }) }) });
@@ -134,10 +137,11 @@ export class JiraClient {
 
   /** The issue as the lifecycle reads it, the same shape for Cloud and Data Center. */
   async getIssue(key: string): Promise<JiraIssueView> {
-    const answer = await this.call(`reading issue ${key}`, { url: this.issuePath(key), method: 'GET' }, issueAnswer, {
+    const operation = `reading issue ${key}`;
+    const answer = await this.call(operation, { url: this.issuePath(key), method: 'GET' }, issueAnswer, {
       404: `check that issue ${key} exists and that the Jira account of the service can browse its project`,
     });
-    const fields = answer.fields;
+    const fields = this.parse(issueFields, answer.fields, operation);
     return {
       key: answer.key,
       id: answer.id,
@@ -149,7 +153,7 @@ export class JiraClient {
       assignee: toJiraUser(fields.assignee),
       components: (fields.components ?? []).map((component) => component.name),
       labels: fields.labels ?? [],
-      fields: fields as Record<string, unknown>,
+      fields: answer.fields,
     };
   }
 
@@ -300,6 +304,10 @@ export class JiraClient {
     } catch (error) {
       throw jiraFailure(error, operation, hints);
     }
+    return this.parse(schema, data, operation);
+  }
+
+  private parse<T>(schema: z.ZodType<T>, data: unknown, operation: string): T {
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       throw new ClientError({

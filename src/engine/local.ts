@@ -135,6 +135,10 @@ function isAlive(pid: number): boolean {
  */
 export async function startLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const { port, log } = options;
+  // Otherwise another engine already on the port would answer for this one.
+  if (!(await portIsFree(port))) {
+    throw new Error(`Port ${port} is already in use (another engine?): stop that process or choose another port (ENGINE_PORT).`);
+  }
   const jar = await ensureEngineBuilt(log);
   const launchDir = await prepareLaunchDir(jar, log);
   const dataDir = resolve(options.dataDir ?? join(repoRoot, '.data'));
@@ -179,7 +183,11 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   const where = logFile ? `see ${logFile}` : 'its output went to this terminal';
-  const describeOutput = async () => (logFile ? `\nLast lines of ${logFile}:\n${tail(await readFrom(logFile, logOffset), 40)}` : '');
+  const describeOutput = async () => {
+    if (!logFile) return '';
+    const text = await readFrom(logFile, logOffset);
+    return `${rootCause(text)}\nLast lines of ${logFile}:\n${tail(text, 40)}`;
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -233,6 +241,15 @@ export async function findFreePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => (port ? done(port) : fail(new Error('no port assigned'))));
     });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
 }
 
@@ -338,6 +355,13 @@ function run(command: string, args: string[], cwd: string): Promise<RunResult> {
     child.once('error', (error) => done({ code: null, error: error.message, output }));
     child.once('close', (code) => done({ code, output }));
   });
+}
+
+/** The innermost "Caused by:" of a Java stack trace: usually the line that explains it all. */
+function rootCause(text: string): string {
+  const causes = text.split('\n').filter((line) => line.startsWith('Caused by: '));
+  const last = causes.at(-1);
+  return last ? `\nRoot cause: ${last.slice('Caused by: '.length).trim()}` : '';
 }
 
 function tail(text: string, lines: number): string {

@@ -50,6 +50,17 @@ describe('JiraClient.getIssue', () => {
     });
     expect(issue.fields['customfield_10028']).toBe(1);
     expect(issue.fields['duedate']).toBe('2024-12-30');
+    // Raw fields stay as Jira sent them, nested parts included.
+    expect(issue.fields['status']).toEqual(fixture<{ fields: Record<string, unknown> }>('jira/cloud/issue.json').fields['status']);
+  });
+
+  it('says so when the answer is not an issue (wrong API flavour or URL)', async () => {
+    nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35').reply(200, { id: '21487', key: 'COMPANYSA-35', fields: { summary: 'x' } });
+
+    const error = (await cloud().getIssue('COMPANYSA-35').catch((e: unknown) => e)) as ClientError;
+
+    expect(error.message).toMatch(/^Jira: reading issue COMPANYSA-35 failed: Jira answered with an unexpected shape \(.*status.*\) — check that jira\.api \(cloud\)/);
+    expect(error.retryable).toBe(false);
   });
 
   it('maps a Data Center (REST v2) issue, authenticating with a personal access token', async () => {

@@ -1,0 +1,134 @@
+import nock from 'nock';
+import repositoryFixture from '../fixtures/github/repository.json' with { type: 'json' };
+import contentFixture from '../fixtures/github/content-file.json' with { type: 'json' };
+import commitFixture from '../fixtures/github/file-commit.json' with { type: 'json' };
+import topicsFixture from '../fixtures/github/topics.json' with { type: 'json' };
+import protectionFixture from '../fixtures/github/branch-protection.json' with { type: 'json' };
+
+export interface FakeRepo {
+  owner: string;
+  name: string;
+  private: boolean;
+  fromTemplate: string;
+  files: Map<string, string>;
+  topics: string[];
+  teams: Map<string, string>;
+  protection: unknown;
+}
+
+/**
+ * GitHub's REST API at the wire for the calls the repository steps make, answering with the
+ * examples of GitHub's REST documentation. `failNext` makes the next matching requests answer
+ * an error, the way an outage or a revoked permission would.
+ */
+export class FakeGitHub {
+  readonly repos = new Map<string, FakeRepo>();
+  readonly requests: string[] = [];
+  private failures: Array<{ pattern: RegExp; status: number; body: nock.ReplyBody; times: number }> = [];
+
+  readonly baseUrl: string;
+
+  constructor(baseUrl = 'https://api.github.com') {
+    this.baseUrl = baseUrl;
+  }
+
+  failNext(pattern: RegExp, times: number, status = 500, body: nock.ReplyBody = { message: 'Server Error' }): void {
+    this.failures.push({ pattern, status, body, times });
+  }
+
+  install(): void {
+    nock(this.baseUrl)
+      .persist()
+      .intercept(/.*/, 'GET')
+      .reply((uri: string) => this.answer('GET', uri, undefined))
+      .intercept(/.*/, 'POST')
+      .reply((uri: string, body: nock.Body) => this.answer('POST', uri, body))
+      .intercept(/.*/, 'PUT')
+      .reply((uri: string, body: nock.Body) => this.answer('PUT', uri, body));
+  }
+
+  private answer(method: string, uri: string, body: unknown): nock.ReplyFnResult {
+    const path = uri.split('?')[0] ?? uri;
+    this.requests.push(`${method} ${path}`);
+    const failure = this.failures.find((candidate) => candidate.times > 0 && candidate.pattern.test(`${method} ${path}`));
+    if (failure) {
+      failure.times--;
+      return [failure.status, failure.body];
+    }
+    const input = (body ?? {}) as Record<string, unknown>;
+    let match: RegExpExecArray | null;
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/generate$/.exec(path)) && method === 'POST') {
+      const key = `${input.owner}/${input.name}`;
+      if (this.repos.has(key)) return [422, { message: 'Could not clone: Name already exists on this account', status: '422' }];
+      this.repos.set(key, {
+        owner: String(input.owner),
+        name: String(input.name),
+        private: Boolean(input.private),
+        fromTemplate: `${match[1]}/${match[2]}`,
+        files: new Map([['README.md', '# model template\n']]),
+        topics: [],
+        teams: new Map(),
+        protection: null,
+      });
+      return [201, this.repoBody(this.repos.get(key)!)];
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const repo = this.repos.get(`${match[1]}/${match[2]}`);
+      return repo ? [200, this.repoBody(repo)] : notFound();
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/.exec(path))) {
+      const repo = this.repos.get(`${match[1]}/${match[2]}`);
+      if (!repo) return notFound();
+      const file = decodeURIComponent(match[3]!);
+      const current = repo.files.get(file);
+      if (method === 'GET') {
+        if (current === undefined) return notFound();
+        return [200, { ...contentFixture, name: file, path: file, sha: sha(current), content: Buffer.from(current).toString('base64'), encoding: 'base64' }];
+      }
+      if (current !== undefined && input.sha !== sha(current)) return [409, { message: `${file} does not match ${String(input.sha)}`, status: '409' }];
+      repo.files.set(file, Buffer.from(String(input.content), 'base64').toString('utf8'));
+      return [current === undefined ? 201 : 200, { ...commitFixture, content: { ...commitFixture.content, name: file, path: file, sha: sha(repo.files.get(file)!) } }];
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/topics$/.exec(path)) && method === 'PUT') {
+      const repo = this.repos.get(`${match[1]}/${match[2]}`);
+      if (!repo) return notFound();
+      repo.topics = input.names as string[];
+      return [200, { ...topicsFixture, names: repo.topics }];
+    }
+    if ((match = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/repos\/([^/]+)\/([^/]+)$/.exec(path)) && method === 'PUT') {
+      const repo = this.repos.get(`${match[3]}/${match[4]}`);
+      if (!repo) return notFound();
+      repo.teams.set(match[2]!, String(input.permission));
+      return [204, ''];
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)\/protection$/.exec(path)) && method === 'PUT') {
+      const repo = this.repos.get(`${match[1]}/${match[2]}`);
+      if (!repo) return notFound();
+      repo.protection = input;
+      return [200, protectionFixture as nock.ReplyBody];
+    }
+    return [404, { message: `no fake for ${method} ${path}` }];
+  }
+
+  private repoBody(repo: FakeRepo): nock.ReplyBody {
+    const fullName = `${repo.owner}/${repo.name}`;
+    return {
+      ...repositoryFixture,
+      name: repo.name,
+      full_name: fullName,
+      private: repo.private,
+      html_url: `https://github.com/${fullName}`,
+      url: `${this.baseUrl}/repos/${fullName}`,
+      default_branch: 'main',
+      owner: { ...repositoryFixture.owner, login: repo.owner },
+    };
+  }
+}
+
+function notFound(): nock.ReplyFnResult {
+  return [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }];
+}
+
+function sha(content: string): string {
+  return Buffer.from(content).toString('hex').slice(0, 40).padEnd(40, '0');
+}

@@ -1,0 +1,54 @@
+import nock from 'nock';
+import postMessageFixture from '../fixtures/slack/chat-postMessage.json' with { type: 'json' };
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+/**
+ * Slack's Web API at the wire for chat.postMessage and conversations.history, keeping the
+ * messages (with their metadata) per channel.
+ */
+export class FakeSlack {
+  readonly messages: FakeSlackMessage[] = [];
+  readonly requests: string[] = [];
+  private clock = 1_700_000_000;
+
+  install(): void {
+    nock('https://slack.com')
+      .persist()
+      .post(/^\/api\/(chat\.postMessage|conversations\.history)$/)
+      .reply((uri: string, body: nock.Body) => {
+        const method = uri.replace('/api/', '');
+        this.requests.push(method);
+        const args = parseBody(body);
+        if (method === 'chat.postMessage') {
+          const message: FakeSlackMessage = {
+            channel: String(args.channel),
+            ts: `${this.clock++}.000100`,
+            text: String(args.text ?? ''),
+            blocks: parseJson(args.blocks) as unknown[] ?? [],
+            metadata: parseJson(args.metadata) as FakeSlackMessage['metadata'],
+          };
+          this.messages.push(message);
+          return [200, { ...postMessageFixture, channel: message.channel, ts: message.ts, message: { ...postMessageFixture.message, text: message.text, ts: message.ts } }];
+        }
+        const inChannel = this.messages.filter((message) => message.channel === args.channel).toReversed();
+        return [200, { ok: true, messages: inChannel.map((m) => ({ type: 'message', text: m.text, ts: m.ts, metadata: m.metadata })), has_more: false }];
+      });
+  }
+}
+
+/** The Web API client sends form-encoded bodies with JSON-encoded nested fields. */
+function parseBody(body: unknown): Record<string, unknown> {
+  if (typeof body === 'string') return Object.fromEntries(new URLSearchParams(body));
+  return (body ?? {}) as Record<string, unknown>;
+}
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}

@@ -15,8 +15,11 @@ export interface HttpProbe {
   /** Answers other than 2xx to anything since the last reset. */
   errors(): number;
   reset(): void;
-  /** Resolves when `count` completions were acknowledged since the last reset, or at the deadline. */
-  waitForCompletes(count: number, timeoutMs: number): Promise<boolean>;
+  /**
+   * Resolves true when `count` completions were acknowledged since the last reset; false at
+   * the deadline or when no completion came for `stallMs` (the engine broke down).
+   */
+  waitForCompletes(count: number, limits: { timeoutMs: number; stallMs: number }): Promise<boolean>;
   dispose(): void;
 }
 
@@ -27,6 +30,7 @@ export function createHttpProbe(): HttpProbe {
   let completes = 0;
   let errors = 0;
   let waiter: { count: number; resolve: (done: boolean) => void } | undefined;
+  let lastCompleteAt = performance.now();
 
   const onStart = (message: unknown) => {
     const { request } = message as { request: ClientRequest };
@@ -38,10 +42,8 @@ export function createHttpProbe(): HttpProbe {
     if (status < 200 || status >= 300) errors++;
     else if (request.method === 'POST' && COMPLETE_PATH.test(request.path)) {
       completes++;
-      if (waiter && completes >= waiter.count) {
-        waiter.resolve(true);
-        waiter = undefined;
-      }
+      lastCompleteAt = performance.now();
+      if (waiter && completes >= waiter.count) waiter.resolve(true);
     }
   };
   dc.subscribe('http.client.request.start', onStart);
@@ -56,17 +58,20 @@ export function createHttpProbe(): HttpProbe {
       completes = 0;
       errors = 0;
     },
-    waitForCompletes(count, timeoutMs) {
+    waitForCompletes(count, { timeoutMs, stallMs }) {
       if (completes >= count) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          waiter = undefined;
-          resolve(false);
-        }, timeoutMs);
+        const deadline = performance.now() + timeoutMs;
+        lastCompleteAt = performance.now();
+        const watchdog = setInterval(() => {
+          const now = performance.now();
+          if (now > deadline || now - lastCompleteAt > stallMs) waiter?.resolve(false);
+        }, 250);
         waiter = {
           count,
           resolve: (done) => {
-            clearTimeout(timer);
+            clearInterval(watchdog);
+            waiter = undefined;
             resolve(done);
           },
         };

@@ -48,7 +48,7 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     waitN: int('BENCH_WAIT_N', n),
     waitMs: int('BENCH_WAIT_MS', 50),
     warmupN: int('BENCH_WARMUP_N', 300, 0),
-    rounds: int('BENCH_ROUNDS', 1),
+    rounds: int('BENCH_ROUNDS', 2),
     pickupCount: int('BENCH_PICKUP_COUNT', 100),
     pickupSpacingMs: int('BENCH_PICKUP_SPACING_MS', 50, 0),
     idleSeconds: int('BENCH_IDLE_SECONDS', 61),
@@ -98,8 +98,10 @@ interface PickupRun {
   readonly variant: Variant;
   readonly count: number;
   readonly spacingMs: number;
-  /** start-request-returned → handler-invoked, ms. */
+  /** start-request-returned → handler-invoked, ms (negative when the task beat the answer). */
   readonly latencyMs: Summary;
+  /** start-request-sent → handler-invoked, ms. */
+  readonly fromSentMs: Summary;
   /** Handlers invoked before the start request's answer was read (latency < 0). */
   readonly beforeStartReturned: number;
   readonly missed: number;
@@ -222,7 +224,7 @@ async function main(): Promise<number> {
       probe.reset();
       const t0 = performance.now();
       const worker = startWorker(variant, restUrl, topic, config.client, work, ours?.deps);
-      const done = await probe.waitForCompletes(n, Math.max(120_000, n * 200));
+      const done = await probe.waitForCompletes(n, { timeoutMs: Math.max(120_000, n * 100), stallMs: 20_000 });
       const elapsedMs = performance.now() - t0;
       const completed = probe.completes();
       const fetches = probe.fetches();
@@ -282,12 +284,15 @@ async function main(): Promise<number> {
       for (let waited = 0; probe.fetches() === 0 && waited < 5_000; waited += 20) await sleep(20);
       await sleep(300);
       const returned = new Map<string, number>();
+      const sent = new Map<string, number>();
       for (let i = 0; i < config.pickupCount; i++) {
+        const sentAt = performance.now();
         const instance = await engine.startProcess(key, { businessKey: `${key}-${i}`, variables: { i, payload: PAYLOAD } });
         returned.set(instance.id, performance.now());
+        sent.set(instance.id, sentAt);
         await sleep(config.pickupSpacingMs);
       }
-      await probe.waitForCompletes(config.pickupCount, 10_000);
+      await probe.waitForCompletes(config.pickupCount, { timeoutMs: 10_000, stallMs: 10_000 });
       await worker.stop();
       const latencies = [...returned].map(([id, at]) => (invoked.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
       const result: PickupRun = {
@@ -295,6 +300,7 @@ async function main(): Promise<number> {
         count: config.pickupCount,
         spacingMs: config.pickupSpacingMs,
         latencyMs: summarize(latencies),
+        fromSentMs: summarize([...sent].map(([id, at]) => (invoked.get(id) ?? Number.NaN) - at).filter(Number.isFinite)),
         beforeStartReturned: latencies.filter((l) => l < 0).length,
         missed: config.pickupCount - latencies.length,
         rssBeforeMb,
@@ -428,6 +434,11 @@ async function main(): Promise<number> {
       if (r.metricOutcomes !== undefined && r.metricOutcomes !== r.completed) problems.push(`${r.scenario} ours r${r.round}: metrics counted ${r.metricOutcomes} tasks of ${r.completed}`);
     }
     for (const r of pickupRuns) if (r.missed) problems.push(`pickup ${r.variant}: ${r.missed} instances never reached the handler`);
+    for (const r of [...noopRuns, ...waitRuns]) {
+      if ((r.othersPct ?? 0) > 10) {
+        problems.push(`${r.scenario} ${r.variant} r${r.round}: other processes used ${fmt(r.othersPct)}% of the machine's CPU meanwhile; its number is low by noise, rerun on a quiet machine`);
+      }
+    }
 
     const { maxParallel, longPollMs, lockDurationMs, pollIntervalMs } = config.client;
     console.log(
@@ -440,7 +451,9 @@ async function main(): Promise<number> {
     console.log(`\n${table}\n\n${details}\n`);
     for (const r of pickupRuns) {
       console.log(
-        `pickup ${r.variant}: p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms, max ${fmt(r.latencyMs.max, 1)} ms; ` +
+        `pickup ${r.variant}: start answered → handler p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms, max ${fmt(r.latencyMs.max, 1)} ms` +
+          ` (${r.beforeStartReturned} negative: the task beat the start answer); start sent → handler p50 ${fmt(r.fromSentMs.p50, 1)} ms,` +
+          ` p95 ${fmt(r.fromSentMs.p95, 1)} ms; ` +
           `RSS ${fmt(r.rssBeforeMb)}→${fmt(r.rssAfterMb)} MB`,
       );
     }

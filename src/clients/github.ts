@@ -369,6 +369,8 @@ function octokitLog(log: Logger | undefined): { debug(message: string): void; in
     debug: (message) => log?.debug({ system: 'GitHub' }, message),
     info: (message) => log?.debug({ system: 'GitHub' }, message),
     warn: (message) => log?.warn({ system: 'GitHub' }, message),
-    error: (message) => log?.error({ system: 'GitHub' }, message),
+    // Octokit logs every non-2xx answer here, including the 404s that look-before-create
+    // expects; real failures reach the logs once, as the ClientError the step reports.
+    error: (message) => log?.debug({ system: 'GitHub' }, message),
   };
 }

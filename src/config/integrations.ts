@@ -51,8 +51,9 @@ export function missingSettings(env: Present, policy: Policy): MissingSetting[] 
       why: `creates model repositories in the GitHub organisation "${policy.github.org}" and assigns reviewers`,
     });
   }
-  need('SLACK_BOT_TOKEN', "posts stage results and Approve/Reject buttons to the teams' Slack channels");
-  need('SLACK_SIGNING_SECRET', 'verifies that Approve/Reject clicks come from Slack');
+  need('SLACK_BOT_TOKEN', "posts stage results to the teams' Slack channels");
+  // SLACK_SIGNING_SECRET becomes required with the first interactive Slack step (Approve/Reject
+  // buttons); no step reads it yet, so its absence must not keep the workers off.
   if (policy.jupyterhub.enabled) {
     need('JUPYTERHUB_URL', 'the JupyterHub that runs research servers (policy jupyterhub.enabled = true)');
     need('JUPYTERHUB_TOKEN', 'JupyterHub API token allowed to start servers for users (policy jupyterhub.enabled = true)');

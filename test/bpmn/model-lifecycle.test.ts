@@ -90,7 +90,11 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     const [start, ...others] = ofType('bpmn:StartEvent');
     expect(others).toEqual([]);
     expect(start?.id).toBe(ElementIds.startEvent);
-    expect(attr(start!, 'asyncBefore')).toBe('true');
+    // The first step is an external task (a wait state): an async start would only add job-executor latency.
+    expect(attr(start!, 'asyncBefore')).toBeUndefined();
+    const firstStep = (start!.get('outgoing') as Element[])[0]?.get('targetRef') as Element | undefined;
+    expect(firstStep?.$type).toBe('bpmn:ServiceTask');
+    expect(attr(firstStep!, 'type')).toBe('external');
     for (const task of serviceTasks) expect(attr(task, 'asyncBefore'), task.id).toBeUndefined();
   });
 

@@ -85,7 +85,6 @@ describe('loadConfig', () => {
       'JIRA_WEBHOOK_SECRET or JIRA_WEBHOOK_TOKEN',
       'GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY + GITHUB_APP_INSTALLATION_ID',
       'SLACK_BOT_TOKEN',
-      'SLACK_SIGNING_SECRET',
     ]);
     expect(formatMissing(config.missing)).toMatch(/^Some integrations are not configured.*\n {2}- JIRA_BASE_URL \(in \.env or the environment\): the Jira site/);
   });

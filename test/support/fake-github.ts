@@ -4,6 +4,7 @@ import contentFixture from '../fixtures/github/content-file.json' with { type: '
 import commitFixture from '../fixtures/github/file-commit.json' with { type: 'json' };
 import topicsFixture from '../fixtures/github/topics.json' with { type: 'json' };
 import protectionFixture from '../fixtures/github/branch-protection.json' with { type: 'json' };
+import { jsonOf, pathOf } from './fake-jira.ts';
 
 export interface FakeRepo {
   owner: string;
@@ -24,6 +25,8 @@ export interface FakeRepo {
 export class FakeGitHub {
   readonly repos = new Map<string, FakeRepo>();
   readonly requests: string[] = [];
+  /** Full names of repositories generated from a template, once per successful generate call. */
+  readonly generated: string[] = [];
   private failures: Array<{ pattern: RegExp; status: number; body: nock.ReplyBody; times: number }> = [];
 
   readonly baseUrl: string;
@@ -40,11 +43,11 @@ export class FakeGitHub {
     nock(this.baseUrl)
       .persist()
       .intercept(/.*/, 'GET')
-      .reply((uri: string) => this.answer('GET', uri, undefined))
+      .reply(async (request: Request) => this.answer('GET', pathOf(request), undefined))
       .intercept(/.*/, 'POST')
-      .reply((uri: string, body: nock.Body) => this.answer('POST', uri, body))
+      .reply(async (request: Request) => this.answer('POST', pathOf(request), await jsonOf(request)))
       .intercept(/.*/, 'PUT')
-      .reply((uri: string, body: nock.Body) => this.answer('PUT', uri, body));
+      .reply(async (request: Request) => this.answer('PUT', pathOf(request), await jsonOf(request)));
   }
 
   private answer(method: string, uri: string, body: unknown): nock.ReplyFnResult {
@@ -70,6 +73,7 @@ export class FakeGitHub {
         teams: new Map(),
         protection: null,
       });
+      this.generated.push(key);
       return [201, this.repoBody(this.repos.get(key)!)];
     }
     if ((match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path)) && method === 'GET') {

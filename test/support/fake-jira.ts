@@ -52,12 +52,12 @@ export class FakeJira {
     const issuePath = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]+-\d+)(\/[a-z]+)?(\?.*)?$/;
     scope
       .get(issuePath)
-      .reply((uri: string) => this.answerGet(uri))
+      .reply(async (request: Request) => this.answerGet(pathOf(request)))
       .post(issuePath)
-      .reply((uri: string, body: nock.Body) => this.answerPost(uri, body as Record<string, unknown>))
+      .reply(async (request: Request) => this.answerPost(pathOf(request), await jsonOf(request)))
       .post(/^\/rest\/api\/3\/comment\/list/)
-      .reply((_uri: string, body: nock.Body) => {
-        const ids = new Set(((body as { ids: number[] }).ids ?? []).map(String));
+      .reply(async (request: Request) => {
+        const ids = new Set((((await jsonOf(request)) as { ids?: number[] }).ids ?? []).map(String));
         const values = [...this.comments.values()].flat().filter((comment) => ids.has(comment.id));
         return [200, { isLast: true, maxResults: 1000, startAt: 0, total: values.length, values }];
       });
@@ -127,6 +127,17 @@ export class FakeJira {
       },
     };
   }
+}
+
+/** nock 15 hands reply functions the request as a WHATWG Request. */
+export function pathOf(request: Request): string {
+  const url = new URL(request.url);
+  return `${url.pathname}${url.search}`;
+}
+
+export async function jsonOf(request: Request): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  return text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
 function issuePath(uri: string): [string, string | undefined, string | undefined] {

@@ -17,15 +17,23 @@ export class FakeSlack {
   readonly messages: FakeSlackMessage[] = [];
   readonly requests: string[] = [];
   private clock = 1_700_000_000;
+  private refusal: string | null = null;
+
+  /** Makes chat.postMessage answer `{ ok: false, error }` until `restore()` is called. */
+  refuse(error: string): { restore(): void } {
+    this.refusal = error;
+    return { restore: () => (this.refusal = null) };
+  }
 
   install(): void {
     nock('https://slack.com')
       .persist()
       .post(/^\/api\/(chat\.postMessage|conversations\.history)$/)
-      .reply((uri: string, body: nock.Body) => {
-        const method = uri.replace('/api/', '');
+      .reply(async (request: Request) => {
+        const method = new URL(request.url).pathname.replace('/api/', '');
         this.requests.push(method);
-        const args = parseBody(body);
+        const args = parseBody(await request.text(), request.headers.get('content-type'));
+        if (method === 'chat.postMessage' && this.refusal) return [200, { ok: false, error: this.refusal }];
         if (method === 'chat.postMessage') {
           const message: FakeSlackMessage = {
             channel: String(args.channel),
@@ -44,9 +52,9 @@ export class FakeSlack {
 }
 
 /** The Web API client sends form-encoded bodies with JSON-encoded nested fields. */
-function parseBody(body: unknown): Record<string, unknown> {
-  if (typeof body === 'string') return Object.fromEntries(new URLSearchParams(body));
-  return (body ?? {}) as Record<string, unknown>;
+function parseBody(body: string, contentType: string | null): Record<string, unknown> {
+  if (contentType?.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(body));
 }
 
 function parseJson(value: unknown): unknown {

@@ -31,8 +31,13 @@ interface BenchConfig {
   readonly pickupSpacingMs: number;
   readonly idleSeconds: number;
   readonly startConcurrency: number;
+  /** Scenarios to run; all by default. Goals of skipped scenarios are not checked. */
+  readonly scenarios: ReadonlySet<Scenario>;
   readonly client: ClientSettings;
 }
+
+const SCENARIOS = ['noop', 'wait', 'pickup', 'idle'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
   const int = (name: string, fallback: number, min = 1): number => {
@@ -53,6 +58,7 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     pickupSpacingMs: int('BENCH_PICKUP_SPACING_MS', 50, 0),
     idleSeconds: int('BENCH_IDLE_SECONDS', 61),
     startConcurrency: int('BENCH_START_CONCURRENCY', 16),
+    scenarios: scenarioList(env.BENCH_SCENARIOS),
     client: {
       maxParallel: int('BENCH_MAX_PARALLEL', 32),
       longPollMs: int('BENCH_LONG_POLL_MS', 30_000),
@@ -60,6 +66,14 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
       pollIntervalMs: int('BENCH_POLL_INTERVAL_MS', 20, 0),
     },
   };
+}
+
+function scenarioList(raw: string | undefined): ReadonlySet<Scenario> {
+  if (raw === undefined || raw.trim() === '') return new Set(SCENARIOS);
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  return new Set(names as Scenario[]);
 }
 
 const VARIANTS: readonly Variant[] = ['bare', 'ours'];
@@ -173,8 +187,7 @@ async function main(): Promise<number> {
       }
       return found;
     };
-    const scenarios = ['warmup', 'noop', 'wait', 'pickup', 'idle'];
-    for (const scenario of scenarios) {
+    for (const scenario of ['warmup', ...config.scenarios]) {
       for (const variant of VARIANTS) for (let round = 1; round <= (['noop', 'wait'].includes(scenario) ? config.rounds : 1); round++) processFor(scenario, variant, round);
     }
     await engine.deploy(
@@ -360,13 +373,14 @@ async function main(): Promise<number> {
     }
     // Odd rounds run bare first, even rounds ours first, so drift favours neither.
     const order = (round: number): readonly Variant[] => (round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse());
+    const runs = (scenario: Scenario) => config.scenarios.has(scenario);
     const noopRuns: ThroughputRun[] = [];
-    for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) noopRuns.push(await measureThroughput('noop', v, round, config.n, noop));
+    if (runs('noop')) for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) noopRuns.push(await measureThroughput('noop', v, round, config.n, noop));
     const waitRuns: ThroughputRun[] = [];
-    for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) waitRuns.push(await measureThroughput('wait', v, round, config.waitN, wait));
+    if (runs('wait')) for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) waitRuns.push(await measureThroughput('wait', v, round, config.waitN, wait));
     const pickupRuns: PickupRun[] = [];
-    for (const v of VARIANTS) pickupRuns.push(await measurePickup(v));
-    const idleRuns = await measureIdle();
+    if (runs('pickup')) for (const v of VARIANTS) pickupRuns.push(await measurePickup(v));
+    const idleRuns = runs('idle') ? await measureIdle() : [];
 
     // Report.
     const median = (runs: ThroughputRun[], variant: Variant) => percentile(runs.filter((r) => r.variant === variant).map((r) => r.tasksPerSecond), 50);
@@ -402,6 +416,7 @@ async function main(): Promise<number> {
     );
 
     const goals: Goal[] = [
+      runs('noop') &&
       atLeast(
         'no-op throughput, ours/bare',
         noopRatio,
@@ -409,6 +424,7 @@ async function main(): Promise<number> {
         '>= 0.90',
         config.n === 2_000 ? undefined : `measured at N=${config.n}; the goal is stated for N=2,000`,
       ),
+      runs('wait') &&
       atLeast(
         `${config.waitMs} ms handlers, ours/bare`,
         waitRatio,
@@ -416,6 +432,7 @@ async function main(): Promise<number> {
         '>= 1 (5% noise allowed: >= 0.95)',
         `ceiling maxParallel/wait = ${fmt(waitCeiling)} tasks/s; ours reached ${fmt((100 * median(waitRuns, 'ours')) / waitCeiling)}% of it`,
       ),
+      runs('idle') &&
       atMost(
         'idle fetch-and-lock per minute, ours',
         idle('ours') ?? Number.NaN,
@@ -423,7 +440,7 @@ async function main(): Promise<number> {
         '<= 2',
         config.client.longPollMs === 30_000 ? undefined : `measured with longPollMs ${config.client.longPollMs}; the goal is stated for 30,000`,
       ),
-    ];
+    ].filter((goal): goal is Goal => goal !== false);
 
     const problems: string[] = [];
     for (const r of [...warmup, ...noopRuns, ...waitRuns]) {
@@ -460,7 +477,8 @@ async function main(): Promise<number> {
     for (const r of idleRuns) {
       console.log(`idle ${r.variant}: ${r.fetches} fetch-and-lock (${r.requests} requests in all) in ${(r.windowMs / 1000).toFixed(1)} s; RSS ${fmt(r.rssBeforeMb)}→${fmt(r.rssAfterMb)} MB (both idle at once)`);
     }
-    console.log('\nGoals:');
+    const skipped = SCENARIOS.filter((scenario) => !runs(scenario));
+    console.log(`\nGoals:${skipped.length > 0 ? ` (not checked: ${skipped.join(', ')}, skipped by BENCH_SCENARIOS)` : ''}`);
     for (const g of goals) console.log(`  ${g.pass ? 'PASS' : 'MISS'}  ${g.name} = ${fmt(g.value, 2)} (goal ${g.rule})${g.note ? ` — ${g.note}` : ''}`);
     if (problems.length > 0) console.log(`\nProblems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
@@ -468,7 +486,7 @@ async function main(): Promise<number> {
     await mkdir(resultsDir, { recursive: true });
     const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     const environment = { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), engineVersion, engine: enginePid ? 'local' : restUrl };
-    await writeFile(file, `${JSON.stringify({ config, environment, warmup, noop: noopRuns, wait: waitRuns, pickup: pickupRuns, idle: idleRuns, goals, problems }, null, 2)}\n`);
+    await writeFile(file, `${JSON.stringify({ config: { ...config, scenarios: [...config.scenarios] }, environment, warmup, noop: noopRuns, wait: waitRuns, pickup: pickupRuns, idle: idleRuns, goals, problems }, null, 2)}\n`);
     progress(`results written to ${file}`);
     return 0;
   } catch (error) {

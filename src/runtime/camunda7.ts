@@ -31,7 +31,10 @@ export interface Camunda7RuntimeOptions {
 }
 
 export interface WorkerRuntime {
-  /** Stops fetching and waits (up to `graceMs`) for running handlers to report back. */
+  /**
+   * Stops fetching, lets the pending long poll return, and waits (up to `graceMs`, by default
+   * the long-poll length plus 15 s) for every handler to report back.
+   */
   stop(graceMs?: number): Promise<void>;
   /** Handlers running now. */
   active(): number;
@@ -48,7 +51,10 @@ const MAX_ERROR_MESSAGE = 600;
  */
 export function startCamunda7Workers(workers: readonly AnyWorker[], options: Camunda7RuntimeOptions): WorkerRuntime {
   const { log, metrics } = options;
-  const shutdown = new AbortController();
+  let stopping = false;
+  // A long poll is never aborted: the engine would still count it as waiting and lock the next
+  // new task to it, stranding that task until its lock expires. Shutdown waits for it instead.
+  let pollInFlight = false;
   const pollInterval = options.pollIntervalMs ?? 20;
   const errorBackoffBase = options.pollErrorBackoffMs ?? 1_000;
 
@@ -63,12 +69,11 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     autoPoll: false,
     interceptors: (config: Record<string, unknown>) => {
       const isFetch = typeof config.json === 'object' && config.json !== null && 'topics' in config.json;
+      if (isFetch) pollInFlight = true;
       return {
         ...config,
         // A long poll the network dropped silently must not hang the worker forever.
         timeout: { request: isFetch ? options.longPollMs + 15_000 : 15_000 },
-        // On shutdown the pending long poll is cut short; completions still go through.
-        ...(isFetch ? { signal: shutdown.signal } : {}),
         ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
       };
     },
@@ -76,7 +81,8 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
   // The client logs through console by default; its events are logged here instead.
   let engineAway = false;
   client.on('poll:error', (error: Error) => {
-    if (shutdown.signal.aborted) return;
+    pollInFlight = false;
+    if (stopping) return;
     metrics.pollErrors.inc({ engine: 'camunda7' });
     const next = engineAway ? Math.min(MAX_POLL_ERROR_BACKOFF_MS, client.options.interval * 2) : errorBackoffBase;
     client.options.interval = next;
@@ -84,6 +90,7 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     engineAway = true;
   });
   client.on('poll:success', () => {
+    pollInFlight = false;
     if (engineAway) log.info('engine answers again; polling resumed');
     engineAway = false;
     client.options.interval = pollInterval;
@@ -173,13 +180,17 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
 
   return {
     active: () => client.activeTasksCount,
-    async stop(graceMs = 25_000) {
+    async stop(graceMs = options.longPollMs + 15_000) {
+      stopping = true;
       client.stop();
-      shutdown.abort();
       const deadline = Date.now() + graceMs;
-      while (client.activeTasksCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (client.activeTasksCount > 0) log.warn({ running: client.activeTasksCount }, 'stopped with handlers still running; their tasks will be retried after the lock expires');
-      else log.info('workers stopped');
+      // Tasks the last long poll returns are locked to this worker already: run them too.
+      while ((pollInFlight || client.activeTasksCount > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (client.activeTasksCount > 0 || pollInFlight) {
+        log.warn({ running: client.activeTasksCount, pollInFlight }, 'stopped before all handlers finished; their tasks run again once their locks expire');
+      } else {
+        log.info('workers stopped');
+      }
     },
   };
 }

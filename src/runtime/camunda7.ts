@@ -1,7 +1,7 @@
 import { Client, Variables, type Task, type TaskService } from 'camunda-external-task-client-js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { toTypedValues } from '../engine/camunda7/rest.ts';
+import { EngineClient, toTypedValues } from '../engine/camunda7/rest.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { executeTask, retryDelayMs, type TaskResult } from './execute.ts';
 import type { AnyWorker, TaskInfo } from './worker.ts';
@@ -55,6 +55,8 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
   // A long poll is never aborted: the engine would still count it as waiting and lock the next
   // new task to it, stranding that task until its lock expires. Shutdown waits for it instead.
   let pollInFlight = false;
+  const runningTaskIds = new Set<string>();
+  const engine = new EngineClient({ baseUrl: options.baseUrl, username: options.username, password: options.password });
   const pollInterval = options.pollIntervalMs ?? 20;
   const errorBackoffBase = options.pollErrorBackoffMs ?? 1_000;
 
@@ -91,10 +93,29 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
   });
   client.on('poll:success', () => {
     pollInFlight = false;
-    if (engineAway) log.info('engine answers again; polling resumed');
+    if (engineAway) {
+      log.info('engine answers again; polling resumed');
+      // After the tasks of this poll have started (same tick), not before.
+      setImmediate(() => void releaseStrandedTasks());
+    }
     engineAway = false;
     client.options.interval = pollInterval;
   });
+
+  /**
+   * A long poll whose connection died still counts as waiting in the engine, which locks the
+   * next new task to it: to this worker id, though no handler here runs it. Once polling works
+   * again, such tasks are unlocked so they run now rather than when their lock expires.
+   */
+  async function releaseStrandedTasks(): Promise<void> {
+    try {
+      const stranded = (await engine.lockedExternalTasks(options.workerId)).filter((task) => !runningTaskIds.has(task.id));
+      for (const task of stranded) await engine.unlockExternalTask(task.id);
+      if (stranded.length > 0) log.warn({ tasks: stranded.map((task) => task.id) }, 'released tasks locked to a lost long poll');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'could not look for tasks locked to a lost long poll; they run once their locks expire');
+    }
+  }
 
   for (const worker of workers) {
     const lockDuration = worker.lockDurationMs ?? options.lockDurationMs;
@@ -118,6 +139,7 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
       attempt,
     };
     const taskLog = log.child({ businessKey: info.businessKey, processInstanceId: info.processInstanceId, topic: info.topic, taskId: info.id, attempt });
+    runningTaskIds.add(task.id);
     const lockLost = new AbortController();
     const heartbeat = setInterval(() => {
       taskService.extendLock(task, lockDuration).catch((error: Error) => {
@@ -136,7 +158,11 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     } finally {
       clearInterval(heartbeat);
     }
-    await report(result, task, taskService, taskLog);
+    try {
+      await report(result, task, taskService, taskLog);
+    } finally {
+      runningTaskIds.delete(task.id);
+    }
   }
 
   async function report(result: TaskResult, task: Task, taskService: TaskService, taskLog: Logger): Promise<void> {

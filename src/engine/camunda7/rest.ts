@@ -225,6 +225,17 @@ export class EngineClient {
     return z.array(externalTask).parse(await this.request('GET', `/external-task?${params}`));
   }
 
+  /** Tasks the engine holds locked for `workerId`. */
+  async lockedExternalTasks(workerId: string): Promise<ExternalTask[]> {
+    const params = new URLSearchParams({ workerId, locked: 'true' });
+    return z.array(externalTask).parse(await this.request('GET', `/external-task?${params}`));
+  }
+
+  /** Releases a task's lock so any worker can fetch it at once. */
+  async unlockExternalTask(externalTaskId: string): Promise<void> {
+    await this.request('POST', `/external-task/${encodeURIComponent(externalTaskId)}/unlock`);
+  }
+
   /** What an operator does with "Retry" on an incident in Cockpit. */
   async setExternalTaskRetries(externalTaskId: string, retries: number): Promise<void> {
     await this.request('PUT', `/external-task/${encodeURIComponent(externalTaskId)}/retries`, { retries });

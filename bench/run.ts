@@ -5,6 +5,7 @@
  * not run. Settings come from BENCH_* variables (see `readConfig`); ENGINE_REST_URL uses a
  * running engine instead of starting one.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,13 +31,14 @@ interface BenchConfig {
   readonly pickupCount: number;
   readonly pickupSpacingMs: number;
   readonly idleSeconds: number;
+  readonly fakeSeconds: number;
   readonly startConcurrency: number;
   /** Scenarios to run; all by default. Goals of skipped scenarios are not checked. */
   readonly scenarios: ReadonlySet<Scenario>;
   readonly client: ClientSettings;
 }
 
-const SCENARIOS = ['noop', 'wait', 'pickup', 'idle'] as const;
+const SCENARIOS = ['fake', 'noop', 'wait', 'pickup', 'idle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
@@ -57,6 +59,7 @@ function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     pickupCount: int('BENCH_PICKUP_COUNT', 100),
     pickupSpacingMs: int('BENCH_PICKUP_SPACING_MS', 50, 0),
     idleSeconds: int('BENCH_IDLE_SECONDS', 61),
+    fakeSeconds: int('BENCH_FAKE_SECONDS', 5),
     startConcurrency: int('BENCH_START_CONCURRENCY', 16),
     scenarios: scenarioList(env.BENCH_SCENARIOS),
     client: {
@@ -106,6 +109,19 @@ interface ThroughputRun {
   /** Ours only: "task completed" lines pino wrote, and the tasks prom-client counted. */
   readonly logLines?: number;
   readonly metricOutcomes?: number;
+}
+
+/** No-op tasks against bench/fake-engine.ts: the worker side's own cost, engine excluded. */
+interface FakeRun {
+  readonly variant: Variant;
+  readonly round: number;
+  readonly windowMs: number;
+  readonly completed: number;
+  readonly tasksPerSecond: number;
+  readonly nodeCpuUsPerTask: number;
+  readonly fakeEngineCpuUsPerTask: number | undefined;
+  readonly rssBeforeMb: number;
+  readonly rssAfterMb: number;
 }
 
 interface PickupRun {
@@ -187,7 +203,7 @@ async function main(): Promise<number> {
       }
       return found;
     };
-    for (const scenario of ['warmup', ...config.scenarios]) {
+    for (const scenario of ['warmup', ...[...config.scenarios].filter((name) => name !== 'fake')]) {
       for (const variant of VARIANTS) for (let round = 1; round <= (['noop', 'wait'].includes(scenario) ? config.rounds : 1); round++) processFor(scenario, variant, round);
     }
     await engine.deploy(
@@ -326,6 +342,40 @@ async function main(): Promise<number> {
       return result;
     };
 
+    const measureFake = async (fakeUrl: string, fakePid: number | undefined, variant: Variant, round: number): Promise<FakeRun> => {
+      const ours = variant === 'ours' ? oursDeps(`fake-${variant}-r${round}`) : undefined;
+      const rssBeforeMb = rssMb();
+      const worker = startWorker(variant, fakeUrl, `bench:fake:${variant}:r${round}`, config.client, noop, ours?.deps);
+      await sleep(1_000);
+      probe.reset();
+      const cpu0 = process.cpuUsage();
+      const fake0 = fakePid ? processCpuMs(fakePid) : undefined;
+      const t0 = performance.now();
+      await sleep(config.fakeSeconds * 1_000);
+      const windowMs = performance.now() - t0;
+      const completed = probe.completes();
+      const cpu = process.cpuUsage(cpu0);
+      const fake1 = fakePid ? processCpuMs(fakePid) : undefined;
+      const rssAfterMb = rssMb();
+      await worker.stop();
+      const run: FakeRun = {
+        variant,
+        round,
+        windowMs,
+        completed,
+        tasksPerSecond: perSecond(completed, windowMs),
+        nodeCpuUsPerTask: (cpu.user + cpu.system) / Math.max(1, completed),
+        fakeEngineCpuUsPerTask: fake0 !== undefined && fake1 !== undefined ? ((fake1 - fake0) * 1000) / Math.max(1, completed) : undefined,
+        rssBeforeMb,
+        rssAfterMb,
+      };
+      progress(
+        `fake   ${variant} r${round}: ${fmt(run.tasksPerSecond)} tasks/s, ${fmt(run.nodeCpuUsPerTask)} µs CPU/task in this process` +
+          ` (fake engine ${fmt(run.fakeEngineCpuUsPerTask)} µs/task), RSS ${fmt(rssBeforeMb)}→${fmt(rssAfterMb)} MB`,
+      );
+      return run;
+    };
+
     /** Both variants idle at once, each behind its own counting proxy. */
     const measureIdle = async (): Promise<IdleRun[]> => {
       const proxies = await Promise.all(VARIANTS.map(() => startCountingProxy(restUrl)));
@@ -374,6 +424,15 @@ async function main(): Promise<number> {
     // Odd rounds run bare first, even rounds ours first, so drift favours neither.
     const order = (round: number): readonly Variant[] => (round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse());
     const runs = (scenario: Scenario) => config.scenarios.has(scenario);
+    const fakeRuns: FakeRun[] = [];
+    if (runs('fake')) {
+      const fake = await startFakeEngine();
+      try {
+        for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) fakeRuns.push(await measureFake(fake.restUrl, fake.pid, v, round));
+      } finally {
+        fake.stop();
+      }
+    }
     const noopRuns: ThroughputRun[] = [];
     if (runs('noop')) for (let round = 1; round <= config.rounds; round++) for (const v of order(round)) noopRuns.push(await measureThroughput('noop', v, round, config.n, noop));
     const waitRuns: ThroughputRun[] = [];
@@ -383,7 +442,9 @@ async function main(): Promise<number> {
     const idleRuns = runs('idle') ? await measureIdle() : [];
 
     // Report.
-    const median = (runs: ThroughputRun[], variant: Variant) => percentile(runs.filter((r) => r.variant === variant).map((r) => r.tasksPerSecond), 50);
+    const median = (list: ReadonlyArray<{ variant: Variant; tasksPerSecond: number }>, variant: Variant) =>
+      percentile(list.filter((r) => r.variant === variant).map((r) => r.tasksPerSecond), 50);
+    const fakeCpu = (variant: Variant) => percentile(fakeRuns.filter((r) => r.variant === variant).map((r) => r.nodeCpuUsPerTask), 50);
     const noopRatio = ratio(median(noopRuns, 'ours'), median(noopRuns, 'bare'));
     const waitRatio = ratio(median(waitRuns, 'ours'), median(waitRuns, 'bare'));
     const pickup = (v: Variant) => pickupRuns.find((r) => r.variant === v)?.latencyMs.p95;
@@ -393,6 +454,15 @@ async function main(): Promise<number> {
     const table = renderTable(
       ['scenario', 'N', 'bare tasks/s', 'ours tasks/s', 'ratio', 'p95 pickup ms bare/ours', 'idle polls/min bare/ours'],
       [
+        [
+          'no-op, fake engine',
+          '-',
+          fmt(median(fakeRuns, 'bare')),
+          fmt(median(fakeRuns, 'ours')),
+          fmt(ratio(median(fakeRuns, 'ours'), median(fakeRuns, 'bare')), 2),
+          '-',
+          '-',
+        ],
         ['no-op', String(config.n), fmt(median(noopRuns, 'bare')), fmt(median(noopRuns, 'ours')), fmt(noopRatio, 2), '-', '-'],
         [`wait ${config.waitMs} ms`, String(config.waitN), fmt(median(waitRuns, 'bare')), fmt(median(waitRuns, 'ours')), fmt(waitRatio, 2), '-', '-'],
         [`pickup (${config.pickupCount} × ${config.pickupSpacingMs} ms)`, String(config.pickupCount), '-', '-', '-', `${fmt(pickup('bare'), 1)} / ${fmt(pickup('ours'), 1)}`, '-'],
@@ -466,6 +536,12 @@ async function main(): Promise<number> {
         (config.waitN === config.n ? '' : ` The ${config.waitMs} ms scenario ran with N=${config.waitN} instead of ${config.n}.`),
     );
     console.log(`\n${table}\n\n${details}\n`);
+    if (fakeRuns.length > 0) {
+      console.log(
+        `worker-side CPU per no-op task (fake engine, median): bare ${fmt(fakeCpu('bare'))} µs, ours ${fmt(fakeCpu('ours'))} µs ` +
+          `(+${fmt(fakeCpu('ours') - fakeCpu('bare'))} µs for zod, pino, prom-client and the runtime's bookkeeping)`,
+      );
+    }
     for (const r of pickupRuns) {
       console.log(
         `pickup ${r.variant}: start answered → handler p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms, max ${fmt(r.latencyMs.max, 1)} ms` +
@@ -486,7 +562,7 @@ async function main(): Promise<number> {
     await mkdir(resultsDir, { recursive: true });
     const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     const environment = { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), engineVersion, engine: enginePid ? 'local' : restUrl };
-    await writeFile(file, `${JSON.stringify({ config: { ...config, scenarios: [...config.scenarios] }, environment, warmup, noop: noopRuns, wait: waitRuns, pickup: pickupRuns, idle: idleRuns, goals, problems }, null, 2)}\n`);
+    await writeFile(file, `${JSON.stringify({ config: { ...config, scenarios: [...config.scenarios] }, environment, warmup, fake: fakeRuns, noop: noopRuns, wait: waitRuns, pickup: pickupRuns, idle: idleRuns, goals, problems }, null, 2)}\n`);
     progress(`results written to ${file}`);
     return 0;
   } catch (error) {
@@ -498,6 +574,21 @@ async function main(): Promise<number> {
     if (process.env.BENCH_KEEP) console.log(`kept logs in ${workDir}`);
     else await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** Starts bench/fake-engine.ts as its own process, so its CPU is not counted as ours. */
+async function startFakeEngine(): Promise<{ restUrl: string; pid: number | undefined; stop(): void }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'fake-engine.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolvePort(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the fake engine exited with ${code} before listening`)));
+  });
+  return { restUrl: `http://127.0.0.1:${port}/engine-rest`, pid: child.pid, stop: () => void child.kill('SIGTERM') };
 }
 
 // process.exit: a stopped client may still hold a keep-alive socket to the engine.

@@ -6,6 +6,7 @@ import { findTeam } from '../src/config/policy.ts';
 import { repository } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
+import { exampleModelRequest, exampleRepository } from './examples.ts';
 
 /** Topics, team access and default-branch protection: all PUTs, so a rerun changes nothing. */
 export function createConfigureRepository(deps: { github: GitHubClient; policy: Policy }) {
@@ -15,7 +16,13 @@ export function createConfigureRepository(deps: { github: GitHubClient; policy: 
     input: z.object({ modelRequest: modelRequestSchema, repository }),
     output: z.object({}),
     errors: {},
-    examples: [],
+    examples: [
+      {
+        title: 'search team gets push access to churn-predictor',
+        input: { modelRequest: exampleModelRequest, repository: exampleRepository },
+        outcome: { kind: 'complete', variables: {} },
+      },
+    ],
     async run(ctx) {
       const { github: policy } = deps.policy;
       const request = ctx.input.modelRequest;

@@ -5,6 +5,7 @@ import type { Policy } from '../src/config/policy.ts';
 import { issueKey, repository } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
+import { exampleModelRequest, exampleRepository } from './examples.ts';
 
 /**
  * Generates the model repository from the template and commits the ticket's model.toml.
@@ -18,7 +19,13 @@ export function createRepository(deps: { github: GitHubClient; policy: Policy })
     input: z.object({ issueKey, modelRequest: modelRequestSchema }),
     output: z.object({ repository }),
     errors: {},
-    examples: [],
+    examples: [
+      {
+        title: 'MLM-42 asks for churn-predictor',
+        input: { issueKey: 'MLM-42', modelRequest: exampleModelRequest },
+        outcome: { kind: 'complete', variables: { repository: exampleRepository } },
+      },
+    ],
     lockDurationMs: 120_000,
     async run(ctx) {
       const { github: policy } = deps.policy;

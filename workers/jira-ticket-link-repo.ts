@@ -5,6 +5,7 @@ import { repositoryCreatedComment } from '../src/domain/announcements.ts';
 import { issueKey, repository, researchServerUrl } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
+import { exampleModelRequest, exampleRepository } from './examples.ts';
 
 /** Puts the repository on the ticket: a comment for people and a remote link for the sidebar. */
 export function createLinkRepository(deps: { jira: JiraClient; issueUrl: (key: string) => string }) {
@@ -14,7 +15,13 @@ export function createLinkRepository(deps: { jira: JiraClient; issueUrl: (key: s
     input: z.object({ issueKey, modelRequest: modelRequestSchema, repository, researchServerUrl }),
     output: z.object({}),
     errors: {},
-    examples: [],
+    examples: [
+      {
+        title: 'link churn-predictor on MLM-42',
+        input: { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: exampleRepository, researchServerUrl: null },
+        outcome: { kind: 'complete', variables: {} },
+      },
+    ],
     async run(ctx) {
       const { issueKey: key, repository: repo } = ctx.input;
       const comment = await deps.jira.addComment(key, {

@@ -5,6 +5,7 @@ import type { Policy } from '../src/config/policy.ts';
 import { issueKey } from '../src/domain/lifecycle-variables.ts';
 import { deriveModelRequest, modelRequestSchema } from '../src/domain/model-request.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
+import { exampleModelRequest } from './examples.ts';
 
 /**
  * Reads the ticket as it is now (not as the webhook saw it) and turns it into a model
@@ -17,8 +18,9 @@ export function createReadTicket(deps: { jira: JiraClient; policy: Policy }) {
     description: 'Reads the Jira ticket and derives the model request and its model.toml',
     input: z.object({ issueKey }),
     output: z.object({ modelRequest: modelRequestSchema }),
-    errors: { [ErrorCodes.modelRequestInvalid]: 'The ticket lacks or has invalid model fields; the message lists each problem' } as Record<typeof ErrorCodes.modelRequestInvalid, string>,
+    errors: { [ErrorCodes.modelRequestInvalid]: 'The ticket lacks or has invalid model fields; the message lists each problem' },
     examples: [
+      { title: 'a complete ticket', input: { issueKey: 'MLM-42' }, outcome: { kind: 'complete', variables: { modelRequest: exampleModelRequest } } },
       {
         title: 'ticket without a team',
         input: { issueKey: 'MLM-7' },

@@ -5,6 +5,7 @@ import type { Policy } from '../src/config/policy.ts';
 import { researchServerUrl } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema, type ModelRequest } from '../src/domain/model-request.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
+import { exampleModelRequest } from './examples.ts';
 
 /** Starts (or finds running) the developer's named JupyterHub server for the research phase. */
 export function createStartResearchServer(deps: { jupyterhub: JupyterHubClient; policy: Policy }) {
@@ -14,7 +15,13 @@ export function createStartResearchServer(deps: { jupyterhub: JupyterHubClient; 
     input: z.object({ modelRequest: modelRequestSchema }),
     output: z.object({ researchServerUrl }),
     errors: {},
-    examples: [],
+    examples: [
+      {
+        title: "Mia's research server",
+        input: { modelRequest: exampleModelRequest },
+        outcome: { kind: 'complete', variables: { researchServerUrl: 'https://hub.acme.test/user/mia/research/' } },
+      },
+    ],
     async run(ctx) {
       const user = jupyterUser(ctx.input.modelRequest.developer, deps.policy.jupyterhub.username_from);
       const server = await deps.jupyterhub.startNamedServer({ user, serverName: deps.policy.jupyterhub.server_name });

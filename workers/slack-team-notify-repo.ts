@@ -6,6 +6,7 @@ import { repositoryCreatedSlack } from '../src/domain/announcements.ts';
 import { issueKey, repository, researchServerUrl } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
+import { exampleModelRequest, exampleRepository } from './examples.ts';
 
 /** Tells the model's team in their Slack channel that the repository is ready. */
 export function createNotifyTeam(deps: { slack: SlackClient; policy: Policy; issueUrl: (key: string) => string }) {
@@ -15,7 +16,13 @@ export function createNotifyTeam(deps: { slack: SlackClient; policy: Policy; iss
     input: z.object({ issueKey, modelRequest: modelRequestSchema, repository, researchServerUrl }),
     output: z.object({}),
     errors: {},
-    examples: [],
+    examples: [
+      {
+        title: 'tell the search team about churn-predictor',
+        input: { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: exampleRepository },
+        outcome: { kind: 'complete', variables: {} },
+      },
+    ],
     async run(ctx) {
       const team = findTeam(deps.policy, ctx.input.modelRequest.team);
       if (!team) throw new InvalidTaskInputError(`team "${ctx.input.modelRequest.team}" is no longer in [[teams]] of the policy file; add it back and retry the incident`);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { isRetryableStatus } from './retry.ts';
 
 /** The systems the clients talk to, as an operator reads them in Cockpit. */
@@ -91,4 +92,13 @@ export function describeCause(error: unknown): string {
     return cause instanceof Error && cause.message && cause.message !== error.message ? `${error.message} (${cause.message})` : error.message;
   }
   return String(error);
+}
+
+/**
+ * An answer that parsed as JSON but not as the documented shape: usually the wrong API root
+ * (an HTML login page, a proxy, the wrong product). Not retried.
+ */
+export function unexpectedAnswer(system: ExternalSystem, operation: string, error: z.ZodError, hint: string): ClientError {
+  const issues = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+  return new ClientError({ system, operation, status: 200, problem: `${system} answered with an unexpected shape (${issues})`, hint, retryable: false });
 }

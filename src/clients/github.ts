@@ -2,7 +2,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ClientError, describeCause, genericHint } from './errors.ts';
+import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import {
   headerValue,
   isRetryableStatus,
@@ -303,14 +303,7 @@ export class GitHubClient {
 function toRepository(data: unknown, operation: string): GitHubRepository {
   const parsed = repositoryAnswer.safeParse(data);
   if (!parsed.success) {
-    throw new ClientError({
-      system: 'GitHub',
-      operation,
-      status: 200,
-      problem: `GitHub answered with an unexpected shape (${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')})`,
-      hint: 'check github.base_url: GitHub Enterprise Server needs https://HOST/api/v3',
-      retryable: false,
-    });
+    throw unexpectedAnswer('GitHub', operation, parsed.error, 'check GITHUB_API_URL: GitHub Enterprise Server needs https://HOST/api/v3');
   }
   return {
     fullName: parsed.data.full_name,

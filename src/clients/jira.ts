@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Document } from '../domain/document.ts';
 import type { JiraIssueView, JiraUser } from '../domain/jira-issue.ts';
-import { ClientError, describeCause, genericHint } from './errors.ts';
+import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import { toAdf, toWiki } from './jira-render.ts';
 import { isRetryableStatus, resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
 
@@ -310,14 +310,7 @@ export class JiraClient {
   private parse<T>(schema: z.ZodType<T>, data: unknown, operation: string): T {
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-      throw new ClientError({
-        system: 'Jira',
-        operation,
-        status: 200,
-        problem: `Jira answered with an unexpected shape (${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')})`,
-        hint: `check that jira.api (${this.api}) matches the Jira deployment`,
-        retryable: false,
-      });
+      throw unexpectedAnswer('Jira', operation, parsed.error, `check that jira.api (${this.api}) matches the Jira deployment`);
     }
     return parsed.data;
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ClientError, describeCause, genericHint } from './errors.ts';
+import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import { isRetryableStatus, resolveRetryPolicy, withRetry, type HeadersLike, type RetryOptions, type RetryPolicy } from './retry.ts';
 
 /** Options of {@link JupyterHubClient}. */
@@ -115,14 +115,7 @@ export class JupyterHubClient {
       const { body } = await this.request('GET', `/hub/api/users/${encodeURIComponent(user)}`);
       const parsed = userModel.safeParse(body);
       if (!parsed.success) {
-        throw new ClientError({
-          system: 'JupyterHub',
-          operation,
-          status: 200,
-          problem: `JupyterHub answered with an unexpected shape (${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')})`,
-          hint: 'check jupyterhub.base_url: it is the hub root, without /hub',
-          retryable: false,
-        });
+        throw unexpectedAnswer('JupyterHub', operation, parsed.error, 'check JUPYTERHUB_URL: it is the hub root, without /hub');
       }
       model = parsed.data;
     } catch (error) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { findTeam, type Policy } from '../config/policy.ts';
 import { jiraUserSchema, type JiraIssueView } from './jira-issue.ts';
+import { issueKey } from './lifecycle-variables.ts';
 import {
   MODEL_NAME_MAX_LENGTH,
   modelNameSchema,
@@ -28,10 +29,7 @@ import {
 
 export const modelRequestSchema = z
   .object({
-    issueKey: z
-      .string()
-      .regex(/^[A-Z][A-Z0-9_]+-\d+$/, 'expected a Jira issue key such as MLM-42')
-      .describe('Key of the Jira model ticket'),
+    issueKey,
     modelName: modelNameSchema,
     team: z.string().min(1).describe('Team that owns the model, spelt as in [[teams]] of the policy'),
     modelType: modelTypeSchema,

@@ -7,6 +7,12 @@ export type { Logger } from 'pino';
  * client options; pino replaces them with "[redacted]".
  */
 export const redactedPaths = [
+  'token',
+  'password',
+  'secret',
+  'privateKey',
+  'apiToken',
+  'authorization',
   '*.token',
   '*.password',
   '*.secret',
@@ -14,19 +20,10 @@ export const redactedPaths = [
   '*.apiToken',
   '*.authorization',
   '*.Authorization',
+  '*.headers.authorization',
+  '*.headers["x-hub-signature"]',
   'headers.authorization',
   'headers["x-hub-signature"]',
-  'req.headers.authorization',
-  'config.env.JIRA_API_TOKEN',
-  'config.env.JIRA_PAT',
-  'config.env.JIRA_WEBHOOK_SECRET',
-  'config.env.JIRA_WEBHOOK_TOKEN',
-  'config.env.GITHUB_TOKEN',
-  'config.env.GITHUB_APP_PRIVATE_KEY',
-  'config.env.SLACK_BOT_TOKEN',
-  'config.env.SLACK_SIGNING_SECRET',
-  'config.env.JUPYTERHUB_TOKEN',
-  'config.env.CAMUNDA_PASSWORD',
 ];
 
 /** JSON logs on stdout (or the given destination), one object per line. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 
 /**
  * The contract between `bpmn/model-lifecycle.bpmn` and the code around it: the process key,
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 export const PROCESS_KEY = 'model-lifecycle';
 
 /** Absolute path of the BPMN file the service deploys. */
-export const BPMN_FILE = join(import.meta.dirname, '..', '..', 'bpmn', 'model-lifecycle.bpmn');
+export const BPMN_FILE = join(PROJECT_ROOT, 'bpmn', 'model-lifecycle.bpmn');
 
 /** External-task topics, one per service task of the BPMN. */
 export const Topics = {

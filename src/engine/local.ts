@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
 /**
  * The local Camunda 7.24 engine (deploy/camunda-engine) as a child process: for `npm run
@@ -12,7 +13,7 @@ import type { Logger } from '../observability/logger.ts';
  * container (deploy/camunda-engine/Dockerfile) and the service only knows its REST URL.
  */
 
-const repoRoot = resolve(import.meta.dirname, '..', '..');
+const repoRoot = PROJECT_ROOT;
 const projectDir = join(repoRoot, 'deploy', 'camunda-engine');
 const pomPath = join(projectDir, 'pom.xml');
 const targetDir = join(projectDir, 'target');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElementIds, PROCESS_KEY } from '../../src/bpmn/contract.ts';
 import type { Service } from '../../src/service.ts';
 import { engineClient, waitFor } from '../support/engine.ts';
+import { FakeJupyterHub } from '../support/fake-jupyterhub.ts';
 import {
   installWorld,
   issueCreated,
@@ -237,5 +238,27 @@ describe('ready for training', () => {
     await waitFor(async () => (await instancesOf(key))[0]?.state === 'COMPLETED', { message: 'lifecycle reached its end' });
     expect(await endedAt(instanceId)).toEqual([ElementIds.readyForTrainingEnd]);
     expect(effectsOf(key).slackMessages).toBe(1);
+  });
+});
+
+describe('research servers', () => {
+  it("starts the developer's JupyterHub server and links it on the ticket and in Slack when JupyterHub is configured", async () => {
+    const hub = new FakeJupyterHub('https://hub.acme.test');
+    hub.install();
+    const withHub = await startTestService({ POLICY_FILE: 'test/fixtures/policy/flow-jupyterhub.toml', JUPYTERHUB_URL: hub.baseUrl, JUPYTERHUB_TOKEN: 'hub-token' });
+    try {
+      const key = newTicket();
+      await sendJiraWebhook(withHub, issueCreated(key, 'Churn predictor'));
+      await waitUntilWaitingAt(key, ElementIds.awaitReady);
+
+      const serverUrl = 'https://hub.acme.test/user/mia/research/';
+      expect(hub.starts).toEqual(['mia/research']);
+      expect(JSON.stringify(world.jira.commentsContaining(key, '[Success] REPOSITORY')[0]?.body)).toContain(serverUrl);
+      expect([...(world.jira.remoteLinks.get(key)?.values() ?? [])].map((link) => link.url)).toContain(serverUrl);
+      const message = world.slack.messages.find((m) => m.metadata?.event_payload.key === `model-lifecycle:${key}:repository-created`);
+      expect(JSON.stringify(message?.blocks)).toContain(serverUrl);
+    } finally {
+      await withHub.stop();
+    }
   });
 });

@@ -48,8 +48,8 @@ export function uninstallWorld(): void {
 }
 
 /** The whole service, in-process, on a free port, against the test engine. */
-export async function startTestService(): Promise<Service> {
-  const loaded = loadConfig({ env: testEnv, cwd: process.cwd() });
+export async function startTestService(envOverrides: Record<string, string> = {}): Promise<Service> {
+  const loaded = loadConfig({ env: { ...testEnv, ...envOverrides }, cwd: process.cwd() });
   if (!loaded.ok) throw new Error(`test config is invalid:\n${loaded.problems.join('\n')}`);
   return startService({
     config: loaded.config,

@@ -14,6 +14,8 @@ export interface HttpProbe {
   completes(): number;
   /** Answers other than 2xx to anything since the last reset. */
   errors(): number;
+  /** Request sent → answer's headers read, ms, since the last reset (fetch-and-lock: long polls included). */
+  roundTrips(): { readonly fetch: readonly number[]; readonly complete: readonly number[] };
   reset(): void;
   /**
    * Resolves true when `count` completions were acknowledged since the last reset; false at
@@ -31,16 +33,25 @@ export function createHttpProbe(): HttpProbe {
   let errors = 0;
   let waiter: { count: number; resolve: (done: boolean) => void } | undefined;
   let lastCompleteAt = performance.now();
+  const sentAt = new WeakMap<ClientRequest, number>();
+  let fetchRtts: number[] = [];
+  let completeRtts: number[] = [];
 
   const onStart = (message: unknown) => {
     const { request } = message as { request: ClientRequest };
     if (request.method === 'POST' && request.path.endsWith('/external-task/fetchAndLock')) fetches++;
+    sentAt.set(request, performance.now());
   };
   const onFinish = (message: unknown) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
     const status = response.statusCode ?? 0;
+    const started = sentAt.get(request);
+    const rtt = started === undefined ? undefined : performance.now() - started;
     if (status < 200 || status >= 300) errors++;
-    else if (request.method === 'POST' && COMPLETE_PATH.test(request.path)) {
+    else if (request.method === 'POST' && request.path.endsWith('/external-task/fetchAndLock')) {
+      if (rtt !== undefined) fetchRtts.push(rtt);
+    } else if (request.method === 'POST' && COMPLETE_PATH.test(request.path)) {
+      if (rtt !== undefined) completeRtts.push(rtt);
       completes++;
       lastCompleteAt = performance.now();
       if (waiter && completes >= waiter.count) waiter.resolve(true);
@@ -53,7 +64,10 @@ export function createHttpProbe(): HttpProbe {
     fetches: () => fetches,
     completes: () => completes,
     errors: () => errors,
+    roundTrips: () => ({ fetch: fetchRtts, complete: completeRtts }),
     reset() {
+      fetchRtts = [];
+      completeRtts = [];
       fetches = 0;
       completes = 0;
       errors = 0;

@@ -276,12 +276,12 @@ async function prepareLaunchDir(jar: string, log: Logger): Promise<string> {
     await rename(scratch, dir).catch(() => rm(scratch, { recursive: true, force: true }));
     log.debug({ dir }, 'extracted the camunda engine jar');
   }
-  // Directories of earlier builds go once no engine can plausibly still be starting from them
-  // (a running JVM may still open jars it has not needed yet).
+  // Directories of earlier builds go once no engine can plausibly still run from them: a
+  // running JVM opens jars lazily, and a dev's `npm start` may run next to a test run for days.
   for (const entry of await readdir(targetDir)) {
     if (!entry.startsWith('launch-') || entry === name) continue;
     const path = join(targetDir, entry);
-    if (Date.now() - ((await mtimeOf(path)) ?? 0) > 60 * 60_000) await rm(path, { recursive: true, force: true });
+    if (Date.now() - ((await mtimeOf(path)) ?? 0) > 7 * 24 * 60 * 60_000) await rm(path, { recursive: true, force: true });
   }
   return dir;
 }

@@ -212,8 +212,10 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
       const deadline = Date.now() + graceMs;
       // Tasks the last long poll returns are locked to this worker already: run them too.
       while ((pollInFlight || client.activeTasksCount > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (client.activeTasksCount > 0 || pollInFlight) {
-        log.warn({ running: client.activeTasksCount, pollInFlight }, 'stopped before all handlers finished; their tasks run again once their locks expire');
+      if (client.activeTasksCount > 0) {
+        log.warn({ running: client.activeTasksCount }, 'stopped before all handlers finished; their tasks run again once their locks expire');
+      } else if (pollInFlight) {
+        log.warn('stopped with a long poll still pending; a task it returns stays locked to this worker until its lock expires');
       } else {
         log.info('workers stopped');
       }

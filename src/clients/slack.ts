@@ -1,7 +1,8 @@
+import { App, type Receiver } from '@slack/bolt';
 import {
   ErrorCode,
   LogLevel,
-  WebClient,
+  type WebClient,
   type ChatPostMessageArguments,
   type Logger as SlackLogger,
   type RetryOptions as SlackRetryOptions,
@@ -66,12 +67,18 @@ const slackHints: Readonly<Record<string, string>> = {
 };
 
 /**
- * A thin typed client for posting the robot's Slack messages, over `WebClient` from
- * `@slack/web-api`. Retries are the WebClient's own: its `retryConfig` (exponential back-off
+ * A thin typed client for posting the robot's Slack messages, over the Web API client of a
+ * Bolt app (`app.client`, a `WebClient` from `@slack/web-api`). Retries are the WebClient's own: its `retryConfig` (exponential back-off
  * on failed requests and 5xx) and its rate-limit handling, which waits the `Retry-After`
  * seconds of a 429. Slack answers `Retry-After` in seconds only.
  */
 export class SlackClient {
+  /**
+   * The Bolt app whose client posts the messages. It is outbound only for now: its receiver
+   * accepts no events, and a later stage gives it listeners and a receiver that verifies
+   * Slack's signature.
+   */
+  readonly app: App;
   private readonly web: WebClient;
   private readonly historyLimit: number;
   private readonly log: Logger | undefined;
@@ -85,13 +92,20 @@ export class SlackClient {
       maxTimeout: policy.maxDelayMs,
       randomize: false,
     };
-    this.web = new WebClient(options.token, {
-      ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
-      retryConfig,
-      // Without retries a 429 is reported at once instead of being waited out.
-      rejectRateLimitedCalls: policy.retries === 0,
+    this.app = new App({
+      token: options.token,
+      receiver: outboundOnly,
+      // Initialising checks the token with auth.test, which only receiving needs; sending works without it.
+      deferInitialization: true,
       logger: slackLogger(options.log),
+      clientOptions: {
+        ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
+        retryConfig,
+        // Without retries a 429 is reported at once instead of being waited out.
+        rejectRateLimitedCalls: policy.retries === 0,
+      },
     });
+    this.web = this.app.client;
     this.historyLimit = options.historyLimit ?? 200;
     this.log = options.log;
   }
@@ -139,6 +153,13 @@ export class SlackClient {
     }
   }
 }
+
+/** The receiver of an app that only sends: starting it is a mistake, so it says so. */
+const outboundOnly: Receiver = {
+  init: () => undefined,
+  start: () => Promise.reject(new Error('the Slack app of model-lifecycle only sends messages; it has no receiver for Slack events yet')),
+  stop: () => Promise.resolve(),
+};
 
 function parseAnswer<T>(schema: z.ZodType<T>, answer: unknown, operation: string): T {
   const parsed = schema.safeParse(answer);

@@ -46,6 +46,21 @@ describe('SlackClient.postMessageOnce', () => {
     expect(JSON.parse(String(posted['metadata']))).toEqual({ event_type: 'model_lifecycle', event_payload: { key: 'COMPANYSA-35:repo-created' } });
   });
 
+  it("sends through the Bolt app's Web API client, without contacting Slack to initialise the app", async () => {
+    // Bolt's WebClient names Bolt in its user agent; an initialising app would also call auth.test, which nock would refuse.
+    const scope = nock(API, { reqheaders: { 'user-agent': /@slack:bolt\// } })
+      .post('/api/conversations.history')
+      .reply(200, fixture('slack/conversations-history.json'))
+      .post('/api/chat.postMessage')
+      .reply(200, fixture('slack/chat-postMessage.json'));
+    const client = slack();
+
+    await client.postMessageOnce(message);
+
+    expect(scope.isDone()).toBe(true);
+    expect(client.app.client.slackApiUrl).toBe(`${API}/api/`);
+  });
+
   it('finds the earlier message on a rerun and posts nothing', async () => {
     nock(API).post('/api/conversations.history', historyRequest).reply(200, fixture('slack/conversations-history-with-metadata.json'));
 

@@ -22,7 +22,7 @@ export const Topics = {
   readTicket: 'jira:ticket:read',
   /** Comments on the ticket what is missing or wrong (reads `requestProblems`). */
   reportInvalidRequest: 'jira:ticket:report-invalid',
-  /** Creates the model repository from the template. Writes `repository`. */
+  /** Creates the model repository from the template. Writes `repository`; may raise `MODEL_REQUEST_INVALID` when the name is taken. */
   createRepository: 'github:repo:create',
   /** Grants the team access and protects the default branch. */
   configureRepository: 'github:repo:configure',
@@ -67,6 +67,7 @@ export const ElementIds = {
   startEvent: 'StartEvent_TicketCreated',
   duplicateEnd: 'EndEvent_Duplicate',
   readTicket: 'Task_ReadTicket',
+  createRepository: 'Task_CreateRepository',
   awaitTicketFix: 'Gateway_AwaitTicketFix',
   checkReadyForTraining: 'Task_CheckReadyForTraining',
   awaitReady: 'Gateway_AwaitReady',

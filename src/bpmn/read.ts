@@ -17,6 +17,8 @@ export interface BpmnContract {
   readonly errorCodes: string[];
   /** Timer definitions (durations, dates or cycles) as written, e.g. `${statusReconcileInterval}`. */
   readonly timers: string[];
+  /** Per topic, the error codes that boundary events on its tasks catch (a worker may raise only these). */
+  readonly caughtByTopic: Record<string, string[]>;
 }
 
 /** A parsed BPMN file: the moddle tree and the warnings the parser reported (unknown elements, broken references). */
@@ -95,8 +97,17 @@ export async function readBpmnContract(xml: string): Promise<BpmnContract> {
   const messages = new Set<string>();
   const errorCodes = new Set<string>();
   const timers = new Set<string>();
+  const caught = new Map<string, Set<string>>();
 
   for (const element of allElements(definitions)) {
+    if (element.$instanceOf('bpmn:BoundaryEvent')) {
+      const host = element.get('attachedToRef');
+      const topic = host ? camundaAttr(host, 'topic', prefix) : undefined;
+      for (const definition of element.get('eventDefinitions') ?? []) {
+        const code: unknown = definition.$instanceOf('bpmn:ErrorEventDefinition') ? definition.get('errorRef')?.errorCode : undefined;
+        if (topic && typeof code === 'string') caught.set(topic, (caught.get(topic) ?? new Set()).add(code));
+      }
+    }
     if (element.$instanceOf('bpmn:ServiceTask') || element.$instanceOf('bpmn:SendTask')) {
       const topic = camundaAttr(element, 'topic', prefix);
       if (camundaAttr(element, 'type', prefix) === 'external' && topic) topics.add(topic);
@@ -115,5 +126,6 @@ export async function readBpmnContract(xml: string): Promise<BpmnContract> {
   }
 
   const sorted = (values: Set<string>) => [...values].sort();
-  return { topics: sorted(topics), messages: sorted(messages), errorCodes: sorted(errorCodes), timers: sorted(timers) };
+  const caughtByTopic = Object.fromEntries([...caught].sort(([a], [b]) => a.localeCompare(b)).map(([topic, codes]) => [topic, sorted(codes)]));
+  return { topics: sorted(topics), messages: sorted(messages), errorCodes: sorted(errorCodes), timers: sorted(timers), caughtByTopic };
 }

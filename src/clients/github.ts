@@ -40,6 +40,8 @@ export interface GitHubRepository {
   readonly htmlUrl: string;
   readonly defaultBranch: string;
   readonly private: boolean;
+  /** The repository's description; the lifecycle writes the issue key into it to recognise its own repositories. */
+  readonly description: string | null;
 }
 
 export interface CreateFromTemplateInput {
@@ -80,6 +82,7 @@ const repositoryAnswer = z.object({
   html_url: z.string(),
   default_branch: z.string(),
   private: z.boolean(),
+  description: z.string().nullable().optional(),
 });
 
 const fileAnswer = z.object({
@@ -187,8 +190,9 @@ export class GitHubClient {
   /**
    * Writes one file on a branch when its content differs: reads it first, skips identical
    * content, updates with the current blob sha. A repository generated from a template moments
-   * ago answers 404/409 until GitHub has copied the template; that is waited out a bounded
-   * number of times.
+   * ago answers 404/409 until GitHub has copied the template, and 422 "sha wasn't supplied"
+   * when the copy lands between the read and the write; both are waited out (and the file read
+   * again) a bounded number of times.
    */
   async putFile(input: PutFileInput): Promise<{ changed: boolean }> {
     const where = `${input.owner}/${input.repo}:${input.path}${input.branch ? `@${input.branch}` : ''}`;
@@ -208,8 +212,12 @@ export class GitHubClient {
         });
         return { changed: true };
       } catch (error) {
-        const status = asHttpError(error)?.status;
-        if ((status === 404 || status === 409) && attempt < this.freshRepositoryRetries) {
+        const http = asHttpError(error);
+        const status = http?.status;
+        // 404/409: the template copy has not landed yet. 422 naming the sha: the file changed
+        // between our read and our write (the copy landed meanwhile); read it again.
+        const staleSha = status === 422 && /\bsha\b/i.test(gitHubErrorText(http?.response?.data) ?? '');
+        if ((status === 404 || status === 409 || staleSha) && attempt < this.freshRepositoryRetries) {
           const delay = retryDelayMs(attempt + 1, undefined, this.policy);
           this.log?.info({ where, status, retry: attempt + 1, delayMs: delay }, 'repository not ready for writes yet; waiting');
           await this.sleep(delay);
@@ -310,6 +318,7 @@ function toRepository(data: unknown, operation: string): GitHubRepository {
     htmlUrl: parsed.data.html_url,
     defaultBranch: parsed.data.default_branch,
     private: parsed.data.private,
+    description: parsed.data.description ?? null,
   };
 }
 

@@ -204,3 +204,24 @@ function deriveModelType(issue: JiraIssueView, policy: Policy, problems: string[
   );
   return undefined;
 }
+
+/**
+ * The description the lifecycle gives a model repository. It carries the issue key, which is
+ * how a rerun of the repository step recognises the repository as its own.
+ */
+export function repositoryDescription(modelName: string, issueKey: string): string {
+  return `${modelName}: ML model (${issueKey})`;
+}
+
+/** Whether a repository with this description was created for the ticket `issueKey`. */
+export function isRepositoryOf(description: string | null, issueKey: string): boolean {
+  return description?.includes(`(${issueKey})`) ?? false;
+}
+
+/** The problem reported on the ticket when the organisation has a repository of the name already. */
+export function repositoryNameTakenProblem(repositoryFullName: string, htmlUrl: string, policy: Policy): string {
+  const fix = policy.jira.fields.model_name
+    ? 'write another name into the Model name field'
+    : 'change the summary so that it makes another name';
+  return `The repository ${repositoryFullName} already exists and was not created for this ticket (${htmlUrl}): ${fix}, e.g. by adding a version ("-v2").`;
+}

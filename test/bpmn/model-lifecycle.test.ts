@@ -122,7 +122,11 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('puts every boundary event on the outline of its host', () => {
     const boundaryEvents = ofType('bpmn:BoundaryEvent');
-    expect(boundaryEvents.map((event) => event.id).sort()).toEqual(['BoundaryEvent_ReadyWhileChecking', 'BoundaryEvent_RequestInvalid']);
+    expect(boundaryEvents.map((event) => event.id).sort()).toEqual([
+      'BoundaryEvent_ReadyWhileChecking',
+      'BoundaryEvent_RepositoryNameTaken',
+      'BoundaryEvent_RequestInvalid',
+    ]);
     for (const event of boundaryEvents) {
       const b = shapes.get(event)!;
       expect(onOutline(event.get('attachedToRef'), { x: b.x + b.width / 2, y: b.y + b.height / 2 }), event.id).toBe(true);
@@ -216,11 +220,20 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   it('declares exactly the error codes the workers raise, and catches them', async () => {
     expect(ofType('bpmn:Error').map((error) => error.get('errorCode'))).toEqual(Object.values(ErrorCodes));
     expect((await readBpmnContract(xml)).errorCodes).toEqual(Object.values(ErrorCodes).sort());
-    const boundary = byId('BoundaryEvent_RequestInvalid');
-    expect(boundary.get('attachedToRef').id).toBe(ElementIds.readTicket);
-    const [definition] = eventDefinitions(boundary);
-    expect(definition?.get('errorRef')?.errorCode).toBe(ErrorCodes.modelRequestInvalid);
-    expect(attr(definition!, 'errorMessageVariable')).toBe('requestProblems');
+    for (const [id, host] of [
+      ['BoundaryEvent_RequestInvalid', ElementIds.readTicket],
+      ['BoundaryEvent_RepositoryNameTaken', ElementIds.createRepository],
+    ] as const) {
+      const boundary = byId(id);
+      expect(boundary.get('attachedToRef').id, id).toBe(host);
+      const [definition] = eventDefinitions(boundary);
+      expect(definition?.get('errorRef')?.errorCode, id).toBe(ErrorCodes.modelRequestInvalid);
+      expect(attr(definition!, 'errorMessageVariable'), id).toBe('requestProblems');
+      // Both problems reach the developer the same way: through the join to the report task.
+      const [flow] = outgoing(boundary);
+      expect(flow?.get('targetRef').id, id).toBe('Gateway_ReportProblems');
+    }
+    expect(outgoing(byId('Gateway_ReportProblems')).map((flow) => flow.get('targetRef').id)).toEqual(['Task_ReportInvalidRequest']);
   });
 
   it('reports every topic of the contract', async () => {
@@ -234,7 +247,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 });
 
 describe('readBpmnContract', () => {
-  it('reads topics, messages, error codes and timers of any prefix binding', async () => {
+  it('reads topics, messages, error codes, timers and the errors caught per topic of any prefix binding', async () => {
     const other = `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:c="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
   <process id="p" isExecutable="true">
@@ -247,6 +260,6 @@ describe('readBpmnContract', () => {
   <message id="m" name="hello" />
   <error id="err" errorCode="BAD" />
 </definitions>`;
-    expect(await readBpmnContract(other)).toEqual({ topics: ['x:y'], messages: ['hello'], errorCodes: ['BAD'], timers: ['R3/PT1M'] });
+    expect(await readBpmnContract(other)).toEqual({ topics: ['x:y'], messages: ['hello'], errorCodes: ['BAD'], timers: ['R3/PT1M'], caughtByTopic: { 'x:y': ['BAD'] } });
   });
 });

@@ -16,7 +16,7 @@ function github(retry: RetryOptions = { retries: 0 }, extra: { freshRepositoryRe
 
 const template = { owner: 'octocat', repo: 'ml-model-template' };
 const createInput = { template, owner: 'octocat', name: 'Hello-World', description: 'This your first repo!', private: true };
-const helloWorld = { fullName: 'octocat/Hello-World', htmlUrl: 'https://github.com/octocat/Hello-World', defaultBranch: 'master', private: false };
+const helloWorld = { fullName: 'octocat/Hello-World', htmlUrl: 'https://github.com/octocat/Hello-World', defaultBranch: 'master', private: false, description: 'This your first repo!' };
 
 describe('GitHubClient.getRepo', () => {
   it('reads a repository with the token', async () => {
@@ -155,6 +155,23 @@ describe('GitHubClient.putFile', () => {
 
     await expect(github(retry).putFile(file)).resolves.toEqual({ changed: true });
     expect(waits).toEqual([1]);
+  });
+
+  it('reads the file again when the template copy lands between the read and the write (422 "sha" wasn\'t supplied)', async () => {
+    const { retry, waits } = recordedRetry({ retries: 0 });
+    const scope = nock(API)
+      .get('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(404, fixture('github/error-not-found.json'))
+      .put('/repos/octocat/Hello-World/contents/model.toml', (body: Record<string, unknown>) => body.sha === undefined)
+      .reply(422, fixture('github/error-sha-not-supplied.json'))
+      .get('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(200, current('[model]\n'))
+      .put('/repos/octocat/Hello-World/contents/model.toml', { message: 'Fill in model.toml', content: encoded, sha: '3d21ec53a331a6f037a91c368710b99387d012c1' })
+      .reply(200, fixture('github/file-commit.json'));
+
+    await expect(github(retry).putFile(file)).resolves.toEqual({ changed: true });
+    expect(waits).toEqual([1]);
+    expect(scope.isDone()).toBe(true);
   });
 
   it('gives up on a repository that stays empty, saying so', async () => {

@@ -204,6 +204,42 @@ describe('failures', () => {
   });
 });
 
+describe('a repository name that is taken', () => {
+  it('is never adopted: the developer is asked for another name, and the lifecycle goes on with it', async () => {
+    const key = newTicket();
+    const taken = `acme-ml/${repoName(key)}`;
+    world.github.repos.set(taken, {
+      owner: 'acme-ml',
+      name: repoName(key),
+      description: 'Churn scripts of the search team (not a model repository)',
+      private: true,
+      fromTemplate: '',
+      files: new Map([['README.md', '# old churn scripts\n']]),
+      topics: [],
+      teams: new Map(),
+      protection: null,
+    });
+    await sendJiraWebhook(service, issueCreated(key, 'Churn predictor'));
+
+    const instanceId = await waitUntilWaitingAt(key, ElementIds.awaitTicketFix);
+    const [comment, ...more] = world.jira.commentsContaining(key, '[Failed] MODEL_REQUEST');
+    expect(more).toEqual([]);
+    expect(JSON.stringify(comment?.body)).toContain(`${taken} already exists and was not created for this ticket`);
+    const untouched = world.github.repos.get(taken)!;
+    expect([...untouched.files.keys()]).toEqual(['README.md']);
+    expect(untouched.teams.size).toBe(0);
+    expect(world.jira.commentsContaining(key, '[Success] REPOSITORY')).toEqual([]);
+
+    world.jira.issues.get(key)!.summary = `Churn predictor v2 ${key.toLowerCase()}`;
+    await sendJiraWebhook(service, ticketEdited(key));
+    expect(await waitUntilWaitingAt(key, ElementIds.awaitReady)).toBe(instanceId);
+    const renamed = world.github.repos.get(`acme-ml/churn-predictor-v2-${key.toLowerCase()}`);
+    expect(renamed?.files.get('model.toml')).toContain(`model_name = "churn-predictor-v2-${key.toLowerCase()}"`);
+    expect(renamed?.description).toContain(`(${key})`);
+    expect([...untouched.files.keys()]).toEqual(['README.md']);
+  });
+});
+
 describe('ready for training', () => {
   it('moves on when the status changes after the lifecycle waits for it', async () => {
     const key = newTicket();

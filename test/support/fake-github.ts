@@ -9,6 +9,7 @@ import { jsonOf, pathOf } from './fake-jira.ts';
 export interface FakeRepo {
   owner: string;
   name: string;
+  description: string;
   private: boolean;
   fromTemplate: string;
   files: Map<string, string>;
@@ -66,6 +67,7 @@ export class FakeGitHub {
       this.repos.set(key, {
         owner: String(input.owner),
         name: String(input.name),
+        description: String(input.description ?? ''),
         private: Boolean(input.private),
         fromTemplate: `${match[1]}/${match[2]}`,
         files: new Map([['README.md', '# model template\n']]),
@@ -120,6 +122,7 @@ export class FakeGitHub {
       ...repositoryFixture,
       name: repo.name,
       full_name: fullName,
+      description: repo.description,
       private: repo.private,
       html_url: `https://github.com/${fullName}`,
       url: `${this.baseUrl}/repos/${fullName}`,

@@ -3,7 +3,7 @@ import { Topics } from '../src/bpmn/contract.ts';
 import type { SlackClient } from '../src/clients/slack.ts';
 import { findTeam, type Policy } from '../src/config/policy.ts';
 import { repositoryCreatedSlack } from '../src/domain/announcements.ts';
-import { issueKey, repository, researchServerUrl } from '../src/domain/lifecycle-variables.ts';
+import { issueKey, repository, researchServerUrl, ticketCreatedAt } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
 import { exampleModelRequest, exampleRepository } from './examples.ts';
@@ -13,13 +13,13 @@ export function createNotifyTeam(deps: { slack: SlackClient; policy: Policy; iss
   return defineWorker({
     topic: Topics.notifyTeam,
     description: "Posts the new repository to the team's Slack channel",
-    input: z.object({ issueKey, modelRequest: modelRequestSchema, repository, researchServerUrl }),
+    input: z.object({ issueKey, ticketCreatedAt: ticketCreatedAt.optional().describe('When the Jira ticket was created; the search for an earlier message stops there'), modelRequest: modelRequestSchema, repository, researchServerUrl }),
     output: z.object({}),
     errors: {},
     examples: [
       {
         title: 'tell the search team about churn-predictor',
-        input: { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: exampleRepository },
+        input: { issueKey: 'MLM-42', ticketCreatedAt: '2026-11-28T09:15:00.000Z', modelRequest: exampleModelRequest, repository: exampleRepository },
         outcome: { kind: 'complete', variables: {} },
       },
     ],
@@ -37,6 +37,8 @@ export function createNotifyTeam(deps: { slack: SlackClient; policy: Policy; iss
         idempotencyKey: `model-lifecycle:${ctx.input.issueKey}:repository-created`,
         text: message.text,
         blocks: message.blocks,
+        // The message cannot predate the ticket; an hour of slack covers clocks that disagree.
+        ...(ctx.input.ticketCreatedAt === undefined ? {} : { notBefore: new Date(Date.parse(ctx.input.ticketCreatedAt) - 3_600_000) }),
       });
       ctx.log.info({ channel: posted.channel, ts: posted.ts, created: posted.created }, 'told the team in Slack');
       return ctx.complete({});

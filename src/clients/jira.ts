@@ -5,7 +5,7 @@ import type { Document } from '../domain/document.ts';
 import type { JiraIssueView, JiraUser } from '../domain/jira-issue.ts';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import { toAdf, toWiki } from './jira-render.ts';
-import { isRetryableStatus, resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
+import { createOnce, isRetryableStatus, resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
 
 /**
  * Cloud: Atlassian account e-mail and API token (basic auth). Data Center: a personal access
@@ -171,26 +171,35 @@ export class JiraClient {
   /**
    * Adds a comment once per idempotency key. The key travels as a comment entity property
    * (`properties` on create, `expand=properties` on read — REST v2 and v3 alike), so a rerun
-   * after a crash finds the earlier comment instead of posting a second one.
+   * after a crash finds the earlier comment instead of posting a second one. A failed post is
+   * not sent again blindly either: the comments are read again first ({@link createOnce}).
    */
   async addComment(key: string, input: AddCommentInput): Promise<{ id: string; created: boolean }> {
-    const existing = await this.findCommentByIdempotencyKey(key, input.idempotencyKey);
-    if (existing !== undefined) {
-      this.log?.info({ issue: key, commentId: existing, idempotencyKey: input.idempotencyKey }, 'Jira comment already posted');
-      return { id: existing, created: false };
-    }
     const body = this.api === 'cloud' ? toAdf(input.document) : toWiki(input.document);
-    const answer = await this.call(
-      `adding a comment to issue ${key}`,
-      {
-        url: `${this.issuePath(key)}/comment`,
-        method: 'POST',
-        body: { body, properties: [{ key: this.propertyKey, value: { key: input.idempotencyKey } }] },
+    const { value: id, created } = await createOnce({
+      look: () => this.findCommentByIdempotencyKey(key, input.idempotencyKey),
+      create: async () => {
+        const answer = await this.call(
+          `adding a comment to issue ${key}`,
+          {
+            url: `${this.issuePath(key)}/comment`,
+            method: 'POST',
+            body: { body, properties: [{ key: this.propertyKey, value: { key: input.idempotencyKey } }] },
+          },
+          createdCommentAnswer,
+          { 404: `check that issue ${key} exists`, 403: 'the Jira account of the service needs the Add Comments permission in the project' },
+          { once: true },
+        );
+        return answer.id;
       },
-      createdCommentAnswer,
-      { 404: `check that issue ${key} exists`, 403: 'the Jira account of the service needs the Add Comments permission in the project' },
-    );
-    return { id: answer.id, created: true };
+      classify: (error) => classifyJiraError(error instanceof ClientError ? error.cause : error),
+      policy: this.policy,
+      what: `Jira POST ${this.issuePath(key)}/comment`,
+      log: this.log,
+      sleep: this.sleep,
+    });
+    if (!created) this.log?.info({ issue: key, commentId: id, idempotencyKey: input.idempotencyKey }, 'Jira comment already posted');
+    return { id, created };
   }
 
   /**
@@ -291,11 +300,22 @@ export class JiraClient {
     return `${this.apiPath}/issue/${encodeURIComponent(key)}`;
   }
 
-  private async call<T>(operation: string, request: SendRequestOptions, schema: z.ZodType<T>, hints: Readonly<Record<number, string>> = {}): Promise<T> {
+  /**
+   * One REST call: retried on 429, 5xx and lost connections unless `once` (a create whose
+   * retry is the caller's look-then-create loop), parsed with `schema`, failures turned into a
+   * readable {@link ClientError}.
+   */
+  private async call<T>(
+    operation: string,
+    request: SendRequestOptions,
+    schema: z.ZodType<T>,
+    hints: Readonly<Record<number, string>> = {},
+    options: { once?: boolean } = {},
+  ): Promise<T> {
     let data: unknown;
     try {
       data = await withRetry(() => this.client.sendRequest<unknown>(request), {
-        policy: this.policy,
+        policy: options.once ? { ...this.policy, retries: 0 } : this.policy,
         classify: classifyJiraError,
         what: `Jira ${request.method ?? 'GET'} ${request.url}`,
         log: this.log,

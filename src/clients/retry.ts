@@ -155,3 +155,39 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     }
   }
 }
+
+export interface CreateOnceOptions<T> extends Omit<WithRetryOptions, 'classify'> {
+  /** Finds the effect of an earlier create (this run's failed attempt or an earlier run's); reads retry on their own. */
+  readonly look: () => Promise<T | undefined>;
+  /** The create call, sent once: no transport retry inside. */
+  readonly create: () => Promise<T>;
+  /** Decides whether a failed create is worth another look-and-create round. */
+  readonly classify: (error: unknown) => RetryVerdict;
+}
+
+/**
+ * A create that must take effect once. A failed create may still have taken effect (the
+ * answer was lost, the server failed after writing), so it is never simply sent again: the
+ * loop waits as {@link withRetry} would, looks for the effect again, and creates only when
+ * there is none.
+ */
+export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<{ value: T; created: boolean }> {
+  const sleep = options.sleep ?? realSleep;
+  for (let attempt = 0; ; attempt += 1) {
+    const existing = await options.look();
+    if (existing !== undefined) return { value: existing, created: false };
+    try {
+      return { value: await options.create(), created: true };
+    } catch (error) {
+      const verdict = options.classify(error);
+      if (!verdict.retry || attempt >= options.policy.retries) throw error;
+      const now = Date.now();
+      const requested = serverRequestedDelayMs(verdict.headers, now);
+      if (requested !== undefined && requested > options.policy.maxRetryAfterMs) throw error;
+      const delay = retryDelayMs(attempt + 1, verdict.headers, options.policy, now);
+      const reason = error instanceof Error ? error.message : String(error);
+      options.log?.warn({ what: options.what, retry: attempt + 1, of: options.policy.retries, delayMs: delay, reason }, 'create failed; looking for its effect before trying again');
+      await sleep(delay);
+    }
+  }
+}

@@ -10,7 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ClientError, describeCause } from './errors.ts';
-import { resolveRetryPolicy, type RetryOptions } from './retry.ts';
+import { createOnce, realSleep, resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
 
 /** Options of {@link SlackClient}. */
 export interface SlackClientOptions {
@@ -18,11 +18,13 @@ export interface SlackClientOptions {
   readonly token: string;
   /** Web API root, for tests. Default `https://slack.com/api/`. */
   readonly slackApiUrl?: string;
-  /** `retries: 0` turns retrying off and rejects a rate-limited call at once. `sleep` is not used: the WebClient times its own retries. */
+  /** Retries of 429 (honouring `Retry-After`), 5xx and lost connections; `retries: 0` turns them off. */
   readonly retry?: RetryOptions;
   readonly log?: Logger;
-  /** How many recent messages {@link SlackClient.postMessageOnce} looks through. Default 200. */
-  readonly historyLimit?: number;
+  /** Messages per `conversations.history` page. Default 200 (Slack's advice). */
+  readonly historyPageSize?: number;
+  /** Most pages {@link SlackClient.postMessageOnce} reads looking for an earlier message. Default 10. */
+  readonly historyPages?: number;
 }
 
 /** One Block Kit block as `chat.postMessage` takes it. */
@@ -35,12 +37,19 @@ export interface PostMessageInput {
   /** Notification and fallback text. */
   readonly text: string;
   readonly blocks?: readonly SlackBlock[];
+  /**
+   * No earlier message with the key can be older than this (e.g. the ticket's creation), so
+   * the search for one reads the channel back to here and no further.
+   */
+  readonly notBefore?: Date;
 }
 
 /** `event_type` of the message metadata that carries the idempotency key. */
 export const slackMetadataEventType = 'model_lifecycle';
 
 const historyAnswer = z.object({
+  has_more: z.boolean().optional(),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
   messages: z.array(
     z.object({
       ts: z.string(),
@@ -68,9 +77,11 @@ const slackHints: Readonly<Record<string, string>> = {
 
 /**
  * A thin typed client for posting the robot's Slack messages, over the Web API client of a
- * Bolt app (`app.client`, a `WebClient` from `@slack/web-api`). Retries are the WebClient's own: its `retryConfig` (exponential back-off
- * on failed requests and 5xx) and its rate-limit handling, which waits the `Retry-After`
- * seconds of a 429. Slack answers `Retry-After` in seconds only.
+ * Bolt app (`app.client`, a `WebClient` from `@slack/web-api`). The WebClient's own retries
+ * are off: they would send a failed `chat.postMessage` again blindly, and a post whose answer
+ * was lost would appear twice. Reads retry with the shared policy ({@link withRetry}, honouring
+ * `Retry-After`, which Slack gives in seconds); the post retries only after looking again
+ * ({@link createOnce}).
  */
 export class SlackClient {
   /**
@@ -80,18 +91,16 @@ export class SlackClient {
    */
   readonly app: App;
   private readonly web: WebClient;
-  private readonly historyLimit: number;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly historyPageSize: number;
+  private readonly historyPages: number;
   private readonly log: Logger | undefined;
 
   constructor(options: SlackClientOptions) {
-    const policy = resolveRetryPolicy(options.retry);
-    const retryConfig: SlackRetryOptions = {
-      retries: policy.retries,
-      factor: policy.factor,
-      minTimeout: policy.minDelayMs,
-      maxTimeout: policy.maxDelayMs,
-      randomize: false,
-    };
+    this.policy = resolveRetryPolicy(options.retry);
+    this.sleep = options.retry?.sleep ?? realSleep;
+    const retryConfig: SlackRetryOptions = { retries: 0 };
     this.app = new App({
       token: options.token,
       receiver: outboundOnly,
@@ -101,48 +110,79 @@ export class SlackClient {
       clientOptions: {
         ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
         retryConfig,
-        // Without retries a 429 is reported at once instead of being waited out.
-        rejectRateLimitedCalls: policy.retries === 0,
+        // A 429 comes back as an error carrying Retry-After; the loops here wait it out.
+        rejectRateLimitedCalls: true,
       },
     });
     this.web = this.app.client;
-    this.historyLimit = options.historyLimit ?? 200;
+    this.historyPageSize = options.historyPageSize ?? 200;
+    this.historyPages = options.historyPages ?? 10;
     this.log = options.log;
   }
 
   /**
    * Posts a message once per idempotency key. The key travels as message metadata
-   * (`event_type: model_lifecycle`, `event_payload.key`); before posting, the channel's recent
-   * history is searched for it, so a rerun after a crash finds the earlier message.
+   * (`event_type: model_lifecycle`, `event_payload.key`); before posting, the channel's
+   * history (back to `notBefore`) is searched for it, so a rerun after a crash, or a retry
+   * after a post whose answer was lost, finds the earlier message.
    */
   async postMessageOnce(input: PostMessageInput): Promise<{ channel: string; ts: string; created: boolean }> {
-    const existing = await this.findMessage(input.channel, input.idempotencyKey);
-    if (existing !== undefined) {
-      this.log?.info({ channel: input.channel, ts: existing, idempotencyKey: input.idempotencyKey }, 'Slack message already posted');
-      return { channel: input.channel, ts: existing, created: false };
-    }
     const operation = `posting to channel ${input.channel}`;
-    const answer = await this.call(operation, () =>
-      this.web.chat.postMessage({
-        channel: input.channel,
-        text: input.text,
-        ...(input.blocks === undefined ? {} : { blocks: [...input.blocks] }),
-        metadata: { event_type: slackMetadataEventType, event_payload: { key: input.idempotencyKey } },
-      }),
-    );
-    const parsed = parseAnswer(postAnswer, answer, operation);
-    return { channel: parsed.channel, ts: parsed.ts, created: true };
+    const { value: ts, created } = await createOnce({
+      look: () => this.findMessage(input.channel, input.idempotencyKey, input.notBefore),
+      create: async () => {
+        const answer = await this.call(operation, () =>
+          this.web.chat.postMessage({
+            channel: input.channel,
+            text: input.text,
+            ...(input.blocks === undefined ? {} : { blocks: [...input.blocks] }),
+            metadata: { event_type: slackMetadataEventType, event_payload: { key: input.idempotencyKey } },
+          }),
+        );
+        return parseAnswer(postAnswer, answer, operation).ts;
+      },
+      classify: classifySlackError,
+      policy: this.policy,
+      what: `Slack chat.postMessage to ${input.channel}`,
+      log: this.log,
+      sleep: this.sleep,
+    });
+    if (!created) this.log?.info({ channel: input.channel, ts, idempotencyKey: input.idempotencyKey }, 'Slack message already posted');
+    return { channel: input.channel, ts, created };
   }
 
-  private async findMessage(channel: string, idempotencyKey: string): Promise<string | undefined> {
+  /** Pages back through the channel (newest first) until the key, `notBefore`, or the page budget. */
+  private async findMessage(channel: string, idempotencyKey: string, notBefore: Date | undefined): Promise<string | undefined> {
     const operation = `reading recent messages of channel ${channel}`;
-    const answer = await this.call(operation, () =>
-      this.web.conversations.history({ channel, limit: this.historyLimit, include_all_metadata: true }),
+    let cursor: string | undefined;
+    for (let page = 1; page <= this.historyPages; page += 1) {
+      const request = {
+        channel,
+        limit: this.historyPageSize,
+        include_all_metadata: true,
+        ...(notBefore === undefined ? {} : { oldest: (notBefore.getTime() / 1000).toFixed(6) }),
+        ...(cursor === undefined ? {} : { cursor }),
+      };
+      const answer = await withRetry(() => this.call(operation, () => this.web.conversations.history(request)), {
+        policy: this.policy,
+        classify: classifySlackError,
+        what: `Slack conversations.history of ${channel}`,
+        log: this.log,
+        sleep: this.sleep,
+      });
+      const parsed = parseAnswer(historyAnswer, answer, operation);
+      const match = parsed.messages.find(
+        (message) => message.metadata?.event_type === slackMetadataEventType && message.metadata.event_payload?.['key'] === idempotencyKey,
+      );
+      if (match) return match.ts;
+      cursor = parsed.response_metadata?.next_cursor || undefined;
+      if (!parsed.has_more || cursor === undefined) return undefined;
+    }
+    this.log?.warn(
+      { channel, idempotencyKey, pages: this.historyPages, pageSize: this.historyPageSize },
+      'searched the most recent Slack messages allowed without finding an earlier post; posting',
     );
-    const { messages } = parseAnswer(historyAnswer, answer, operation);
-    return messages.find(
-      (message) => message.metadata?.event_type === slackMetadataEventType && message.metadata.event_payload?.['key'] === idempotencyKey,
-    )?.ts;
+    return undefined;
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
@@ -152,6 +192,13 @@ export class SlackClient {
       throw slackFailure(error, operation);
     }
   }
+}
+
+/** Retry what {@link slackFailure} marked retryable, waiting a 429's `Retry-After` seconds. */
+function classifySlackError(error: unknown): RetryVerdict {
+  if (!(error instanceof ClientError) || !error.retryable) return { retry: false };
+  const retryAfter = (error.cause as SlackErrorLike | undefined)?.retryAfter;
+  return typeof retryAfter === 'number' ? { retry: true, headers: { 'retry-after': String(retryAfter) } } : { retry: true };
 }
 
 /** The receiver of an app that only sends: starting it is a mistake, so it says so. */

@@ -10,6 +10,8 @@ export const issueKey = z
   .regex(/^[A-Z][A-Z0-9_]+-\d+$/, 'expected a Jira issue key such as MLM-42')
   .describe('Jira issue key of the model ticket; also the business key');
 
+export const ticketCreatedAt = z.iso.datetime({ offset: true }).describe('When the Jira ticket was created (ISO-8601 instant)');
+
 export const repository = z
   .object({
     fullName: z.string().describe('owner/name on GitHub'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Messages, PROCESS_KEY } from '../bpmn/contract.ts';
 import { isIsoDuration } from '../domain/duration.ts';
-import { issueKey } from '../domain/lifecycle-variables.ts';
+import { issueKey, ticketCreatedAt } from '../domain/lifecycle-variables.ts';
 
 /** The BPMN contract as the HTTP ingress uses it; the names come from `src/bpmn/contract.ts`. */
 
@@ -19,7 +19,7 @@ export function statusMessage(role: string): string {
 /** The variables a lifecycle starts with. Parsed before every start so a bad config fails here, not in a worker. */
 export const lifecycleStartVariables = z.object({
   issueKey,
-  ticketCreatedAt: z.iso.datetime({ offset: true }).describe('When the Jira ticket was created (ISO-8601 instant)'),
+  ticketCreatedAt,
   researchServerEnabled: z.boolean().describe('Whether a JupyterHub research server is started for the developer'),
   statusReconcileInterval: z
     .string()

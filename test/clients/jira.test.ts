@@ -176,6 +176,41 @@ describe('JiraClient.addComment', () => {
     expect(result).toEqual({ id: '10001', created: false });
   });
 
+  it('reads the comments again instead of posting twice when a post fails without a clear answer', async () => {
+    const { retry, waits } = recordedRetry();
+    const scope = nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query(commentsQuery)
+      .reply(200, fixture('jira/cloud/comments.json'))
+      .post('/rest/api/3/issue/COMPANYSA-35/comment')
+      .reply(504, '')
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query(commentsQuery)
+      .reply(200, fixture('jira/cloud/comments-with-key.json'));
+
+    const result = await cloud(retry).addComment('COMPANYSA-35', { idempotencyKey: 'COMPANYSA-35:train:1', document });
+
+    expect(result).toEqual({ id: '10001', created: false });
+    expect(scope.isDone()).toBe(true);
+    expect(waits).toEqual([1]);
+  });
+
+  it('posts again after a rate-limited post, waiting what Retry-After asks', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35/comment')
+      .query(commentsQuery)
+      .times(2)
+      .reply(200, fixture('jira/cloud/comments.json'))
+      .post('/rest/api/3/issue/COMPANYSA-35/comment')
+      .reply(429, '', { 'Retry-After': '3' })
+      .post('/rest/api/3/issue/COMPANYSA-35/comment')
+      .reply(201, fixture('jira/cloud/comment-created.json'));
+
+    await expect(cloud(retry).addComment('COMPANYSA-35', { idempotencyKey: 'COMPANYSA-35:train:1', document })).resolves.toEqual({ id: '10000', created: true });
+    expect(waits).toEqual([3_000]);
+  });
+
   it('pages through the comments until it finds the key', async () => {
     const first = { ...fixture('jira/cloud/comments.json'), total: 2 };
     const keyed = fixture<{ comments: unknown[] }>('jira/cloud/comments-with-key.json').comments[0];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ClientError } from '../../src/clients/errors.ts';
 import { SlackClient } from '../../src/clients/slack.ts';
 import type { RetryOptions } from '../../src/clients/retry.ts';
-import { bodyObject, fixture, useNock } from './support.ts';
+import { bodyObject, fixture, recordedRetry, useNock } from './support.ts';
 
 useNock();
 
@@ -20,6 +20,11 @@ const message = {
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Repository created for *COMPANYSA-35*' } }],
 } as const;
 
+/** A documented history answer as the last page of a channel (Slack's example says `has_more: true`). */
+function lastPage(name: string) {
+  return { ...fixture(name), has_more: false, response_metadata: { next_cursor: '' } };
+}
+
 function historyRequest(body: unknown): boolean {
   const form = bodyObject(body);
   return form['channel'] === 'C123ABC456' && form['limit'] === '200' && form['include_all_metadata'] === 'true';
@@ -30,7 +35,7 @@ describe('SlackClient.postMessageOnce', () => {
     let posted: Record<string, unknown> = {};
     const scope = nock(API, { reqheaders: { authorization: 'Bearer xoxb-test' } })
       .post('/api/conversations.history', historyRequest)
-      .reply(200, fixture('slack/conversations-history.json'))
+      .reply(200, lastPage('slack/conversations-history.json'))
       .post('/api/chat.postMessage', (body: unknown) => {
         posted = bodyObject(body);
         return true;
@@ -50,7 +55,7 @@ describe('SlackClient.postMessageOnce', () => {
     // Bolt's WebClient names Bolt in its user agent; an initialising app would also call auth.test, which nock would refuse.
     const scope = nock(API, { reqheaders: { 'user-agent': /@slack:bolt\// } })
       .post('/api/conversations.history')
-      .reply(200, fixture('slack/conversations-history.json'))
+      .reply(200, lastPage('slack/conversations-history.json'))
       .post('/api/chat.postMessage')
       .reply(200, fixture('slack/chat-postMessage.json'));
     const client = slack();
@@ -67,10 +72,80 @@ describe('SlackClient.postMessageOnce', () => {
     await expect(slack().postMessageOnce(message)).resolves.toEqual({ channel: 'C123ABC456', ts: '1658903885.673769', created: false });
   });
 
+  it('pages back through the channel, no further than notBefore, until it finds the key', async () => {
+    const pages: Record<string, unknown>[] = [];
+    const record = (body: unknown) => pages.push(bodyObject(body)) > 0;
+    nock(API)
+      .post('/api/conversations.history', record)
+      .reply(200, fixture('slack/conversations-history.json'))
+      .post('/api/conversations.history', record)
+      .reply(200, fixture('slack/conversations-history-with-metadata.json'));
+
+    const found = await slack().postMessageOnce({ ...message, notBefore: new Date('2017-11-30T00:00:00Z') });
+
+    expect(found).toEqual({ channel: 'C123ABC456', ts: '1658903885.673769', created: false });
+    expect(pages.map((page) => [page['oldest'], page['cursor']])).toEqual([
+      ['1512000000.000000', undefined],
+      ['1512000000.000000', 'bmV4dF90czoxNTEyMDg1ODYxMDAwNTQz'],
+    ]);
+  });
+
+  it('stops after its page budget and posts', async () => {
+    nock(API)
+      .post('/api/conversations.history')
+      .times(2)
+      .reply(200, fixture('slack/conversations-history.json'))
+      .post('/api/chat.postMessage')
+      .reply(200, fixture('slack/chat-postMessage.json'));
+
+    const client = new SlackClient({ token: 'xoxb-test', slackApiUrl: `${API}/api/`, retry: { retries: 0 }, historyPages: 2 });
+    await expect(client.postMessageOnce(message)).resolves.toMatchObject({ created: true });
+  });
+
+  it('looks again before posting again when a post fails without a clear answer, and finds it', async () => {
+    const { retry, waits } = recordedRetry();
+    const scope = nock(API)
+      .post('/api/conversations.history')
+      .reply(200, lastPage('slack/conversations-history.json'))
+      .post('/api/chat.postMessage')
+      .reply(503, '')
+      .post('/api/conversations.history')
+      .reply(200, fixture('slack/conversations-history-with-metadata.json'));
+
+    await expect(slack(retry).postMessageOnce(message)).resolves.toEqual({ channel: 'C123ABC456', ts: '1658903885.673769', created: false });
+    expect(scope.isDone()).toBe(true);
+    expect(waits).toEqual([1]);
+  });
+
+  it('posts again after a failed post when looking again finds nothing', async () => {
+    const { retry } = recordedRetry();
+    nock(API)
+      .post('/api/conversations.history')
+      .reply(200, lastPage('slack/conversations-history.json'))
+      .post('/api/chat.postMessage')
+      .reply(500, '')
+      .post('/api/conversations.history')
+      .reply(200, lastPage('slack/conversations-history.json'))
+      .post('/api/chat.postMessage')
+      .reply(200, fixture('slack/chat-postMessage.json'));
+
+    await expect(slack(retry).postMessageOnce(message)).resolves.toMatchObject({ ts: '1503435956.000247', created: true });
+  });
+
+  it('gives up waiting when Slack asks for a longer wait than the policy allows', async () => {
+    const { retry, waits } = recordedRetry({ maxRetryAfterMs: 10_000 });
+    nock(API).post('/api/conversations.history').reply(429, fixture('slack/error-ratelimited.json'), { 'Retry-After': '30' });
+
+    const error = (await slack(retry).postMessageOnce(message).catch((e: unknown) => e)) as ClientError;
+
+    expect(error.status).toBe(429);
+    expect(waits).toEqual([]);
+  });
+
   it("puts Slack's error code and a fix in the message", async () => {
     nock(API)
       .post('/api/conversations.history')
-      .reply(200, fixture('slack/conversations-history.json'))
+      .reply(200, lastPage('slack/conversations-history.json'))
       .post('/api/chat.postMessage')
       .reply(200, fixture('slack/error-channel-not-found.json'));
 
@@ -96,7 +171,7 @@ describe('SlackClient.postMessageOnce', () => {
       .post('/api/conversations.history')
       .reply(429, fixture('slack/error-ratelimited.json'), { 'Retry-After': '1' })
       .post('/api/conversations.history')
-      .reply(200, fixture('slack/conversations-history.json'))
+      .reply(200, lastPage('slack/conversations-history.json'))
       .post('/api/chat.postMessage')
       .reply(200, fixture('slack/chat-postMessage.json'));
 
@@ -112,7 +187,7 @@ describe('SlackClient.postMessageOnce', () => {
       .post('/api/conversations.history')
       .reply(500, '')
       .post('/api/conversations.history')
-      .reply(200, fixture('slack/conversations-history.json'))
+      .reply(200, lastPage('slack/conversations-history.json'))
       .post('/api/chat.postMessage')
       .reply(200, fixture('slack/chat-postMessage.json'));
 

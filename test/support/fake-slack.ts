@@ -16,7 +16,7 @@ export interface FakeSlackMessage {
 export class FakeSlack {
   readonly messages: FakeSlackMessage[] = [];
   readonly requests: string[] = [];
-  private clock = 1_700_000_000;
+  private sequence = 0;
   private refusal: string | null = null;
 
   /** Makes chat.postMessage answer `{ ok: false, error }` until `restore()` is called. */
@@ -37,7 +37,7 @@ export class FakeSlack {
         if (method === 'chat.postMessage') {
           const message: FakeSlackMessage = {
             channel: String(args.channel),
-            ts: `${this.clock++}.000100`,
+            ts: `${Math.floor(Date.now() / 1000)}.${String(this.sequence++ % 1_000_000).padStart(6, '0')}`,
             text: String(args.text ?? ''),
             blocks: parseJson(args.blocks) as unknown[] ?? [],
             metadata: parseJson(args.metadata) as FakeSlackMessage['metadata'],
@@ -45,8 +45,22 @@ export class FakeSlack {
           this.messages.push(message);
           return [200, { ...postMessageFixture, channel: message.channel, ts: message.ts, message: { ...postMessageFixture.message, text: message.text, ts: message.ts } }];
         }
-        const inChannel = this.messages.filter((message) => message.channel === args.channel).toReversed();
-        return [200, { ok: true, messages: inChannel.map((m) => ({ type: 'message', text: m.text, ts: m.ts, metadata: m.metadata })), has_more: false }];
+        // Newest first, from `cursor` on, no older than `oldest`, `limit` at a time, as Slack pages history.
+        const oldest = Number(args.oldest ?? 0);
+        const inChannel = this.messages.filter((message) => message.channel === args.channel && Number(message.ts) >= oldest).toReversed();
+        const start = Number(args.cursor ?? 0);
+        const limit = Number(args.limit ?? 100);
+        const page = inChannel.slice(start, start + limit);
+        const hasMore = start + limit < inChannel.length;
+        return [
+          200,
+          {
+            ok: true,
+            messages: page.map((m) => ({ type: 'message', text: m.text, ts: m.ts, metadata: m.metadata })),
+            has_more: hasMore,
+            response_metadata: { next_cursor: hasMore ? String(start + limit) : '' },
+          },
+        ];
       });
   }
 }

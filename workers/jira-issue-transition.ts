@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { Topics } from '../src/bpmn/contract.ts';
+import { StatusRoleOrder, Topics } from '../src/bpmn/contract.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import type { Policy } from '../src/config/policy.ts';
 import { issueKey, statusRole } from '../src/domain/lifecycle-variables.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { statusName } from './jira-status-check.ts';
 
-/** Moves the ticket to the status of a role; a ticket already there is left alone. */
+/**
+ * Moves the ticket to the status of a role. A ticket already there, or already at the status of
+ * a later role ({@link StatusRoleOrder}), is left alone: the lifecycle never moves a ticket back.
+ */
 export function createTransitionIssue(deps: { jira: JiraClient; policy: Policy }) {
   return defineWorker({
     topic: Topics.transitionIssue,
@@ -17,7 +20,10 @@ export function createTransitionIssue(deps: { jira: JiraClient; policy: Policy }
     examples: [{ title: 'to research', input: { issueKey: 'MLM-1', targetStatusRole: 'research' }, outcome: { kind: 'complete', variables: {} } }],
     async run(ctx) {
       const target = statusName(deps.policy, ctx.input.targetStatusRole);
-      const moved = await deps.jira.transitionTo(ctx.input.issueKey, target);
+      const position = StatusRoleOrder.indexOf(ctx.input.targetStatusRole);
+      const laterRoles = position < 0 ? [] : StatusRoleOrder.slice(position + 1);
+      const leaveIn = laterRoles.flatMap((role) => (deps.policy.jira.statuses as Record<string, string | undefined>)[role] ?? []);
+      const moved = await deps.jira.transitionTo(ctx.input.issueKey, target, { leaveIn });
       ctx.log.info(moved, moved.changed ? 'moved the ticket' : 'the ticket already had the status');
       return ctx.complete({});
     },

@@ -46,6 +46,13 @@ export const StatusRoles = {
   readyForTraining: 'ready_for_training',
 } as const;
 
+/**
+ * The status roles in the order a lifecycle passes them. A ticket is never moved back: the
+ * transition step leaves a ticket alone that already has the status of a later role (the
+ * developer moved it on while an earlier step waited for an operator).
+ */
+export const StatusRoleOrder: readonly string[] = [StatusRoles.research, StatusRoles.readyForTraining];
+
 /** Message names the webhooks correlate, always with the issue key as business key. */
 export const Messages = {
   /** Any update of the ticket while the process waits for an invalid request to be fixed. */

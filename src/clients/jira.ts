@@ -203,12 +203,13 @@ export class JiraClient {
   }
 
   /**
-   * Moves the issue to the status named `statusName` (case-insensitive). Already there: nothing
-   * is done. No transition leads there: throws, naming the current status and the reachable ones.
+   * Moves the issue to the status named `statusName` (case-insensitive). Already there, or in
+   * one of `leaveIn` (statuses the issue must not be moved away from): nothing is done. No
+   * transition leads there: throws, naming the current status and the reachable ones.
    */
-  async transitionTo(key: string, statusName: string): Promise<{ from: string; to: string; changed: boolean }> {
+  async transitionTo(key: string, statusName: string, options: { leaveIn?: readonly string[] } = {}): Promise<{ from: string; to: string; changed: boolean }> {
     const from = await this.getStatus(key);
-    if (sameName(from, statusName)) return { from, to: from, changed: false };
+    if (sameName(from, statusName) || (options.leaveIn ?? []).some((name) => sameName(from, name))) return { from, to: from, changed: false };
     const operation = `moving issue ${key} to "${statusName}"`;
     const { transitions } = await this.call(operation, { url: `${this.issuePath(key)}/transitions`, method: 'GET' }, transitionsAnswer);
     const transition = transitions.find((candidate) => sameName(candidate.to.name, statusName));

@@ -295,6 +295,17 @@ describe('JiraClient.transitionTo', () => {
     });
   });
 
+  it('leaves an issue alone that is in one of the statuses it must not be moved away from', async () => {
+    const scope = nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35').query({ fields: 'status' }).reply(200, fixture('jira/cloud/issue-status.json'));
+
+    await expect(cloud().transitionTo('COMPANYSA-35', 'Research', { leaveIn: ['Done', 'in progress'] })).resolves.toEqual({
+      from: 'In Progress',
+      to: 'In Progress',
+      changed: false,
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('names the current status and the reachable ones when no transition leads to the target', async () => {
     nock(DC)
       .get('/rest/api/2/issue/JUZT-36')

@@ -277,6 +277,31 @@ describe('ready for training', () => {
   });
 });
 
+describe('a ticket moved on early', () => {
+  it('is never moved back to research when the developer moved it on while a step waited for an operator', async () => {
+    const key = newTicket();
+    world.github.failNext(new RegExp(`^PUT /repos/acme-ml/${repoName(key)}/topics$`), 3, 403, {
+      message: 'Resource not accessible by integration',
+      documentation_url: 'https://docs.github.com/rest/repos/repos#replace-all-repository-topics',
+      status: '403',
+    });
+    await sendJiraWebhook(service, issueCreated(key, 'Churn predictor'));
+    const instanceId = await waitFor(async () => (await instancesOf(key))[0]?.id, { message: 'lifecycle started' });
+    await waitFor(async () => (await engine.incidents(instanceId))[0], { timeoutMs: 30_000, message: 'GitHub incident opened' });
+
+    world.jira.issues.get(key)!.status = 'Ready for training';
+    await sendJiraWebhook(service, statusChanged(key, 'Backlog', 'Ready for training'));
+
+    const [task] = await engine.externalTasks(instanceId);
+    await engine.setExternalTaskRetries(task!.id, 1);
+    await waitFor(async () => (await instancesOf(key))[0]?.state === 'COMPLETED', { message: 'lifecycle reached its end' });
+    expect(await endedAt(instanceId)).toEqual([ElementIds.readyForTrainingEnd]);
+    expect(world.jira.transitions.filter((t) => t.key === key)).toEqual([]);
+    expect(world.jira.issues.get(key)!.status).toBe('Ready for training');
+    expect(effectsOf(key)).toMatchObject({ generated: 1, repositoryComments: 1, slackMessages: 1 });
+  });
+});
+
 describe('research servers', () => {
   it("starts the developer's JupyterHub server and links it on the ticket and in Slack when JupyterHub is configured", async () => {
     const hub = new FakeJupyterHub('https://hub.acme.test');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { issueKey } from '../domain/lifecycle-variables.ts';
-import { statusMessage, TICKET_UPDATED_MESSAGE } from '../lifecycle/contract.ts';
+import { AWAITED_STATUS_ROLES, statusMessage, TICKET_UPDATED_MESSAGE } from '../lifecycle/contract.ts';
 
 /*
  * What a Jira webhook body means for the lifecycle, decided without I/O. The schema reads
@@ -131,7 +131,9 @@ export function routeJiraDelivery(body: unknown, config: JiraRoutingConfig, now:
   const statusItem = event.changelog?.items.findLast((item) => item.field === 'status' && item.fieldtype !== 'custom');
   const statusName = statusItem?.toText ?? undefined;
   const role = statusName === undefined ? undefined : roleOf(statusName, config.statusRoles);
-  const messages = role === undefined ? [TICKET_UPDATED_MESSAGE] : [statusMessage(role), TICKET_UPDATED_MESSAGE];
+  // The status message goes out only for roles the BPMN waits for; the update message always.
+  const awaited = role !== undefined && AWAITED_STATUS_ROLES.includes(role);
+  const messages = awaited ? [statusMessage(role), TICKET_UPDATED_MESSAGE] : [TICKET_UPDATED_MESSAGE];
   return {
     kind: 'correlate',
     webhookEvent,

@@ -30,7 +30,7 @@ export interface JiraReply {
 
 export interface JiraWebhookDeps {
   readonly engine: Pick<EngineClient, 'startProcess' | 'processInstances' | 'historicProcessInstances' | 'correlate'>;
-  readonly metrics: Pick<Metrics, 'webhooks' | 'lifecyclesStarted'>;
+  readonly metrics: Pick<Metrics, 'webhooks' | 'lifecyclesStarted' | 'messageCorrelations'>;
   readonly routing: JiraRoutingConfig;
   readonly auth: JiraAuthConfig;
   readonly lifecycle: { readonly researchServerEnabled: boolean; readonly statusReconcileInterval: string };
@@ -120,9 +120,10 @@ async function execute(deps: JiraWebhookDeps, route: Exclude<JiraRoute, { kind: 
       for (const name of route.messages) {
         const result = await correlateMessage({ engine: deps.engine, log, retry: deps.correlationRetry }, { messageName: name, businessKey: route.issueKey });
         messages.push({ name, result });
+        deps.metrics.messageCorrelations.inc({ message: name, result });
       }
-      // The first message is the one this update is about: the status move when there is one.
-      const result = messages[0]?.result ?? 'not_awaited';
+      // Correlated when anything waited for this update; otherwise it arrived early or late.
+      const result = messages.some((message) => message.result === 'correlated') ? 'correlated' : (messages[0]?.result ?? 'not_awaited');
       return { result, body: { result, issueKey: route.issueKey, ...(route.status ? { status: route.status } : {}), messages } };
     }
   }

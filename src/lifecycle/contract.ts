@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Messages, PROCESS_KEY } from '../bpmn/contract.ts';
+import { Messages, PROCESS_KEY, StatusRoles } from '../bpmn/contract.ts';
 import { isIsoDuration } from '../domain/duration.ts';
 import { issueKey, ticketCreatedAt } from '../domain/lifecycle-variables.ts';
 
@@ -15,6 +15,12 @@ export const TICKET_UPDATED_MESSAGE = Messages.ticketUpdated;
 export function statusMessage(role: string): string {
   return Messages.statusReached(role);
 }
+
+/**
+ * Status roles whose message (`jira-status:<role>`) the BPMN waits for. A move to any other
+ * status sends only {@link TICKET_UPDATED_MESSAGE}: nothing would catch the status message.
+ */
+export const AWAITED_STATUS_ROLES: readonly string[] = [StatusRoles.readyForTraining];
 
 /** The variables a lifecycle starts with. Parsed before every start so a bad config fails here, not in a worker. */
 export const lifecycleStartVariables = z.object({

@@ -12,6 +12,8 @@ export interface Metrics {
   readonly taskOutcomes: Counter<'topic' | 'outcome' | 'failure_class'>;
   /** Webhook deliveries by source (jira …) and result (started, duplicate, correlated, not_awaited, ignored, unauthorized, invalid, engine_unavailable). */
   readonly webhooks: Counter<'source' | 'result'>;
+  /** BPMN messages sent to the engine, by message name and result (correlated, not_awaited). */
+  readonly messageCorrelations: Counter<'message' | 'result'>;
   /** Lifecycles started, by how (webhook). */
   readonly lifecyclesStarted: Counter<'trigger'>;
   /** Long polls that failed (engine down, connection dropped). */
@@ -40,6 +42,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'lifecycle_webhooks_total',
       help: 'Webhook deliveries, by source and result',
       labelNames: ['source', 'result'],
+      registers: [registry],
+    }),
+    messageCorrelations: new Counter({
+      name: 'lifecycle_message_correlations_total',
+      help: 'BPMN messages correlated from webhooks, by message name and result',
+      labelNames: ['message', 'result'],
       registers: [registry],
     }),
     lifecyclesStarted: new Counter({

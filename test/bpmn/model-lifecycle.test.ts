@@ -10,6 +10,7 @@ import {
   StatusRoles,
   Topics,
 } from '../../src/bpmn/contract.ts';
+import { AWAITED_STATUS_ROLES, statusMessage, TICKET_UPDATED_MESSAGE } from '../../src/lifecycle/contract.ts';
 import { allElements, camundaAttr, camundaPrefix, parseBpmn, readBpmnContract } from '../../src/bpmn/read.ts';
 import { lintBpmn } from '../../scripts/lint-bpmn.ts';
 
@@ -206,6 +207,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('declares exactly the messages the webhooks correlate', async () => {
     const expected = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining)].sort();
+    expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(expected);
     expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
     expect((await readBpmnContract(xml)).messages).toEqual(expected);
     const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);

@@ -58,6 +58,16 @@ describe('routeJiraDelivery', () => {
     });
   });
 
+  it('sends the status message only for roles the BPMN waits for', () => {
+    expect(routeJiraDelivery(fixtureJson('issue_updated_status'), { ...abc, statusRoles: { research: 'In Progress', ready_for_training: 'Done' } }, now)).toEqual({
+      kind: 'correlate',
+      webhookEvent: 'jira:issue_updated',
+      issueKey: 'TEST-1',
+      status: { name: 'In Progress', role: 'research' },
+      messages: ['jira-ticket:updated'],
+    });
+  });
+
   it('takes the last status item and skips custom fields named status', () => {
     const payload = fixtureJson('issue_updated_status');
     const changelog = payload.changelog as { items: Json[] };

@@ -347,6 +347,20 @@ describe('POST /webhooks/jira: issue updated', () => {
     expect(line).toMatchObject({ level: 'warn', businessKey: 'TEST-1', result: 'not_awaited' });
   });
 
+  it('answers correlated when anything waited, counting each message by its result', async () => {
+    expectMessage('jira-status:ready_for_training', 'TEST-1').reply(400, notAwaited('jira-status:ready_for_training'));
+    expectMessage('jira-ticket:updated', 'TEST-1').reply(204);
+
+    const response = await deliver(app, { body: statusMove, id: 'd-3' });
+
+    expect(response.body.result).toBe('correlated');
+    const counts = (await app.metrics.messageCorrelations.get()).values.map((value) => [value.labels.message, value.labels.result, value.value]);
+    expect(counts).toEqual([
+      ['jira-status:ready_for_training', 'not_awaited', 1],
+      ['jira-ticket:updated', 'correlated', 1],
+    ]);
+  });
+
   it('retries an optimistic-locking conflict and then correlates', async () => {
     expectMessage('jira-status:ready_for_training', 'TEST-1').reply(500, optimisticLockingConflict);
     expectMessage('jira-status:ready_for_training', 'TEST-1').reply(204);

@@ -263,6 +263,7 @@ export class EngineClient {
       payload = JSON.stringify(body);
     }
     let response: Response;
+    let text: string;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
@@ -270,10 +271,11 @@ export class EngineClient {
         body: payload,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      // Reading the body can fail too (connection dropped, timeout mid-answer): the same "no answer".
+      text = await response.text();
     } catch (cause) {
       throw new EngineError(`Camunda engine at ${this.baseUrl} did not answer ${method} ${path}: ${String((cause as Error).cause ?? cause)}`, 0, undefined, undefined);
     }
-    const text = await response.text();
     if (!response.ok) {
       const parsed = errorBody.safeParse(safeJson(text));
       const detail = parsed.success ? parsed.data : {};

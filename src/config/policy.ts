@@ -250,6 +250,17 @@ const timingsSchema = table(
       .refine((text) => (parseIsoDuration(text) ?? 0) >= 60_000)
       .default('PT30M')
       .describe('How often a waiting lifecycle re-reads the ticket status (BPMN timer, ISO 8601 duration)'),
+    start_settle: z
+      .string({ error: expecting('an ISO 8601 duration of at most a minute', 'e.g. "PT5S" (5 seconds)') })
+      .refine((text) => {
+        const length = parseIsoDuration(text);
+        return length !== undefined && length <= 60_000;
+      })
+      .default('PT5S')
+      .describe(
+        'How long a new lifecycle that sees no earlier one for its ticket waits before it looks again and goes on: ' +
+          'longer than any lifecycle start takes to commit, so two replicas that started one at the same moment agree which one stays',
+      ),
   },
   'add [timings] or leave it out',
 ).describe('Timers of the BPMN process');

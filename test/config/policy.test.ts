@@ -43,7 +43,7 @@ describe('parsePolicy', () => {
       train_metrics: {},
       stat_monitoring: { sampling_ratio: 0.1 },
     });
-    expect(policy.timings).toEqual({ status_reconcile_interval: 'PT30M' });
+    expect(policy.timings).toEqual({ status_reconcile_interval: 'PT30M', start_settle: 'PT5S' });
     expect(policy.worker).toEqual({
       max_retries: 3,
       retry_backoff_ms: 10_000,

@@ -322,15 +322,21 @@ function toRepository(data: unknown, operation: string): GitHubRepository {
   };
 }
 
-/** 429, 5xx, no answer at all, and 403 that is a (secondary) rate limit are worth another try. */
+/**
+ * 429, 5xx, no answer at all, and 403 that is a (secondary) rate limit are worth another try.
+ * A secondary rate limit that names no wait means "at least one minute"
+ * (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#handle-rate-limit-errors-appropriately).
+ */
 function classifyGitHubError(error: unknown): RetryVerdict {
   const http = asHttpError(error);
   if (!http) return { retry: false };
   if (!http.response) return { retry: true };
   const headers = http.response.headers;
+  const hasWait = headerValue(headers, 'retry-after') !== undefined || headerValue(headers, 'x-ratelimit-remaining') === '0';
+  const secondary = (http.status === 403 || http.status === 429) && /secondary rate limit/i.test(gitHubErrorText(http.response.data) ?? '');
+  if (secondary && !hasWait) return { retry: true, headers: { 'retry-after': '60' } };
   if (isRetryableStatus(http.status)) return { retry: true, headers };
-  const rateLimited = headerValue(headers, 'retry-after') !== undefined || headerValue(headers, 'x-ratelimit-remaining') === '0';
-  return http.status === 403 && rateLimited ? { retry: true, headers } : { retry: false };
+  return http.status === 403 && hasWait ? { retry: true, headers } : { retry: false };
 }
 
 function gitHubFailure(error: unknown, operation: string, hints: Readonly<Record<number, string>> = {}): ClientError {

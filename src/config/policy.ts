@@ -126,12 +126,6 @@ const githubSchema = table(
       .max(20)
       .default(['ml-model'])
       .describe('Topics set on each model repository'),
-    default_branch: z
-      .string({ error: expecting('a branch name', 'e.g. "main"') })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/)
-      .refine((name) => !name.includes('..') && !name.includes('//') && !name.endsWith('/') && !name.endsWith('.lock'))
-      .default('main')
-      .describe('Default branch of the template and of model repositories'),
     team_permission: z
       .enum(['pull', 'triage', 'push', 'maintain', 'admin'], {
         error: expecting('one of pull, triage, push, maintain, admin', 'the team usually needs "push" to work in the repository'),

@@ -252,6 +252,18 @@ describe('GitHubClient retries', () => {
     expect(waits).toEqual([60_000]);
   });
 
+  it('waits a minute on a secondary rate limit that names no wait', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(API)
+      .put('/repos/octocat/Hello-World/topics')
+      .reply(403, fixture('github/error-secondary-rate-limit.json'))
+      .put('/repos/octocat/Hello-World/topics')
+      .reply(200, fixture('github/topics.json'));
+
+    await github(retry).setTopics({ owner: 'octocat', repo: 'Hello-World', topics: ['api'] });
+    expect(waits).toEqual([60_000]);
+  });
+
   it('retries 5xx answers with back-off until one succeeds', async () => {
     const { retry, waits } = recordedRetry();
     nock(API)

@@ -29,7 +29,6 @@ describe('parsePolicy', () => {
       template: 'acme-ml/ml-model-template',
       private: true,
       topics: ['ml-model'],
-      default_branch: 'main',
       team_permission: 'push',
       branch_protection: { enabled: true, required_approvals: 2, required_status_checks: [] },
     });

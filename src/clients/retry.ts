@@ -137,32 +137,38 @@ export const realSleep = (ms: number): Promise<void> => new Promise((resolve) =>
  * error is thrown unchanged so the caller can turn it into a readable one.
  */
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: WithRetryOptions): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await operation(attempt);
     } catch (error) {
-      const verdict = options.classify(error);
-      if (!verdict.retry || attempt >= options.policy.retries) throw error;
-      const now = Date.now();
-      const requested = serverRequestedDelayMs(verdict.headers, now);
-      if (requested !== undefined && requested > options.policy.maxRetryAfterMs) throw error;
-      const delay = retryDelayMs(attempt + 1, verdict.headers, options.policy, now);
-      // The message only: vendor errors can carry request details that do not belong in logs.
-      const reason = error instanceof Error ? error.message : String(error);
-      options.log?.warn({ what: options.what, retry: attempt + 1, of: options.policy.retries, delayMs: delay, reason }, 'retrying after a transient failure');
-      await sleep(delay);
+      await waitOrThrow(error, attempt, options, 'retrying after a transient failure');
     }
   }
 }
 
-export interface CreateOnceOptions<T> extends Omit<WithRetryOptions, 'classify'> {
+/**
+ * After failed attempt number `attempt` (0-based): throws `error` when it is not worth another
+ * try, the retries are spent or the server asks for a longer wait than the policy allows;
+ * otherwise logs and sleeps the back-off.
+ */
+async function waitOrThrow(error: unknown, attempt: number, options: WithRetryOptions, message: string): Promise<void> {
+  const verdict = options.classify(error);
+  if (!verdict.retry || attempt >= options.policy.retries) throw error;
+  const now = Date.now();
+  const requested = serverRequestedDelayMs(verdict.headers, now);
+  if (requested !== undefined && requested > options.policy.maxRetryAfterMs) throw error;
+  const delay = retryDelayMs(attempt + 1, verdict.headers, options.policy, now);
+  // The message only: vendor errors can carry request details that do not belong in logs.
+  const reason = error instanceof Error ? error.message : String(error);
+  options.log?.warn({ what: options.what, retry: attempt + 1, of: options.policy.retries, delayMs: delay, reason }, message);
+  await (options.sleep ?? realSleep)(delay);
+}
+
+export interface CreateOnceOptions<T> extends WithRetryOptions {
   /** Finds the effect of an earlier create (this run's failed attempt or an earlier run's); reads retry on their own. */
   readonly look: () => Promise<T | undefined>;
-  /** The create call, sent once: no transport retry inside. */
+  /** The create call, sent once: no transport retry inside. `classify` decides whether a failure is worth another round. */
   readonly create: () => Promise<T>;
-  /** Decides whether a failed create is worth another look-and-create round. */
-  readonly classify: (error: unknown) => RetryVerdict;
 }
 
 /**
@@ -172,22 +178,13 @@ export interface CreateOnceOptions<T> extends Omit<WithRetryOptions, 'classify'>
  * there is none.
  */
 export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<{ value: T; created: boolean }> {
-  const sleep = options.sleep ?? realSleep;
   for (let attempt = 0; ; attempt += 1) {
     const existing = await options.look();
     if (existing !== undefined) return { value: existing, created: false };
     try {
       return { value: await options.create(), created: true };
     } catch (error) {
-      const verdict = options.classify(error);
-      if (!verdict.retry || attempt >= options.policy.retries) throw error;
-      const now = Date.now();
-      const requested = serverRequestedDelayMs(verdict.headers, now);
-      if (requested !== undefined && requested > options.policy.maxRetryAfterMs) throw error;
-      const delay = retryDelayMs(attempt + 1, verdict.headers, options.policy, now);
-      const reason = error instanceof Error ? error.message : String(error);
-      options.log?.warn({ what: options.what, retry: attempt + 1, of: options.policy.retries, delayMs: delay, reason }, 'create failed; looking for its effect before trying again');
-      await sleep(delay);
+      await waitOrThrow(error, attempt, options, 'create failed; looking for its effect before trying again');
     }
   }
 }

@@ -59,6 +59,8 @@ export const Messages = {
   ticketUpdated: 'jira-ticket:updated',
   /** The ticket reached the status of a role, e.g. `jira-status:ready_for_training`. */
   statusReached: (role: string) => `jira-status:${role}` as const,
+  /** A Jenkins build attempt ended (`POST /webhooks/jenkins`); correlated with `correlationKeys: { buildKey }`. */
+  jenkinsBuildFinished: 'jenkins-build:finished',
 } as const;
 
 /** BPMN error codes a worker may raise; each is declared and caught in the BPMN. */

@@ -23,6 +23,8 @@ export interface CorrelateInput {
   readonly messageName: string;
   readonly businessKey: string;
   readonly variables?: Record<string, unknown>;
+  /** Process variables the receiving instance must have, e.g. `{ buildKey }`; passed to the engine as `correlationKeys`. */
+  readonly correlationKeys?: Record<string, unknown>;
 }
 
 /**

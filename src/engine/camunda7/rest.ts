@@ -184,11 +184,20 @@ export class EngineClient {
   /**
    * Delivers a message to the execution of `businessKey` waiting for it. Throws an
    * EngineError with status 400 when nothing waits for it.
+   *
+   * `correlationKeys` narrow the match further: only a process instance whose variables have
+   * these values receives the message (sent as Camunda's typed `correlationKeys`).
    */
-  async correlate(input: { messageName: string; businessKey: string; variables?: Record<string, unknown> }): Promise<void> {
+  async correlate(input: {
+    messageName: string;
+    businessKey: string;
+    variables?: Record<string, unknown>;
+    correlationKeys?: Record<string, unknown>;
+  }): Promise<void> {
     await this.request('POST', '/message', {
       messageName: input.messageName,
       businessKey: input.businessKey,
+      ...(input.correlationKeys ? { correlationKeys: toTypedValues(input.correlationKeys) } : {}),
       processVariables: toTypedValues(input.variables ?? {}),
     });
   }

@@ -1,4 +1,4 @@
-import type { Block, Document, Inline } from '../domain/document.ts';
+import type { Block, Cell, Document, Inline } from '../domain/document.ts';
 
 /**
  * Renders the robot's comment {@link Document} for Jira: Atlassian Document Format for Cloud
@@ -50,7 +50,28 @@ function adfBlock(block: Block): AdfNode {
         attrs: block.language ? { language: block.language } : {},
         content: block.text === '' ? [] : [{ type: 'text', text: block.text }],
       };
+    case 'table':
+      // ADF rejects a row without cells; a table without columns shows as nothing.
+      if (tableRows(block)[0]?.length === 0) return { type: 'paragraph', content: [] };
+      return {
+        type: 'table',
+        content: tableRows(block).map((row, index) => ({
+          type: 'tableRow',
+          content: row.map((cell) => ({
+            type: index === 0 ? 'tableHeader' : 'tableCell',
+            // A cell holds block content; an empty paragraph keeps an empty cell valid.
+            content: [{ type: 'paragraph', content: adfInlines(cell) }],
+          })),
+        })),
+      };
   }
+}
+
+/** The header row, then the body rows, all padded with empty cells to the widest row (ADF and wiki tables need square rows). */
+function tableRows(block: Extract<Block, { type: 'table' }>): Cell[][] {
+  const rows = [block.header, ...block.rows];
+  const width = Math.max(...rows.map((row) => row.length));
+  return rows.map((row) => [...row, ...Array.from({ length: width - row.length }, (): Cell => [])]);
 }
 
 function adfInlines(inlines: readonly Inline[]): AdfNode[] {
@@ -86,7 +107,21 @@ function wikiBlock(block: Block): string {
       return block.items.map((item) => `* ${oneLine(wikiInlines(item))}`).join('\n');
     case 'code':
       return wikiCode(block.text, block.language);
+    case 'table':
+      if (tableRows(block)[0]?.length === 0) return '';
+      return tableRows(block)
+        .map((row, index) => {
+          const separator = index === 0 ? '||' : '|';
+          return `${separator}${row.map(wikiCell).join(separator)}${separator}`;
+        })
+        .join('\n');
   }
+}
+
+/** A wiki table cell is one line; an empty one holds a blank, since `||` would start a header cell. */
+function wikiCell(cell: Cell): string {
+  const text = oneLine(wikiInlines(cell)).trim();
+  return text === '' ? ' ' : text;
 }
 
 function wikiInlines(inlines: readonly Inline[]): string {

@@ -112,3 +112,63 @@ describe('toWiki', () => {
     expect(toWiki({ blocks: [{ type: 'code', text: 'ls', language: 'bad lang' }] })).toBe('{code}\nls\n{code}');
   });
 });
+
+describe('tables', () => {
+  const metrics: Document = {
+    blocks: [
+      {
+        type: 'table',
+        header: [['metric'], ['value'], ['threshold']],
+        rows: [
+          [[{ text: 'recall', bold: true }], ['0.87'], ['≥ 0.9']],
+          [['a|b'], [{ text: 'run', href: 'https://mlflow.acme.io/runs/1' }]],
+        ],
+      },
+    ],
+  };
+
+  it('renders an ADF table: a header row of tableHeader cells, then tableCell rows, each cell a paragraph', () => {
+    const cell = (type: string, ...content: object[]) => ({ type, content: [{ type: 'paragraph', content }] });
+    expect(toAdf(metrics).content).toEqual([
+      {
+        type: 'table',
+        content: [
+          {
+            type: 'tableRow',
+            content: [
+              cell('tableHeader', { type: 'text', text: 'metric' }),
+              cell('tableHeader', { type: 'text', text: 'value' }),
+              cell('tableHeader', { type: 'text', text: 'threshold' }),
+            ],
+          },
+          {
+            type: 'tableRow',
+            content: [
+              cell('tableCell', { type: 'text', text: 'recall', marks: [{ type: 'strong' }] }),
+              cell('tableCell', { type: 'text', text: '0.87' }),
+              cell('tableCell', { type: 'text', text: '≥ 0.9' }),
+            ],
+          },
+          {
+            type: 'tableRow',
+            content: [
+              cell('tableCell', { type: 'text', text: 'a|b' }),
+              cell('tableCell', { type: 'text', text: 'run', marks: [{ type: 'link', attrs: { href: 'https://mlflow.acme.io/runs/1' } }] }),
+              cell('tableCell'), // padded: every row as wide as the header
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('renders wiki table markup, escaping | in cells and keeping empty cells open', () => {
+    expect(toWiki(metrics)).toBe(['||metric||value||threshold||', '|*recall*|0.87|≥ 0.9|', '|a\\|b|[run|https://mlflow.acme.io/runs/1]| |'].join('\n'));
+    expect(toWiki({ blocks: [{ type: 'table', header: [['h']], rows: [[['two\nlines']], [[]]] }] })).toBe('||h||\n|two lines|\n| |');
+  });
+
+  it('renders a table without columns as nothing', () => {
+    expect(toWiki({ blocks: [{ type: 'table', header: [], rows: [] }] })).toBe('');
+    expect(toAdf({ blocks: [{ type: 'table', header: [], rows: [] }] }).content).toEqual([{ type: 'paragraph', content: [] }]);
+  });
+});

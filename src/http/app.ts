@@ -5,8 +5,10 @@ import type { CorrelationRetry } from '../lifecycle/correlate.ts';
 import { KeyedMutex } from '../lifecycle/keyed-mutex.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { DeliveryStore } from './delivery-store.ts';
+import { createJenkinsWebhookHandler } from './jenkins-webhook.ts';
 import { createJiraWebhookHandler, type JiraReply } from './jira-webhook.ts';
 import { requestLog, requestLogging } from './request-log.ts';
+import { SeenSignatures } from './verify-jenkins.ts';
 
 /** Everything the HTTP ingress needs, wired once in `src/main.ts`. */
 export interface AppDeps {
@@ -25,6 +27,11 @@ export interface AppDeps {
     readonly webhookSecret?: string | undefined;
     /** Shared token for senders that cannot sign: `Authorization: Bearer <token>` or `?token=<token>`. */
     readonly webhookToken?: string | undefined;
+  };
+  /** The end-of-build callback of the Jenkins jobs. Without a secret `POST /webhooks/jenkins` refuses everything (401). */
+  readonly jenkins?: {
+    /** Shared secret the jobs sign `"<timestamp>.<body>"` with: `X-Lifecycle-Signature: sha256=<HMAC>`. */
+    readonly callbackSecret?: string | undefined;
   };
   readonly lifecycle: {
     /** `policy.jupyterhub.enabled`. */
@@ -54,6 +61,12 @@ export interface AppDeps {
  *   `jira:issue_updated` correlates `jira-status:<role>` and `jira-ticket:updated`.
  *   Answers `{ result: 'started' | 'duplicate' | 'correlated' | 'not_awaited' | 'ignored', … }`,
  *   401 when not authenticated, 400 naming the bad field, 503 when the engine is unavailable.
+ * - `POST /webhooks/jenkins`: the signed callback a Jenkins build sends as its last step
+ *   (`X-Lifecycle-Timestamp`, `X-Lifecycle-Signature`); correlates `jenkins-build:finished`
+ *   to the lifecycle `jiraKey`, only to the instance waiting for its `buildKey`. Answers 200
+ *   `{ result: 'correlated' }`, 202 `{ result: 'not_awaited' }` when nothing waits for that
+ *   attempt, 401 when unsigned, forged, stale or replayed (always, without
+ *   `jenkins.callbackSecret`), 400 naming the bad field, 503 when the engine is unavailable.
  * - `GET /healthz`: 200 while the process runs.
  * - `GET /readyz`: 200 when the engine answers `GET /version` in time, else 503 with the reason.
  * - `GET /metrics`: Prometheus text from `metrics.registry`.
@@ -79,6 +92,16 @@ export function createApp(deps: AppDeps): Express {
   // Raw bytes whatever the content type: the signature covers the exact body, and the
   // handler parses JSON only after the sender is verified.
   app.post('/webhooks/jira', express.raw({ type: () => true, limit: deps.http?.bodyLimit ?? '1mb' }), webhook);
+
+  const now = deps.now ?? (() => new Date());
+  const jenkinsCallback = createJenkinsWebhookHandler({
+    engine: deps.engine,
+    metrics: deps.metrics,
+    auth: { secret: deps.jenkins?.callbackSecret, seen: new SeenSignatures(), now: () => now().getTime() },
+    correlationRetry: deps.correlationRetry,
+  });
+  // A callback carries a few short fields; 64 kB is ample and bounds the bytes hashed before the signature is known good.
+  app.post('/webhooks/jenkins', express.raw({ type: () => true, limit: JENKINS_BODY_LIMIT }), jenkinsCallback);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -107,7 +130,8 @@ export function createApp(deps: AppDeps): Express {
     // body-parser errors carry a 4xx `status` and a `type` such as "entity.too.large".
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     const code = status === 500 ? 'internal_error' : typeof error.type === 'string' ? error.type : 'bad_request';
-    if (req.path === '/webhooks/jira') deps.metrics.webhooks.inc({ source: 'jira', result: status === 500 ? 'error' : 'invalid' });
+    const source = webhookSources.get(req.path);
+    if (source) deps.metrics.webhooks.inc({ source, result: status === 500 ? 'error' : 'invalid' });
     const log = requestLogSafe(res);
     if (status === 500) log?.error({ err: error }, 'request failed');
     else log?.warn({ error: code }, 'request rejected');
@@ -118,6 +142,14 @@ export function createApp(deps: AppDeps): Express {
 
   return app;
 }
+
+const JENKINS_BODY_LIMIT = '64kb';
+
+/** The `source` label of `lifecycle_webhooks_total` by webhook path, for failures before a handler runs (413, bad encoding). */
+const webhookSources: ReadonlyMap<string, string> = new Map([
+  ['/webhooks/jira', 'jira'],
+  ['/webhooks/jenkins', 'jenkins'],
+]);
 
 async function probeEngine(
   engine: Pick<EngineClient, 'version'>,

@@ -15,11 +15,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** How far a callback's timestamp may be from the receiver's clock, either way: 5 minutes. */
 export const JENKINS_CALLBACK_TOLERANCE_SECONDS = 300;
 
-/** The two headers that sign a callback, as {@link signJenkinsCallback} returns them. */
-export interface JenkinsCallbackHeaders {
+/** The two headers that sign a callback, as {@link signJenkinsCallback} returns them (a type, so it fits `fetch`'s header records). */
+export type JenkinsCallbackHeaders = {
   readonly 'x-lifecycle-timestamp': string;
   readonly 'x-lifecycle-signature': string;
-}
+};
 
 /**
  * The headers a Jenkins job sends with `body` signed at `timestampSeconds`; for tests, the

@@ -122,6 +122,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lifecycle: {
       researchServerEnabled: policy.jupyterhub.enabled,
       statusReconcileInterval: policy.timings.status_reconcile_interval,
+      startSettle: policy.timings.start_settle,
     },
   });
   const server = await listen(app, options.port ?? env.PORT, env.HOST);

@@ -38,6 +38,8 @@ export interface AppDeps {
     readonly researchServerEnabled: boolean;
     /** `policy.timings.status_reconcile_interval`, an ISO-8601 duration such as "PT5M". */
     readonly statusReconcileInterval: string;
+    /** `policy.timings.start_settle`, an ISO-8601 duration such as "PT5S". */
+    readonly startSettle: string;
   };
   readonly http?: {
     /** Largest webhook body accepted (bytes or "1mb"); larger ones get 413. Default "1mb". */

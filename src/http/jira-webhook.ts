@@ -33,7 +33,7 @@ export interface JiraWebhookDeps {
   readonly metrics: Pick<Metrics, 'webhooks' | 'lifecyclesStarted' | 'messageCorrelations'>;
   readonly routing: JiraRoutingConfig;
   readonly auth: JiraAuthConfig;
-  readonly lifecycle: { readonly researchServerEnabled: boolean; readonly statusReconcileInterval: string };
+  readonly lifecycle: { readonly researchServerEnabled: boolean; readonly statusReconcileInterval: string; readonly startSettle: string };
   readonly deliveries: DeliveryStore<JiraReply>;
   readonly locks: KeyedMutex;
   readonly correlationRetry?: CorrelationRetry;

@@ -31,5 +31,9 @@ export const lifecycleStartVariables = z.object({
     .string()
     .refine(isIsoDuration, 'expected an ISO-8601 duration such as PT5M')
     .describe('How often the process re-reads the Jira status in case a webhook was lost (ISO-8601 duration)'),
+  startSettle: z
+    .string()
+    .refine(isIsoDuration, 'expected an ISO-8601 duration such as PT5S')
+    .describe('How long a new lifecycle that sees no earlier one for its ticket waits (a BPMN timer) before it looks again (ISO-8601 duration)'),
 });
 export type LifecycleStartVariables = z.infer<typeof lifecycleStartVariables>;

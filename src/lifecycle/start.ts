@@ -13,6 +13,8 @@ export interface StartLifecycleDeps {
   readonly researchServerEnabled: boolean;
   /** `policy.timings.status_reconcile_interval`, an ISO-8601 duration. */
   readonly statusReconcileInterval: string;
+  /** `policy.timings.start_settle`, an ISO-8601 duration. */
+  readonly startSettle: string;
   /** Label of `lifecycle_started_total`; `webhook` unless said otherwise. */
   readonly trigger?: string;
 }
@@ -48,6 +50,7 @@ export async function startLifecycleOnce(deps: StartLifecycleDeps, input: StartL
     ticketCreatedAt: input.createdAt,
     researchServerEnabled: deps.researchServerEnabled,
     statusReconcileInterval: deps.statusReconcileInterval,
+    startSettle: deps.startSettle,
   });
   return deps.locks.run(variables.issueKey, async () => {
     const existing = await findLifecycle(deps.engine, variables.issueKey);

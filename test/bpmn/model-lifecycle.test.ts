@@ -10,7 +10,7 @@ import {
   StatusRoles,
   Topics,
 } from '../../src/bpmn/contract.ts';
-import { AWAITED_STATUS_ROLES, statusMessage, TICKET_UPDATED_MESSAGE } from '../../src/lifecycle/contract.ts';
+import { AWAITED_STATUS_ROLES, lifecycleStartVariables, statusMessage, TICKET_UPDATED_MESSAGE } from '../../src/lifecycle/contract.ts';
 import { allElements, camundaAttr, camundaPrefix, parseBpmn, readBpmnContract } from '../../src/bpmn/read.ts';
 import { lintBpmn } from '../../scripts/lint-bpmn.ts';
 
@@ -93,7 +93,10 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(start?.id).toBe(ElementIds.startEvent);
     // The first step is an external task (a wait state): an async start would only add job-executor latency.
     expect(attr(start!, 'asyncBefore')).toBeUndefined();
-    const firstStep = (start!.get('outgoing') as Element[])[0]?.get('targetRef') as Element | undefined;
+    // Through the join of the guard's settle loop (a gateway passes straight through) to the first wait state.
+    let firstStep = (start!.get('outgoing') as Element[])[0]?.get('targetRef') as Element | undefined;
+    while (firstStep?.$instanceOf('bpmn:ExclusiveGateway')) firstStep = outgoing(firstStep)[0]?.get('targetRef') as Element | undefined;
+    expect(firstStep?.id).toBe('Task_GuardSingleLifecycle');
     expect(firstStep?.$type).toBe('bpmn:ServiceTask');
     expect(attr(firstStep!, 'type')).toBe('external');
     for (const task of serviceTasks) expect(attr(task, 'asyncBefore'), task.id).toBeUndefined();
@@ -200,9 +203,15 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('waits with timers the engine can evaluate', async () => {
     const timers = ofType('bpmn:TimerEventDefinition');
-    expect(timers).toHaveLength(2);
-    for (const timer of timers) expect(timer.get('timeDuration')?.body, timer.$parent?.id).toBe('${statusReconcileInterval}');
-    expect((await readBpmnContract(xml)).timers).toEqual(['${statusReconcileInterval}']);
+    const durations = Object.fromEntries(timers.map((timer) => [timer.$parent?.id, timer.get('timeDuration')?.body]));
+    expect(durations).toEqual({
+      Event_StartSettle: '${startSettle}',
+      Event_TicketRecheck: '${statusReconcileInterval}',
+      Event_StatusRecheck: '${statusReconcileInterval}',
+    });
+    // Every timer reads a start variable, so a lifecycle never fails on an unknown property.
+    expect((await readBpmnContract(xml)).timers).toEqual(['${startSettle}', '${statusReconcileInterval}']);
+    for (const name of ['startSettle', 'statusReconcileInterval']) expect(Object.keys(lifecycleStartVariables.shape)).toContain(name);
   });
 
   it('declares exactly the messages the webhooks correlate', async () => {

@@ -48,6 +48,7 @@ function expectStart(options: { delayMs?: number } = {}) {
         ticketCreatedAt: { value: '2013-03-27T16:53:58.301Z', type: 'String' },
         researchServerEnabled: { value: true, type: 'Boolean' },
         statusReconcileInterval: { value: 'PT5M', type: 'String' },
+        startSettle: { value: 'PT5S', type: 'String' },
       },
     })
     .delay(options.delayMs ?? 0)

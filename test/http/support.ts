@@ -39,7 +39,7 @@ export async function startApp(overrides: Overrides = {}): Promise<RunningApp> {
     metrics,
     log: createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }),
     jira: { project: 'BUG', issueType: 'Bug', statusRoles: { research: 'To Do', ready_for_training: 'In Progress' }, webhookSecret: SECRET, ...jira },
-    lifecycle: { researchServerEnabled: true, statusReconcileInterval: 'PT5M', ...lifecycle },
+    lifecycle: { researchServerEnabled: true, statusReconcileInterval: 'PT5M', startSettle: 'PT5S', ...lifecycle },
     correlationRetry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
     ...rest,
   });

@@ -29,6 +29,7 @@ function start(id = 'pi-7') {
         ticketCreatedAt: { value: '2026-01-05T09:30:00.000Z', type: 'String' },
         researchServerEnabled: { value: false, type: 'Boolean' },
         statusReconcileInterval: { value: 'PT10M', type: 'String' },
+        startSettle: { value: 'PT5S', type: 'String' },
       },
     })
     .delay(20)
@@ -43,6 +44,7 @@ beforeEach(() => {
     locks: new KeyedMutex(),
     researchServerEnabled: false,
     statusReconcileInterval: 'PT10M',
+    startSettle: 'PT5S',
   };
 });
 

@@ -9,7 +9,7 @@ const trainingFailed: StageRecord = {
   endedAt: '2025-03-04T10:40:00+01:00',
   outcome: 'failure',
   failureClass: 'metric_gate',
-  summary: 'Training of churn-predictor v3 on main@3f2a9c1 failed: recall 0.87 is below the minimum 0.9 by 0.03.',
+  summary: 'Training of churn-predictor v3 on main@3f2a9c1 failed. The metrics missed their thresholds: recall 0.87 is below the minimum 0.9 by 0.03.',
   links: [{ title: 'Jenkins build #17', url: 'https://jenkins.acme.test/job/train/17/' }],
 };
 const configOk: StageRecord = { ...trainingFailed, stage: 'model_config', outcome: 'success', failureClass: null, summary: 'model.toml is valid.', links: [] };

@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit tests (`*.test.ts`) never touch the engine; integration tests (`*.int.test.ts`) run
-// against a real Camunda 7 engine that the global setup builds and starts on a free port.
+// against a real Camunda 7 engine and a real MLflow server (scripts/setup-mlflow.sh installs
+// it) that the global setups start on free ports.
 export default defineConfig({
   test: {
     projects: [
@@ -16,7 +17,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.int.test.ts'],
-          globalSetup: ['test/support/engine-global-setup.ts'],
+          // The MLflow server starts as its setup file is loaded, so it comes up while the engine starts.
+          globalSetup: ['test/support/engine-global-setup.ts', 'test/support/mlflow-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 240_000,
           fileParallelism: false,

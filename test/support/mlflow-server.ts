@@ -40,6 +40,8 @@ export interface MlflowServer {
 }
 
 export interface StartMlflowServerOptions {
+  /** The venv with MLflow; {@link mlflowVenv} by default. */
+  readonly venv?: string;
   /** How long the server may take to answer /health; 90 s by default (about 12 s on 2 cores). */
   readonly startupTimeoutMs?: number;
   /** Leave the database, artifacts and log in place after stop. */
@@ -55,7 +57,7 @@ export interface StartMlflowServerOptions {
  * process group, which stop() ends as a whole.
  */
 export async function startMlflowServer(options: StartMlflowServerOptions = {}): Promise<MlflowServer> {
-  const mlflow = join(mlflowVenv, 'bin', 'mlflow');
+  const mlflow = join(options.venv ?? mlflowVenv, 'bin', 'mlflow');
   if (!existsSync(mlflow)) throw new Error(`MLflow is not installed: run scripts/setup-mlflow.sh (no ${mlflow})`);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'model-lifecycle-mlflow-'));

@@ -2,10 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { BPMN_FILE, PROCESS_KEY } from './bpmn/contract.ts';
+import { basename } from 'node:path';
+import { BPMN_FILES, PROCESS_KEY } from './bpmn/contract.ts';
 import { GitHubClient } from './clients/github.ts';
+import { JenkinsClient } from './clients/jenkins.ts';
 import { JiraClient } from './clients/jira.ts';
 import { JupyterHubClient } from './clients/jupyterhub.ts';
+import { MlflowClient } from './clients/mlflow.ts';
 import type { RetryOptions } from './clients/retry.ts';
 import { SlackClient } from './clients/slack.ts';
 import type { Config } from './config/load.ts';
@@ -53,10 +56,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const engine = new EngineClient({ baseUrl: options.engineRestUrl, username: env.CAMUNDA_USER, password: env.CAMUNDA_PASSWORD });
 
   await waitForEngine(engine, options.engineWaitMs ?? 60_000, log);
-  const deployment = await engine.deploy(PROCESS_KEY, [{ name: 'model-lifecycle.bpmn', content: await readFile(BPMN_FILE, 'utf8') }]);
+  // One deployment with every process, so the lifecycle and the sub-processes it calls change together.
+  const files = await Promise.all(BPMN_FILES.map(async (file) => ({ name: basename(file), content: await readFile(file, 'utf8') })));
+  const deployment = await engine.deploy(PROCESS_KEY, files);
   log.info({ deploymentId: deployment.id, changed: deployment.changed }, deployment.changed ? 'deployed a new version of the BPMN' : 'BPMN unchanged; kept the deployed version');
 
   let workers: WorkerRuntime | null = null;
+  let publicUrl = `http://${hostname()}:${options.port ?? env.PORT}`;
   if (config.missing.length === 0) {
     const retry = options.clientRetry;
     const jiraBaseUrl = required(env.JIRA_BASE_URL, 'JIRA_BASE_URL');
@@ -90,9 +96,25 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const jupyterhub = policy.jupyterhub.enabled
       ? new JupyterHubClient({ baseUrl: required(env.JUPYTERHUB_URL, 'JUPYTERHUB_URL'), token: required(env.JUPYTERHUB_TOKEN, 'JUPYTERHUB_TOKEN'), ...(retry ? { retry } : {}), log })
       : null;
+    const jenkins = new JenkinsClient({
+      baseUrl: required(env.JENKINS_URL, 'JENKINS_URL'),
+      user: required(env.JENKINS_USER, 'JENKINS_USER'),
+      apiToken: required(env.JENKINS_API_TOKEN, 'JENKINS_API_TOKEN'),
+      ...(retry ? { retry } : {}),
+      log,
+    });
+    const mlflow = new MlflowClient({
+      baseUrl: required(env.MLFLOW_TRACKING_URI, 'MLFLOW_TRACKING_URI'),
+      ...(env.MLFLOW_TRACKING_TOKEN ? { token: env.MLFLOW_TRACKING_TOKEN } : {}),
+      ...(env.MLFLOW_TRACKING_USERNAME ? { username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD ?? '' } : {}),
+      ...(retry ? { retry } : {}),
+      log,
+    });
     const issueUrl = (key: string) => `${jiraBaseUrl.replace(/\/$/, '')}/browse/${encodeURIComponent(key)}`;
+    // The listening address is known only after listen(); the first task runs later still.
+    const callbackUrl = () => `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins`;
 
-    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jupyterhub, policy, issueUrl }), {
+    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jenkins, mlflow, metrics, jupyterhub, policy, issueUrl, callbackUrl }), {
       baseUrl: options.engineRestUrl,
       workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
       username: env.CAMUNDA_USER,
@@ -119,6 +141,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       webhookSecret: env.JIRA_WEBHOOK_SECRET,
       webhookToken: env.JIRA_WEBHOOK_TOKEN,
     },
+    jenkins: { callbackSecret: env.JENKINS_CALLBACK_SECRET },
     lifecycle: {
       researchServerEnabled: policy.jupyterhub.enabled,
       statusReconcileInterval: policy.timings.status_reconcile_interval,
@@ -128,7 +151,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const server = await listen(app, options.port ?? env.PORT, env.HOST);
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`.replace('0.0.0.0', '127.0.0.1');
-  log.info({ url }, 'HTTP ingress listening: POST /webhooks/jira, GET /healthz, /readyz, /metrics');
+  if (options.port === 0 || env.HOST === '127.0.0.1' || env.HOST === 'localhost') publicUrl = url;
+  else publicUrl = `http://${hostname()}:${address.port}`;
+  log.info({ url, jenkinsCallback: `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins` }, 'HTTP ingress listening: POST /webhooks/jira, POST /webhooks/jenkins, GET /healthz, /readyz, /metrics');
 
   return {
     url,

@@ -1,6 +1,19 @@
 import type { Repository } from '../src/domain/lifecycle-variables.ts';
 import type { ModelRequest } from '../src/domain/model-request.ts';
-import { renderModelToml } from '../src/domain/model-toml.ts';
+import type { JenkinsBuildResult } from '../src/domain/jenkins-build.ts';
+import { renderModelToml, type ModelToml } from '../src/domain/model-toml.ts';
+import type { TrainingOutcome } from '../src/domain/training.ts';
+
+/** model.toml of the example model, as the repository step writes it and training reads it back. */
+export const exampleModelConfig: ModelToml = {
+  model: { model_name: 'churn-predictor', model_version: 1, model_type: 'classification', team: 'search' },
+  runtime: { python_version: '3.11' },
+  inference_resources: { cpu_limit: '500m', memory_limit: '1Gi' },
+  train_resources: { memory_limit: '4Gi', cpus_number: 2, gpus_number: 0 },
+  train_metrics: { recall: { min: 0.9 } },
+  dvc: { train_dataset_name: 'churn-predictor-train' },
+  stat_monitoring: { sampling_ratio: 0.1 },
+};
 
 /** Values the workers' examples share: one model ticket, MLM-42, as it moves through the steps. */
 export const exampleModelRequest: ModelRequest = {
@@ -10,22 +23,52 @@ export const exampleModelRequest: ModelRequest = {
   modelType: 'classification',
   repoName: 'churn-predictor',
   developer: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Mia Krystof', emailAddress: 'mia@acme.test' },
-  modelToml: renderModelToml(
-    {
-      model: { model_name: 'churn-predictor', model_version: 1, model_type: 'classification', team: 'search' },
-      runtime: { python_version: '3.11' },
-      inference_resources: { cpu_limit: '500m', memory_limit: '1Gi' },
-      train_resources: { memory_limit: '4Gi', cpus_number: 2, gpus_number: 0 },
-      train_metrics: { recall: { min: 0.9 } },
-      dvc: { train_dataset_name: 'churn-predictor-train' },
-      stat_monitoring: { sampling_ratio: 0.1 },
-    },
-    { issueKey: 'MLM-42' },
-  ),
+  modelToml: renderModelToml(exampleModelConfig, { issueKey: 'MLM-42' }),
 };
 
 export const exampleRepository: Repository = {
   fullName: 'acme-ml/churn-predictor',
   htmlUrl: 'https://github.com/acme-ml/churn-predictor',
   defaultBranch: 'main',
+};
+
+/** The commit the example model trains from. */
+export const exampleCommit = '4f2a9c0d1e3b5a7c9e1f3a5b7c9d1e3f5a7b9c1d';
+
+/** How the example's training build ended. */
+export const exampleTrainingBuild: JenkinsBuildResult = {
+  jobPath: 'ml/train-model',
+  buildKey: 'MLM-42/train/1',
+  number: 17,
+  url: 'https://jenkins.acme.example/job/ml/job/train-model/17/',
+  consoleUrl: 'https://jenkins.acme.example/job/ml/job/train-model/17/console',
+  result: 'SUCCESS',
+  startedAt: '2026-11-30T10:00:05.000Z',
+  endedAt: '2026-11-30T10:12:40.000Z',
+  durationMs: 755_000,
+  queueWaitMs: 4_000,
+  failedStage: null,
+  consoleTail: [],
+  outputs: { mlflow_run_id: '8d1c4f0e5a2b4c7d9e0f1a2b3c4d5e6f' },
+};
+
+/** The example's successful training attempt, registered as version 3 with the candidate alias. */
+export const exampleTrainingOutcome: TrainingOutcome = {
+  issueKey: 'MLM-42',
+  attempt: 1,
+  maxAttempts: 5,
+  modelName: 'churn-predictor',
+  modelVersion: 1,
+  branch: 'main',
+  commit: exampleCommit,
+  repository: { fullName: exampleRepository.fullName, htmlUrl: exampleRepository.htmlUrl },
+  developer: exampleModelRequest.developer,
+  timeoutMs: 7_200_000,
+  build: exampleTrainingBuild,
+  outcome: 'success',
+  failureClass: null,
+  run: { runId: '8d1c4f0e5a2b4c7d9e0f1a2b3c4d5e6f', url: 'https://mlflow.acme.example/#/experiments/3/runs/8d1c4f0e5a2b4c7d9e0f1a2b3c4d5e6f', metrics: { recall: 0.9667, precision: 0.9697, f1: 0.9666 } },
+  gate: { passed: true, verdicts: [{ metric: 'recall', value: 0.9667, min: 0.9, max: null, passed: true, reason: 'ok', margin: 0.0667, champion: null }] },
+  registered: { name: 'churn-predictor', version: '3', url: 'https://mlflow.acme.example/#/models/churn-predictor/versions/3', alias: 'candidate' },
+  champion: null,
 };

@@ -1,12 +1,25 @@
 import type { GitHubClient } from '../src/clients/github.ts';
+import type { JenkinsClient } from '../src/clients/jenkins.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import type { JupyterHubClient } from '../src/clients/jupyterhub.ts';
+import type { MlflowClient } from '../src/clients/mlflow.ts';
 import type { SlackClient } from '../src/clients/slack.ts';
 import type { Policy } from '../src/config/policy.ts';
 import type { EngineClient } from '../src/engine/camunda7/rest.ts';
+import type { Metrics } from '../src/observability/metrics.ts';
 import type { AnyWorker } from '../src/runtime/worker.ts';
+import { createReadModelConfig } from './github-model-config-read.ts';
 import { createConfigureRepository } from './github-repo-configure.ts';
 import { createRepository } from './github-repo-create.ts';
+import { createAbortBuild } from './jenkins-build-abort.ts';
+import { createCheckBuild } from './jenkins-build-check.ts';
+import { createCollectBuild } from './jenkins-build-collect.ts';
+import { createTriggerBuild } from './jenkins-build-trigger.ts';
+import { createReportTraining } from './jira-training-report.ts';
+import { createReportTrainingBlocked } from './jira-training-report-blocked.ts';
+import { createRegisterModel } from './mlflow-model-register.ts';
+import { createEvaluateTraining } from './mlflow-training-evaluate.ts';
+import { createNotifyTraining } from './slack-training-notify.ts';
 import { createTransitionIssue } from './jira-issue-transition.ts';
 import { createCheckStatus } from './jira-status-check.ts';
 import { createLinkRepository } from './jira-ticket-link-repo.ts';
@@ -22,11 +35,16 @@ export interface WorkerDeps {
   readonly jira: JiraClient;
   readonly github: GitHubClient;
   readonly slack: SlackClient;
+  readonly jenkins: JenkinsClient;
+  readonly mlflow: MlflowClient;
+  readonly metrics: Metrics;
   /** Absent when JupyterHub is not configured; the BPMN then skips the research server. */
   readonly jupyterhub: JupyterHubClient | null;
   readonly policy: Policy;
   /** The browser address of a Jira issue. */
   readonly issueUrl: (key: string) => string;
+  /** Where Jenkins jobs send their end-of-build callback: `<PUBLIC_URL>/webhooks/jenkins`. */
+  readonly callbackUrl: () => string;
 }
 
 /** Every step of the lifecycle, each bound to its dependencies. */
@@ -41,6 +59,16 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createTransitionIssue(deps),
     createNotifyTeam(deps),
     createCheckStatus(deps),
+    createReadModelConfig(deps),
+    createReportTrainingBlocked(deps),
+    createTriggerBuild(deps),
+    createCheckBuild(deps),
+    createAbortBuild(deps),
+    createCollectBuild(deps),
+    createEvaluateTraining(deps),
+    createRegisterModel(deps),
+    createReportTraining(deps),
+    createNotifyTraining(deps),
   ];
   if (deps.jupyterhub) workers.push(createStartResearchServer({ jupyterhub: deps.jupyterhub, policy: deps.policy }));
   return workers;

@@ -14,6 +14,18 @@ export const PROCESS_KEY = 'model-lifecycle';
 /** Absolute path of the BPMN file the service deploys. */
 export const BPMN_FILE = join(PROJECT_ROOT, 'bpmn', 'model-lifecycle.bpmn');
 
+/**
+ * Process key of the shared "wait for a Jenkins build" sub-process, called by every stage that
+ * runs a Jenkins job (training now; build and deploy later) through a call activity.
+ */
+export const JENKINS_BUILD_PROCESS_KEY = 'jenkins-build';
+
+/** Absolute path of the Jenkins-build sub-process. */
+export const JENKINS_BUILD_BPMN_FILE = join(PROJECT_ROOT, 'bpmn', 'jenkins-build.bpmn');
+
+/** Every BPMN file the service deploys, in one deployment. */
+export const BPMN_FILES: readonly string[] = [BPMN_FILE, JENKINS_BUILD_BPMN_FILE];
+
 /** External-task topics, one per service task of the BPMN. */
 export const Topics = {
   /** Ends the new lifecycle when another one already exists for the ticket. Writes `isDuplicate`, `duplicateOf`. */
@@ -36,6 +48,26 @@ export const Topics = {
   notifyTeam: 'slack:team:notify-repo',
   /** Tells whether the ticket already has the status of the local input `awaitedStatusRole`. Writes `statusReached`. */
   checkStatus: 'jira:status:check',
+  /** Reads and validates model.toml at the head of the default branch; writes the training attempt's plan. May raise `MODEL_CONFIG_INVALID`, `TRAINING_ATTEMPTS_EXHAUSTED`. */
+  readModelConfig: 'github:model-config:read',
+  /** Tells the developer on the ticket why training did not start (invalid model.toml, attempts used up). */
+  reportTrainingBlocked: 'jira:training:report-blocked',
+  /** jenkins-build: starts the build of `buildKey` once (looks in the queue and recent builds first). */
+  triggerBuild: 'jenkins:build:trigger',
+  /** jenkins-build: tells whether the build has ended. Writes `buildEnded`. */
+  checkBuild: 'jenkins:build:check',
+  /** jenkins-build: aborts a build that ran past its timeout. */
+  abortBuild: 'jenkins:build:abort',
+  /** jenkins-build: reads the ended build (result, failed stage, console tail). Writes `buildResult`. */
+  collectBuild: 'jenkins:build:collect',
+  /** Finds the build's MLflow run and checks its metrics against model.toml. Writes `trainingOutcome`; may raise `TRAINING_FAILED`. */
+  evaluateTraining: 'mlflow:training:evaluate',
+  /** Registers the model version from the run, with tags and the `candidate` alias. Updates `trainingOutcome`. */
+  registerModel: 'mlflow:model:register',
+  /** Comments TRAIN_RESULT on the ticket and records the stage. Writes `stageRecords`. */
+  reportTraining: 'jira:training:report',
+  /** Tells the team in Slack how training went. */
+  notifyTraining: 'slack:training:notify',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
@@ -53,6 +85,11 @@ export const StatusRoles = {
  */
 export const StatusRoleOrder: readonly string[] = [StatusRoles.research, StatusRoles.readyForTraining];
 
+/** Stages whose Jenkins builds carry a build key `<issue key>/<stage>/<attempt>`. */
+export function buildKeyOf(issueKey: string, stage: string, attempt: number): string {
+  return `${issueKey}/${stage}/${attempt}`;
+}
+
 /** Message names the webhooks correlate, always with the issue key as business key. */
 export const Messages = {
   /** Any update of the ticket while the process waits for an invalid request to be fixed. */
@@ -67,6 +104,12 @@ export const Messages = {
 export const ErrorCodes = {
   /** The ticket lacks fields or has invalid ones; the error message lists the problems. */
   modelRequestInvalid: 'MODEL_REQUEST_INVALID',
+  /** model.toml in the repository is invalid; the error message lists every problem by TOML path. */
+  modelConfigInvalid: 'MODEL_CONFIG_INVALID',
+  /** The lifecycle used `training.max_attempts` training attempts. */
+  trainingAttemptsExhausted: 'TRAINING_ATTEMPTS_EXHAUSTED',
+  /** The training build failed, left no MLflow run, or a metric missed its threshold; `trainingOutcome` says which. */
+  trainingFailed: 'TRAINING_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -80,5 +123,16 @@ export const ElementIds = {
   awaitTicketFix: 'Gateway_AwaitTicketFix',
   checkReadyForTraining: 'Task_CheckReadyForTraining',
   awaitReady: 'Gateway_AwaitReady',
-  readyForTrainingEnd: 'EndEvent_ReadyForTraining',
+  readModelConfig: 'Task_ReadModelConfig',
+  trainingBuild: 'Call_TrainingBuild',
+  trainedEnd: 'EndEvent_Trained',
+} as const;
+
+/** Ids of the jenkins-build sub-process's elements that tests and operators refer to. */
+export const JenkinsBuildElementIds = {
+  triggerBuild: 'Task_TriggerBuild',
+  /** The wait for the callback or the poll timer. */
+  awaitBuild: 'Gateway_AwaitBuild',
+  abortBuild: 'Task_AbortBuild',
+  buildEnd: 'EndEvent_BuildEnded',
 } as const;

@@ -306,7 +306,32 @@ export class GitHubClient {
       throw error;
     }
   }
+
+  /** The commit a branch points at now; a lifecycle pins everything it reads to it. */
+  async branchHead(owner: string, repo: string, branch: string): Promise<{ sha: string }> {
+    const operation = `reading the head of ${owner}/${repo}@${branch}`;
+    try {
+      const { data } = await this.octokit.rest.repos.getBranch({ owner, repo, branch });
+      const parsed = branchAnswer.safeParse(data);
+      if (!parsed.success) throw unexpectedAnswer('GitHub', operation, parsed.error, 'check GITHUB_API_URL: GitHub Enterprise Server needs https://HOST/api/v3');
+      return { sha: parsed.data.commit.sha };
+    } catch (error) {
+      throw gitHubFailure(error, operation, { 404: `the repository or branch ${branch} does not exist, or the service cannot see it` });
+    }
+  }
+
+  /** A file's text at a commit, or null when the commit has no such file. */
+  async readFileAt(owner: string, repo: string, path: string, ref: string): Promise<string | null> {
+    try {
+      const found = await this.readFile({ owner, repo, path, content: '', message: '', branch: ref });
+      return found?.text ?? null;
+    } catch (error) {
+      throw gitHubFailure(error, `reading ${owner}/${repo}:${path}@${ref.slice(0, 12)}`);
+    }
+  }
 }
+
+const branchAnswer = z.object({ commit: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/) }) });
 
 function toRepository(data: unknown, operation: string): GitHubRepository {
   const parsed = repositoryAnswer.safeParse(data);

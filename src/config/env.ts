@@ -107,6 +107,26 @@ const envShape = {
     'Signing secret that verifies Slack button clicks',
   ),
 
+  JENKINS_URL: url('JENKINS_URL', 'https://jenkins.acme.example').optional().describe('Jenkins that runs the training, build and deploy jobs'),
+  JENKINS_USER: text('JENKINS_USER', 'a Jenkins user name', 'model-lifecycle').min(1).optional().describe('Jenkins user the service triggers jobs as'),
+  JENKINS_API_TOKEN: secret('JENKINS_API_TOKEN', 'an API token without spaces', '...').describe("API token of that Jenkins user (user → Configure → API Token)"),
+  JENKINS_CALLBACK_SECRET: secret('JENKINS_CALLBACK_SECRET', 'a secret without spaces', '...').describe(
+    'Shared secret the jobs sign their end-of-build callback with (Jenkins credential model-lifecycle-callback-secret)',
+  ),
+  PUBLIC_URL: url('PUBLIC_URL', 'https://lifecycle.acme.example')
+    .optional()
+    .describe('Address Jenkins reaches this service at, for the build callback; default http://<hostname>:<PORT>'),
+
+  MLFLOW_TRACKING_URI: url('MLFLOW_TRACKING_URI', 'https://mlflow.acme.example')
+    .optional()
+    .describe('MLflow tracking server: training runs, the model registry'),
+  MLFLOW_TRACKING_TOKEN: secret('MLFLOW_TRACKING_TOKEN', 'a token without spaces', '...').describe('Bearer token of the MLflow server, when it needs one'),
+  MLFLOW_TRACKING_USERNAME: text('MLFLOW_TRACKING_USERNAME', 'a user name', 'model-lifecycle')
+    .min(1)
+    .optional()
+    .describe('Basic-auth user of the MLflow server, when it needs one'),
+  MLFLOW_TRACKING_PASSWORD: secret('MLFLOW_TRACKING_PASSWORD', 'a password without spaces', '...').describe('Basic-auth password of the MLflow server'),
+
   JUPYTERHUB_URL: url('JUPYTERHUB_URL', 'https://hub.acme.example').optional().describe('JupyterHub for research servers'),
   JUPYTERHUB_TOKEN: secret('JUPYTERHUB_TOKEN', 'an API token without spaces', '...').describe('JupyterHub API token with admin:servers scope'),
 };
@@ -126,6 +146,10 @@ export const SECRET_ENV_NAMES = [
   'GITHUB_APP_PRIVATE_KEY',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
+  'JENKINS_API_TOKEN',
+  'JENKINS_CALLBACK_SECRET',
+  'MLFLOW_TRACKING_TOKEN',
+  'MLFLOW_TRACKING_PASSWORD',
   'JUPYTERHUB_TOKEN',
 ] as const satisfies ReadonlyArray<keyof typeof envShape>;
 

@@ -54,6 +54,11 @@ export function missingSettings(env: Present, policy: Policy): MissingSetting[] 
   need('SLACK_BOT_TOKEN', "posts stage results to the teams' Slack channels");
   // SLACK_SIGNING_SECRET becomes required with the first interactive Slack step (Approve/Reject
   // buttons); no step reads it yet, so its absence must not keep the workers off.
+  need('JENKINS_URL', 'the Jenkins that runs the training job (policy training.job)');
+  need('JENKINS_USER', 'the Jenkins user the service starts jobs as');
+  need('JENKINS_API_TOKEN', "API token of that Jenkins user (Jenkins → the user → Configure → API Token)");
+  need('JENKINS_CALLBACK_SECRET', 'the secret the Jenkins jobs sign their end-of-build callback with (POST /webhooks/jenkins)');
+  need('MLFLOW_TRACKING_URI', 'the MLflow server training logs to; its metrics are checked and the model version registered there');
   if (policy.jupyterhub.enabled) {
     need('JUPYTERHUB_URL', 'the JupyterHub that runs research servers (policy jupyterhub.enabled = true)');
     need('JUPYTERHUB_TOKEN', 'JupyterHub API token allowed to start servers for users (policy jupyterhub.enabled = true)');
@@ -76,6 +81,7 @@ export function partialSettingProblems(env: Present): string[] {
     'a GitHub App needs all three; set the missing ones, or unset the GITHUB_APP_* variables and use GITHUB_TOKEN',
   );
   together(['CAMUNDA_USER', 'CAMUNDA_PASSWORD'], 'engine basic auth needs both; set the other one, or unset both');
+  together(['MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD'], 'MLflow basic auth needs both; set the other one, or unset both');
   for (const name of ['ENGINE_DB_USER', 'ENGINE_DB_PASSWORD']) {
     if (env[name] && !env.ENGINE_DB_URL) problems.push(`${name} is set but ENGINE_DB_URL is not — set ENGINE_DB_URL to the engine database, or unset ${name}`);
   }

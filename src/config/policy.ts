@@ -259,6 +259,57 @@ const timingsSchema = table(
   'add [timings] or leave it out',
 ).describe('Timers of the BPMN process');
 
+const isoDuration = (expected: string, example: string, minMs: number, maxMs: number = Number.POSITIVE_INFINITY) =>
+  z.string({ error: expecting(expected, `e.g. "${example}"`) }).refine((text) => {
+    const length = parseIsoDuration(text);
+    return length !== undefined && length >= minMs && length <= maxMs;
+  });
+
+/** A Jenkins job as its folder path: `ml/train-model` is /job/ml/job/train-model. */
+const jenkinsJobPath = z
+  .string({ error: expecting('a Jenkins job path such as "ml/train-model"', 'folders and job name joined by "/", as in the job\'s address without the /job/ parts') })
+  .regex(/^[^/\s]+(?:\/[^/\s]+)*$/);
+
+const containerImage = (what: string) =>
+  z
+    .string({ error: expecting('a container image reference', `the ${what} trainer image, e.g. "registry.acme.example/ml/trainer-${what}:3.11"`) })
+    .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i);
+
+const jenkinsSchema = table(
+  {
+    poll_interval: isoDuration('an ISO 8601 duration from 1 second to 1 hour', 'PT1M', 1_000, 3_600_000)
+      .default('PT1M')
+      .describe("How often a lifecycle re-reads a build whose end-of-build callback has not come (BPMN timer); bounds how late a lost callback is noticed"),
+    console_tail_lines: z
+      .number({ error: expecting('a whole number from 0 to 200', 'e.g. 30') })
+      .int()
+      .min(0)
+      .max(200)
+      .default(30)
+      .describe('Last lines of a failed build\'s console quoted on the ticket'),
+  },
+  'add [jenkins] or leave it out',
+).describe('How the lifecycle waits for Jenkins builds');
+
+const trainingSchema = table(
+  {
+    job: jenkinsJobPath.default('ml/train-model').describe('Jenkins Pipeline job that trains a model (deploy/jenkins/train.Jenkinsfile)'),
+    cpu_image: containerImage('cpu').default('registry.acme.example/ml/trainer-cpu:3.11').describe('Trainer image for models with train_resources.gpus_number = 0'),
+    gpu_image: containerImage('gpu').default('registry.acme.example/ml/trainer-gpu:3.11').describe('Trainer image for models with train_resources.gpus_number >= 1'),
+    timeout: isoDuration('an ISO 8601 duration from 1 second to 2 days', 'PT2H', 1_000, 172_800_000)
+      .default('PT2H')
+      .describe('A training build running longer than this (queue included) is aborted and reported'),
+    max_attempts: z
+      .number({ error: expecting('a whole number from 1 to 100', 'e.g. 5') })
+      .int()
+      .min(1)
+      .max(100)
+      .default(5)
+      .describe('Training attempts one lifecycle may start; raise it to let a lifecycle that used them all train again'),
+  },
+  'add [training] or leave it out',
+).describe('The training stage');
+
 const ms = (expected: string, fix: string) => z.number({ error: expecting(expected, fix) }).int();
 
 const workerSchema = table(
@@ -329,6 +380,8 @@ export const policySchema = table(
       .describe('Reviewer assignment'),
     defaults: defaultsSchema.prefault({}).describe('model.toml values of new models that the ticket does not give'),
     timings: timingsSchema.prefault({}).describe('Timers of the BPMN process'),
+    jenkins: jenkinsSchema.prefault({}).describe('How the lifecycle waits for Jenkins builds'),
+    training: trainingSchema.prefault({}).describe('The training stage'),
     worker: workerSchema.prefault({}).describe('External-task worker tuning'),
   },
   'the policy file must be a TOML table',

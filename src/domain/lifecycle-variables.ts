@@ -1,3 +1,4 @@
+import { isIsoDuration } from './duration.ts';
 import { z } from 'zod';
 
 /**
@@ -31,3 +32,17 @@ export const statusRole = z
   .string()
   .min(1)
   .describe('A status role from the policy file ([jira.statuses]), e.g. "research" or "ready_for_training"');
+
+export const commitSha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-character git commit sha');
+
+export const modelCommit = commitSha.describe('The commit of the default branch the training attempt reads model.toml from and trains');
+
+export const trainingAttempt = z
+  .number()
+  .int()
+  .min(0)
+  .describe('Training attempts this lifecycle has started (the current one included once its build is planned)');
+
+export const isoInstant = z.iso.datetime({ offset: true });
+
+export const isoDurationVariable = z.string().refine(isIsoDuration, 'expected an ISO-8601 duration such as PT1M');

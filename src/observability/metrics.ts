@@ -18,6 +18,14 @@ export interface Metrics {
   readonly lifecyclesStarted: Counter<'trigger'>;
   /** Long polls that failed (engine down, connection dropped). */
   readonly pollErrors: Counter<'engine'>;
+  /** Seconds Jenkins builds waited in the queue, by job. */
+  readonly jenkinsQueueWait: Histogram<'job'>;
+  /** Seconds Jenkins builds ran, by job and result (SUCCESS, FAILURE, TIMED_OUT …). */
+  readonly jenkinsBuildDuration: Histogram<'job' | 'result'>;
+  /** Training attempts by outcome (success | failure) and failure class (none, build_failed, metric_gate …). */
+  readonly trainingAttempts: Counter<'outcome' | 'failure_class'>;
+  /** Metric gate verdicts, by metric and result (pass | fail). */
+  readonly metricGate: Counter<'metric' | 'result'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -60,6 +68,32 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'lifecycle_poll_errors_total',
       help: 'Failed fetch-and-lock polls against the engine',
       labelNames: ['engine'],
+      registers: [registry],
+    }),
+    jenkinsQueueWait: new Histogram({
+      name: 'lifecycle_jenkins_queue_wait_seconds',
+      help: 'Time Jenkins builds waited in the queue before they ran',
+      labelNames: ['job'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+      registers: [registry],
+    }),
+    jenkinsBuildDuration: new Histogram({
+      name: 'lifecycle_jenkins_build_duration_seconds',
+      help: 'Running time of Jenkins builds, by job and result',
+      labelNames: ['job', 'result'],
+      buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400],
+      registers: [registry],
+    }),
+    trainingAttempts: new Counter({
+      name: 'lifecycle_training_attempts_total',
+      help: 'Training attempts, by outcome and failure class',
+      labelNames: ['outcome', 'failure_class'],
+      registers: [registry],
+    }),
+    metricGate: new Counter({
+      name: 'lifecycle_metric_gate_total',
+      help: 'Metric gate verdicts after training, by metric and result',
+      labelNames: ['metric', 'result'],
       registers: [registry],
     }),
   };

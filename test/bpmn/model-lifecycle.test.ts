@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ModdleElement } from 'moddle';
 import {
   BPMN_FILE,
+  BPMN_FILES,
   ElementIds,
+  JENKINS_BUILD_PROCESS_KEY,
   ErrorCodes,
   Messages,
   PROCESS_KEY,
@@ -11,59 +12,16 @@ import {
   Topics,
 } from '../../src/bpmn/contract.ts';
 import { AWAITED_STATUS_ROLES, lifecycleStartVariables, statusMessage, TICKET_UPDATED_MESSAGE } from '../../src/lifecycle/contract.ts';
-import { allElements, camundaAttr, camundaPrefix, parseBpmn, readBpmnContract } from '../../src/bpmn/read.ts';
+import { readBpmnContract } from '../../src/bpmn/read.ts';
+import { loadDiagram, type Element } from './diagram.ts';
 import { lintBpmn } from '../../scripts/lint-bpmn.ts';
 
-type Element = ModdleElement;
-
 const xml = readFileSync(BPMN_FILE, 'utf8');
-const { definitions, warnings } = await parseBpmn(xml);
-const elements = allElements(definitions);
-const prefix = camundaPrefix(definitions);
-const ofType = (type: string) => elements.filter((element) => element.$instanceOf(type));
-const byId = (id: string) => {
-  const found = elements.find((element) => element.id === id && !element.$instanceOf('bpmndi:BPMNShape') && !element.$instanceOf('bpmndi:BPMNEdge'));
-  if (!found) throw new Error(`no element ${id}`);
-  return found;
-};
-const attr = (element: Element, name: string) => camundaAttr(element, name, prefix);
+const { warnings, elements, ofType, byId, attr, outgoing, incoming, eventDefinitions, inputParameters, extensions, shapes, edges, onOutline } = await loadDiagram(xml);
 const processes = ofType('bpmn:Process');
 const flowNodes = ofType('bpmn:FlowNode');
 const sequenceFlows = ofType('bpmn:SequenceFlow');
 const serviceTasks = ofType('bpmn:ServiceTask');
-const outgoing = (node: Element): Element[] => node.get('outgoing') ?? [];
-const incoming = (node: Element): Element[] => node.get('incoming') ?? [];
-const eventDefinitions = (event: Element): Element[] => event.get('eventDefinitions') ?? [];
-const inputParameters = (task: Element): Record<string, string> =>
-  Object.fromEntries(
-    elements
-      .filter((element) => element.$type === `${prefix}:inputParameter` && element.$parent?.$parent?.$parent === task)
-      .map((parameter) => [String(parameter.get('name')), String((parameter as { $body?: unknown }).$body ?? '').trim()]),
-  );
-
-interface Bounds {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-const shapes = new Map<Element, Bounds>(ofType('bpmndi:BPMNShape').map((shape) => [shape.get('bpmnElement'), shape.get('bounds')]));
-const edges = new Map<Element, { x: number; y: number }[]>(
-  ofType('bpmndi:BPMNEdge').map((edge) => [edge.get('bpmnElement'), edge.get('waypoint') ?? []]),
-);
-
-/** Whether a waypoint lies on the outline of a shape: rectangle, diamond (gateway) or circle (event). */
-function onOutline(node: Element, point: { x: number; y: number }, tolerance = 1): boolean {
-  const b = shapes.get(node);
-  if (!b) return false;
-  const [cx, cy, hw, hh] = [b.x + b.width / 2, b.y + b.height / 2, b.width / 2, b.height / 2];
-  const [dx, dy] = [Math.abs(point.x - cx), Math.abs(point.y - cy)];
-  if (node.$instanceOf('bpmn:Gateway')) return Math.abs(dx / hw + dy / hh - 1) * hw <= tolerance;
-  if (node.$instanceOf('bpmn:Event')) return Math.abs(Math.hypot(dx, dy) - hw) <= tolerance;
-  const onVertical = Math.abs(dx - hw) <= tolerance && dy <= hh + tolerance;
-  const onHorizontal = Math.abs(dy - hh) <= tolerance && dx <= hw + tolerance;
-  return onVertical || onHorizontal;
-}
 
 describe('bpmn/model-lifecycle.bpmn', () => {
   it('parses without moddle warnings', () => {
@@ -127,9 +85,12 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   it('puts every boundary event on the outline of its host', () => {
     const boundaryEvents = ofType('bpmn:BoundaryEvent');
     expect(boundaryEvents.map((event) => event.id).sort()).toEqual([
+      'BoundaryEvent_AttemptsExhausted',
+      'BoundaryEvent_ModelConfigInvalid',
       'BoundaryEvent_ReadyWhileChecking',
       'BoundaryEvent_RepositoryNameTaken',
       'BoundaryEvent_RequestInvalid',
+      'BoundaryEvent_TrainingFailed',
     ]);
     for (const event of boundaryEvents) {
       const b = shapes.get(event)!;
@@ -149,6 +110,15 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_MoveToResearch: Topics.transitionIssue,
       Task_NotifyTeam: Topics.notifyTeam,
       Task_CheckReadyForTraining: Topics.checkStatus,
+      Task_ReadModelConfig: Topics.readModelConfig,
+      Task_ReportTrainingBlocked: Topics.reportTrainingBlocked,
+      Task_EvaluateTraining: Topics.evaluateTraining,
+      Task_RegisterModel: Topics.registerModel,
+      Task_CommentTrainSuccess: Topics.reportTraining,
+      Task_NotifyTrainSuccess: Topics.notifyTraining,
+      Task_CommentTrainFailure: Topics.reportTraining,
+      Task_NotifyTrainFailure: Topics.notifyTraining,
+      Task_MoveBackToResearch: Topics.transitionIssue,
     };
     for (const task of serviceTasks) expect(attr(task, 'type'), task.id).toBe('external');
     expect(Object.fromEntries(serviceTasks.map((task) => [task.id, attr(task, 'topic')]))).toEqual(expected);
@@ -157,6 +127,28 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   it('passes the status roles as constant input parameters', () => {
     expect(inputParameters(byId('Task_MoveToResearch'))).toEqual({ targetStatusRole: StatusRoles.research });
     expect(inputParameters(byId('Task_CheckReadyForTraining'))).toEqual({ awaitedStatusRole: StatusRoles.readyForTraining });
+    // A failed training hands the ticket back: the only task allowed to move it to an earlier status.
+    expect(inputParameters(byId('Task_MoveBackToResearch'))).toEqual({ targetStatusRole: StatusRoles.research, moveBack: '${true}' });
+    expect(outgoing(byId('Task_MoveBackToResearch')).map((flow) => flow.get('targetRef').id)).toEqual(['Gateway_CheckStatusJoin']);
+  });
+
+  it('trains through the shared jenkins-build process, passing the attempt in and the result out', () => {
+    const call = byId(ElementIds.trainingBuild);
+    expect(call.$type).toBe('bpmn:CallActivity');
+    expect(call.get('calledElement')).toBe(JENKINS_BUILD_PROCESS_KEY);
+    expect(extensions(call, 'in')).toEqual([
+      { businessKey: '#{execution.processBusinessKey}' },
+      { source: 'trainingJob', target: 'jobPath' },
+      { source: 'trainingBuildKey', target: 'buildKey' },
+      { source: 'trainingBuildParameters', target: 'buildParameters' },
+      { source: 'trainingTimeout', target: 'buildTimeout' },
+      { source: 'buildPollInterval', target: 'buildPollInterval' },
+    ]);
+    expect(extensions(call, 'out')).toEqual([{ source: 'buildResult', target: 'trainingBuild' }]);
+    // Every way training does not succeed leads back to the developer.
+    for (const id of ['Task_ReportTrainingBlocked', 'Task_NotifyTrainFailure']) {
+      expect(outgoing(byId(id)).map((flow) => flow.get('targetRef').id), id).toEqual(['Gateway_BackToDeveloper']);
+    }
   });
 
   it('names and guards every sequence flow out of a splitting exclusive gateway', () => {
@@ -247,8 +239,9 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(outgoing(byId('Gateway_ReportProblems')).map((flow) => flow.get('targetRef').id)).toEqual(['Task_ReportInvalidRequest']);
   });
 
-  it('reports every topic of the contract', async () => {
-    expect((await readBpmnContract(xml)).topics).toEqual(Object.values(Topics).sort());
+  it('reports every topic of the contract, with the processes it calls', async () => {
+    const contracts = await Promise.all(BPMN_FILES.map(async (file) => readBpmnContract(readFileSync(file, 'utf8'))));
+    expect([...new Set(contracts.flatMap((contract) => contract.topics))].sort()).toEqual([...new Set(Object.values(Topics))].sort());
   });
 
   it('knows every element id the contract names', () => {

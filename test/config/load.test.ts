@@ -18,6 +18,11 @@ const fullCloudEnv = {
   GITHUB_TOKEN: 'ghp_token',
   SLACK_BOT_TOKEN: 'xoxb-1-2-3',
   SLACK_SIGNING_SECRET: 'signing-secret',
+  JENKINS_URL: 'https://jenkins.acme.example',
+  JENKINS_USER: 'model-lifecycle',
+  JENKINS_API_TOKEN: 'jenkins-token',
+  JENKINS_CALLBACK_SECRET: 'callback-secret',
+  MLFLOW_TRACKING_URI: 'https://mlflow.acme.example',
 };
 
 let cwd: string;
@@ -85,6 +90,11 @@ describe('loadConfig', () => {
       'JIRA_WEBHOOK_SECRET or JIRA_WEBHOOK_TOKEN',
       'GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY + GITHUB_APP_INSTALLATION_ID',
       'SLACK_BOT_TOKEN',
+      'JENKINS_URL',
+      'JENKINS_USER',
+      'JENKINS_API_TOKEN',
+      'JENKINS_CALLBACK_SECRET',
+      'MLFLOW_TRACKING_URI',
     ]);
     expect(formatMissing(config.missing)).toMatch(/^Some integrations are not configured.*\n {2}- JIRA_BASE_URL \(in \.env or the environment\): the Jira site/);
   });

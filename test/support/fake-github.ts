@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import nock from 'nock';
 import repositoryFixture from '../fixtures/github/repository.json' with { type: 'json' };
 import contentFixture from '../fixtures/github/content-file.json' with { type: 'json' };
 import commitFixture from '../fixtures/github/file-commit.json' with { type: 'json' };
 import topicsFixture from '../fixtures/github/topics.json' with { type: 'json' };
 import protectionFixture from '../fixtures/github/branch-protection.json' with { type: 'json' };
+import branchFixture from '../fixtures/github/branch.json' with { type: 'json' };
 import { jsonOf, pathOf } from './fake-jira.ts';
 
 export interface FakeRepo {
@@ -16,6 +18,8 @@ export interface FakeRepo {
   topics: string[];
   teams: Map<string, string>;
   protection: unknown;
+  /** Commits of the default branch, oldest first: the sha and the files as they were then. */
+  commits: Array<{ sha: string; files: Map<string, string> }>;
 }
 
 /**
@@ -74,7 +78,9 @@ export class FakeGitHub {
         topics: [],
         teams: new Map(),
         protection: null,
+        commits: [],
       });
+      this.commit(this.repos.get(key)!);
       this.generated.push(key);
       return [201, this.repoBody(this.repos.get(key)!)];
     }
@@ -82,17 +88,27 @@ export class FakeGitHub {
       const repo = this.repos.get(`${match[1]}/${match[2]}`);
       return repo ? [200, this.repoBody(repo)] : notFound();
     }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const repo = this.repos.get(`${match[1]}/${match[2]}`);
+      const head = repo?.commits.at(-1);
+      if (!repo || !head || decodeURIComponent(match[3]!) !== 'main') return [404, { message: 'Branch not found', documentation_url: 'https://docs.github.com/rest/branches/branches#get-a-branch', status: '404' }];
+      return [200, { ...branchFixture, commit: { ...branchFixture.commit, sha: head.sha, html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${head.sha}` } }];
+    }
     if ((match = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/.exec(path))) {
       const repo = this.repos.get(`${match[1]}/${match[2]}`);
       if (!repo) return notFound();
       const file = decodeURIComponent(match[3]!);
-      const current = repo.files.get(file);
+      const ref = new URLSearchParams(uri.split('?')[1] ?? '').get('ref');
+      const files = ref && ref !== 'main' ? repo.commits.find((commit) => commit.sha === ref)?.files : repo.files;
+      if (!files) return [404, { message: `No commit found for the ref ${ref}`, documentation_url: 'https://docs.github.com/rest/repos/contents#get-repository-content', status: '404' }];
+      const current = files.get(file);
       if (method === 'GET') {
         if (current === undefined) return notFound();
         return [200, { ...contentFixture, name: file, path: file, sha: sha(current), content: Buffer.from(current).toString('base64'), encoding: 'base64' }];
       }
       if (current !== undefined && input.sha !== sha(current)) return [409, { message: `${file} does not match ${String(input.sha)}`, status: '409' }];
       repo.files.set(file, Buffer.from(String(input.content), 'base64').toString('utf8'));
+      this.commit(repo);
       return [current === undefined ? 201 : 200, { ...commitFixture, content: { ...commitFixture.content, name: file, path: file, sha: sha(repo.files.get(file)!) } }];
     }
     if ((match = /^\/repos\/([^/]+)\/([^/]+)\/topics$/.exec(path)) && method === 'PUT') {
@@ -114,6 +130,20 @@ export class FakeGitHub {
       return [200, protectionFixture as nock.ReplyBody];
     }
     return [404, { message: `no fake for ${method} ${path}` }];
+  }
+
+  /** A developer's push to the default branch: the file changes in a new head commit. */
+  push(fullName: string, path: string, content: string): string {
+    const repo = this.repos.get(fullName);
+    if (!repo) throw new Error(`no repository ${fullName}`);
+    repo.files.set(path, content);
+    return this.commit(repo);
+  }
+
+  private commit(repo: FakeRepo): string {
+    const head = createHash('sha1').update(`${repo.commits.length}:${JSON.stringify([...repo.files])}`).digest('hex');
+    repo.commits.push({ sha: head, files: new Map(repo.files) });
+    return head;
   }
 
   private repoBody(repo: FakeRepo): nock.ReplyBody {

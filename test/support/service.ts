@@ -11,6 +11,7 @@ import { FakeSlack } from './fake-slack.ts';
 
 export const JIRA_URL = 'https://acme.atlassian.net';
 export const WEBHOOK_SECRET = 'it-webhook-secret';
+export const JENKINS_CALLBACK_SECRET = 'it-jenkins-callback-secret';
 export const STATUSES = ['Backlog', 'Research', 'Ready for training'] as const;
 
 /** The settings a team would put in .env, pointing at the fakes. */
@@ -22,6 +23,13 @@ export const testEnv = {
   JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
   GITHUB_TOKEN: 'ghp_testtoken',
   SLACK_BOT_TOKEN: 'xoxb-test-token',
+  // Nothing listens here: tests that go past "ready for training" start a Jenkins stand-in and
+  // an MLflow server and override these (see test/support/training.ts).
+  JENKINS_URL: 'http://127.0.0.1:9',
+  JENKINS_USER: 'model-lifecycle',
+  JENKINS_API_TOKEN: 'jenkins-api-token',
+  JENKINS_CALLBACK_SECRET: JENKINS_CALLBACK_SECRET,
+  MLFLOW_TRACKING_URI: 'http://127.0.0.1:9',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
 };
 

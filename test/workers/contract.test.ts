@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BPMN_FILE } from '../../src/bpmn/contract.ts';
+import { BPMN_FILES } from '../../src/bpmn/contract.ts';
 import { readBpmnContract } from '../../src/bpmn/read.ts';
 import { parsePolicy } from '../../src/config/policy.ts';
 import type { AnyWorker } from '../../src/runtime/worker.ts';
@@ -15,9 +15,26 @@ const policyText = readFileSync('config/policy.example.toml', 'utf8').replace('e
 const parsed = parsePolicy(policyText, 'policy.example.toml');
 if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
 const unused = {} as never;
-const deps: WorkerDeps = { engine: unused, jira: unused, github: unused, slack: unused, jupyterhub: unused, policy: parsed.policy, issueUrl: (key) => `https://jira.test/browse/${key}` };
+const deps: WorkerDeps = {
+  engine: unused,
+  jira: unused,
+  github: unused,
+  slack: unused,
+  jenkins: unused,
+  mlflow: unused,
+  metrics: unused,
+  jupyterhub: unused,
+  policy: parsed.policy,
+  issueUrl: (key) => `https://jira.test/browse/${key}`,
+  callbackUrl: () => 'https://lifecycle.test/webhooks/jenkins',
+};
 const workers: AnyWorker[] = createWorkers(deps);
-const bpmn = await readBpmnContract(readFileSync(BPMN_FILE, 'utf8'));
+// The lifecycle and the sub-processes it calls are one contract with the workers.
+const contracts = await Promise.all(BPMN_FILES.map(async (file) => readBpmnContract(readFileSync(file, 'utf8'))));
+const bpmn = {
+  topics: [...new Set(contracts.flatMap((contract) => contract.topics))].sort(),
+  caughtByTopic: Object.assign({}, ...contracts.map((contract) => contract.caughtByTopic)) as Record<string, string[]>,
+};
 
 describe('workers and BPMN', () => {
   it('have a worker for every external task topic, and no worker without a task', () => {

@@ -1,7 +1,7 @@
 import { Client, Variables, type Task, type TaskService } from 'camunda-external-task-client-js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { EngineClient, toTypedValues } from '../engine/camunda7/rest.ts';
+import { EngineClient, EngineError, toTypedValues, type ExternalTask } from '../engine/camunda7/rest.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { executeTask, retryDelayMs, type TaskResult } from './execute.ts';
 import type { AnyWorker, TaskInfo } from './worker.ts';
@@ -16,8 +16,25 @@ export interface Camunda7RuntimeOptions {
   readonly maxParallel: number;
   /** Long-poll length: an idle worker sends one fetch-and-lock per this many ms. */
   readonly longPollMs: number;
-  /** Lock length for workers that do not set their own. */
+  /**
+   * The lock (lease) every task is fetched with, and extended by while its handler runs. A worker
+   * may ask for a shorter one, never a longer one: a long step is covered by extensions, so a
+   * crash holds a task for at most this long even when nothing restarts.
+   */
   readonly lockDurationMs: number;
+  /**
+   * How often a running handler's lock is extended; at most a third of the lock, 5 s by
+   * default. A lock left unextended for longer than this plus 2 s belongs to a worker that is
+   * gone: see {@link Camunda7RuntimeOptions.deadLockScanMs}.
+   */
+  readonly lockExtensionIntervalMs?: number;
+  /**
+   * How often the runtime looks for tasks on its topics whose locks stopped being extended
+   * (their worker was killed) and releases them so they run again at once. It also looks at
+   * startup, which is what recovers a crashed and restarted service within seconds. Default
+   * 30 s; 0 looks at startup only.
+   */
+  readonly deadLockScanMs?: number;
   /** Technical retries before a task becomes an incident. */
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
@@ -41,13 +58,23 @@ export interface WorkerRuntime {
 }
 
 const MAX_POLL_ERROR_BACKOFF_MS = 30_000;
+export const DEFAULT_LOCK_EXTENSION_INTERVAL_MS = 5_000;
+const DEFAULT_DEAD_LOCK_SCAN_MS = 30_000;
+/** Slack on top of the extension interval before an unextended lock counts as abandoned (engine round trips under load). */
+const EXTENSION_SLACK_MS = 2_000;
 /** Camunda 7 truncates incident messages beyond this many characters. */
 const MAX_ERROR_MESSAGE = 600;
 
 /**
  * Binds engine-neutral worker definitions to Camunda 7 external tasks. One client long-polls
- * all topics; handlers run at most `maxParallel` at a time; locks are extended while a handler
- * runs; failures are retried with back-off and end as incidents.
+ * all topics; handlers run at most `maxParallel` at a time; failures are retried with back-off
+ * and end as incidents.
+ *
+ * Crash recovery: every task is locked for a short lease that is extended every few seconds
+ * while its handler runs, so a lock that stops moving belongs to a worker that died. At
+ * startup and every `deadLockScanMs`, the runtime looks at the locks on its topics twice, an
+ * extension interval apart, and releases those that did not move: the engine then wakes the
+ * pending long polls and the task runs again at once (its effects look before they act).
  */
 export function startCamunda7Workers(workers: readonly AnyWorker[], options: Camunda7RuntimeOptions): WorkerRuntime {
   const { log, metrics } = options;
@@ -58,6 +85,8 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
   const runningTaskIds = new Set<string>();
   const engine = new EngineClient({ baseUrl: options.baseUrl, username: options.username, password: options.password });
   const pollInterval = options.pollIntervalMs ?? 20;
+  const extensionIntervalMs = options.lockExtensionIntervalMs ?? DEFAULT_LOCK_EXTENSION_INTERVAL_MS;
+  const topics = new Set(workers.map((worker) => worker.topic));
   const errorBackoffBase = options.pollErrorBackoffMs ?? 1_000;
 
   const client = new Client({
@@ -117,8 +146,73 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     }
   }
 
+  /**
+   * Releases the tasks on this runtime's topics whose locks nobody extends: their worker was
+   * killed (SIGKILL, OOM, a lost node). Two looks an extension interval (plus slack) apart; a
+   * lock that did not move in between is abandoned, since a live worker extends it every
+   * interval. Releasing makes the engine wake the pending long polls, so the task runs again
+   * within a poll instead of after its lock expires and the engine's 30 s re-check.
+   */
+  let scanTimer: NodeJS.Timeout | undefined;
+  let scanWait: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  async function releaseAbandonedLocks(): Promise<void> {
+    try {
+      const lockOf = (task: ExternalTask) => `${task.workerId ?? ''}@${task.lockExpirationTime ?? ''}`;
+      const lockedHere = async () => (await engine.lockedExternalTasks()).filter((task) => topics.has(task.topicName) && !runningTaskIds.has(task.id));
+      const look = async () => new Map((await lockedHere()).map((task) => [task.id, lockOf(task)] as const));
+      const before = await look();
+      if (before.size === 0 || stopping) return;
+      await new Promise<void>((resolve) => {
+        scanWait = { timer: setTimeout(resolve, extensionIntervalMs + EXTENSION_SLACK_MS), resolve };
+      });
+      scanWait = undefined;
+      if (stopping) return;
+      const after = await look();
+      // Unchanged, or no longer locked at all (expired meanwhile, not fetched again): abandoned.
+      const abandoned = [...before].filter(([id, lock]) => !after.has(id) || after.get(id) === lock);
+      if (abandoned.length === 0) return;
+      const deadWorkers = new Set(abandoned.map(([, lock]) => lock.slice(0, lock.lastIndexOf('@'))));
+      const released = new Set<string>();
+      const release = async (ids: readonly string[]) => {
+        for (const id of ids) {
+          if (runningTaskIds.has(id)) continue;
+          try {
+            await engine.unlockExternalTask(id);
+            released.add(id);
+          } catch (error) {
+            // 404: completed meanwhile. Anything else: its lock expires on its own.
+            if (!(error instanceof EngineError && error.status === 404)) throw error;
+          }
+        }
+      };
+      await release(abandoned.map(([id]) => id));
+      // A killed worker also leaves its long poll pending in the engine, which serves it first:
+      // a released task can land there again, locked to the dead worker. That poll is answered
+      // once, so releasing such tasks again hands them to a live worker.
+      for (let round = 0; round < 3 && !stopping; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const recaptured = (await lockedHere()).filter((task) => released.has(task.id) && deadWorkers.has(task.workerId ?? '')).map((task) => task.id);
+        if (recaptured.length === 0) break;
+        await release(recaptured);
+      }
+      if (released.size > 0) log.warn({ tasks: [...released], workers: [...deadWorkers] }, 'released tasks whose worker stopped extending their locks (a crashed worker); they run again now');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'could not look for abandoned task locks; those tasks run once their locks expire');
+    }
+  }
+  function scheduleScan(delayMs: number): void {
+    if (stopping) return;
+    scanTimer = setTimeout(() => {
+      void releaseAbandonedLocks().finally(() => {
+        if ((options.deadLockScanMs ?? DEFAULT_DEAD_LOCK_SCAN_MS) > 0) scheduleScan(options.deadLockScanMs ?? DEFAULT_DEAD_LOCK_SCAN_MS);
+      });
+    }, delayMs);
+    scanTimer.unref();
+  }
+
   for (const worker of workers) {
-    const lockDuration = worker.lockDurationMs ?? options.lockDurationMs;
+    // A worker may shorten the lease, never lengthen it: extensions cover a long step.
+    const lockDuration = Math.min(worker.lockDurationMs ?? options.lockDurationMs, options.lockDurationMs);
     client.subscribe(
       worker.topic,
       { lockDuration, ...fetchedVariables(worker) },
@@ -126,7 +220,11 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     );
   }
   client.start();
-  log.info({ topics: workers.map((w) => w.topic), maxParallel: options.maxParallel, longPollMs: options.longPollMs }, 'workers polling Camunda 7');
+  scheduleScan(0);
+  log.info(
+    { topics: workers.map((w) => w.topic), maxParallel: options.maxParallel, longPollMs: options.longPollMs, lockDurationMs: options.lockDurationMs, lockExtensionIntervalMs: extensionIntervalMs },
+    'workers polling Camunda 7',
+  );
 
   async function handle(worker: AnyWorker, task: Task, taskService: TaskService, lockDuration: number): Promise<void> {
     const attempt = task.retries == null ? 1 : options.maxRetries - task.retries + 1;
@@ -141,12 +239,26 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     const taskLog = log.child({ businessKey: info.businessKey, processInstanceId: info.processInstanceId, topic: info.topic, taskId: info.id, attempt });
     runningTaskIds.add(task.id);
     const lockLost = new AbortController();
+    let lockedUntil = Date.now() + lockDuration;
     const heartbeat = setInterval(() => {
-      taskService.extendLock(task, lockDuration).catch((error: Error) => {
-        taskLog.warn({ err: error.message }, 'could not extend the lock; another worker may take the task over');
-        lockLost.abort(new Error('lock lost'));
-      });
-    }, Math.max(1_000, Math.floor(lockDuration / 2)));
+      if (lockLost.signal.aborted) return;
+      taskService.extendLock(task, lockDuration).then(
+        () => {
+          lockedUntil = Date.now() + lockDuration;
+        },
+        (error: Error) => {
+          const status = (error as { response?: { statusCode?: number } }).response?.statusCode;
+          // 4xx: the engine says the task is gone or locked by another worker. Otherwise (no
+          // answer, 5xx) the next beat tries again, until the lock would have run out.
+          if ((status !== undefined && status >= 400 && status < 500) || Date.now() >= lockedUntil) {
+            taskLog.warn({ err: error.message, status }, 'lost the lock; another worker may take the task over');
+            lockLost.abort(new Error('lock lost'));
+          } else {
+            taskLog.warn({ err: error.message, status }, 'could not extend the lock; trying again at the next beat');
+          }
+        },
+      );
+    }, lockExtensionEvery(lockDuration, extensionIntervalMs));
 
     let result: TaskResult;
     try {
@@ -208,6 +320,11 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
     active: () => client.activeTasksCount,
     async stop(graceMs = options.longPollMs + 15_000) {
       stopping = true;
+      clearTimeout(scanTimer);
+      if (scanWait) {
+        clearTimeout(scanWait.timer);
+        scanWait.resolve();
+      }
       client.stop();
       const deadline = Date.now() + graceMs;
       // Tasks the last long poll returns are locked to this worker already: run them too.
@@ -221,6 +338,11 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
       }
     },
   };
+}
+
+/** Extension period of a lock: every `intervalMs`, but at least three times per lock and at most once a second. */
+export function lockExtensionEvery(lockDurationMs: number, intervalMs: number): number {
+  return Math.max(1_000, Math.min(intervalMs, Math.floor(lockDurationMs / 3)));
 }
 
 /** Fetch only the variables a worker declares, when its input is an object schema. */

@@ -70,7 +70,11 @@ export interface WorkerDefinition<
   /** BPMN error codes the step may raise, each with what it means. Declared in the BPMN too. */
   readonly errors: Readonly<Record<Code, string>>;
   readonly examples: ReadonlyArray<WorkerExample<z.input<InSchema>, z.input<OutSchema>, Code>>;
-  /** How long a task stays locked; the runtime extends the lock while the handler runs. */
+  /**
+   * A shorter lock than the runtime's for this step. The runtime never locks longer than its
+   * own `lockDurationMs` (a crashed worker's task must come free quickly) and extends the lock
+   * while the handler runs, so a long step needs no long lock.
+   */
   readonly lockDurationMs?: number;
   run(ctx: TaskContext<z.output<InSchema>, z.input<OutSchema>, Code>): Promise<Outcome<z.input<OutSchema>, Code>>;
 }

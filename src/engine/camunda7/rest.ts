@@ -234,13 +234,20 @@ export class EngineClient {
     return z.array(externalTask).parse(await this.request('GET', `/external-task?${params}`));
   }
 
-  /** Tasks the engine holds locked for `workerId`. */
-  async lockedExternalTasks(workerId: string): Promise<ExternalTask[]> {
-    const params = new URLSearchParams({ workerId, locked: 'true' });
+  /**
+   * Tasks the engine holds locked (lock not yet expired): those of `workerId`, or of every
+   * worker. At most `maxResults` (1,000), oldest lock expiry first.
+   */
+  async lockedExternalTasks(workerId?: string, maxResults = 1_000): Promise<ExternalTask[]> {
+    const params = new URLSearchParams({ locked: 'true', sortBy: 'lockExpirationTime', sortOrder: 'asc', maxResults: String(maxResults) });
+    if (workerId !== undefined) params.set('workerId', workerId);
     return z.array(externalTask).parse(await this.request('GET', `/external-task?${params}`));
   }
 
-  /** Releases a task's lock so any worker can fetch it at once. */
+  /**
+   * Releases a task's lock so any worker can fetch it at once: the engine also wakes the
+   * pending long polls, which otherwise look for expired locks only every 30 s.
+   */
   async unlockExternalTask(externalTaskId: string): Promise<void> {
     await this.request('POST', `/external-task/${encodeURIComponent(externalTaskId)}/unlock`);
   }
@@ -255,6 +262,19 @@ export class EngineClient {
     const typed = z.record(z.string(), z.object({ type: z.string(), value: z.unknown() })).parse(body);
     return Object.fromEntries(
       Object.entries(typed).map(([name, v]) => [name, v.type === 'Json' && typeof v.value === 'string' ? JSON.parse(v.value) : v.value]),
+    );
+  }
+
+  /** The latest value of each variable of an instance, running or ended, from the history. */
+  async historicVariables(processInstanceId: string): Promise<Record<string, unknown>> {
+    const params = new URLSearchParams({ processInstanceId, deserializeValues: 'false' });
+    const body = await this.request('GET', `/history/variable-instance?${params}`);
+    const rows = z.array(z.object({ name: z.string(), type: z.string().nullable(), value: z.unknown(), activityInstanceId: z.string().nullable().optional() })).parse(body);
+    return Object.fromEntries(
+      rows
+        // Instance-level variables only: a task's local input parameters have their own activity instance.
+        .filter((row) => row.activityInstanceId === processInstanceId || row.activityInstanceId == null)
+        .map((row) => [row.name, row.type === 'Json' && typeof row.value === 'string' ? JSON.parse(row.value) : row.value]),
     );
   }
 

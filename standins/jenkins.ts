@@ -200,7 +200,7 @@ const FREESTYLE = { job: 'hudson.model.FreeStyleProject', build: 'hudson.model.F
 export class JenkinsStandIn {
   /** POSTs to buildWithParameters that created a queue item. */
   triggers = 0;
-  /** Every request received, in order: method, path with query, answered status (0: dropped). */
+  /** Requests received (the latest 10 000), in order: method, path with query, answered status (0: dropped). */
   readonly requests: Array<{ method: string; path: string; status: number }> = [];
 
   private readonly options: Required<Omit<JenkinsStandInOptions, 'queueDelayMs'>> & { queueDelayMs: readonly [number, number] };
@@ -306,6 +306,11 @@ export class JenkinsStandIn {
     this.faults.push({ method: match.method.toUpperCase(), path: match.path, fault });
   }
 
+  /** Forgets the faults {@link onNextRequest} set that no request has met yet (Jenkins is back). */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Items whose quiet period ends stay in the queue as buildable, with `why`, until {@link releaseQueue}. */
   holdQueue(why = 'Waiting for next available executor'): void {
     this.held = why;
@@ -353,6 +358,8 @@ export class JenkinsStandIn {
     const url = new URL(req.url ?? '/', this.origin);
     const record = { method, path: `${url.pathname}${url.search}`, status: 0 };
     this.requests.push(record);
+    // A long-running sandbox keeps the latest requests only.
+    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
 
     const index = this.faults.findIndex((fault) => fault.method === method && fault.path.test(url.pathname));
     const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;

@@ -240,7 +240,10 @@ export class JenkinsClient {
     }
 
     const queueOperation = `reading the Jenkins queue for ${key.name}=${key.value}`;
-    const queue = await this.read(queueOperation, `/queue/api/json?tree=${encodeURIComponent(QUEUE_TREE)}`, queueAnswer, this.readHints(jobPath, 'Overall/Read'));
+    const queue = await this.read(queueOperation, `/queue/api/json?tree=${encodeURIComponent(QUEUE_TREE)}`, queueAnswer, {
+      401: this.credentialsHint(),
+      403: `the Jenkins user ${this.user} needs the Overall/Read permission`,
+    });
     const queued = queue.items
       .filter((item) => isTaskOf(item.task?.url, jobUrl) && carriesKey(item.actions, key))
       .sort((a, b) => a.id - b.id)[0];

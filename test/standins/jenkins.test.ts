@@ -470,6 +470,6 @@ describe('tree parameter', () => {
 
   it('keeps the named fields and _class', () => {
     const value = { _class: 'X', a: 1, b: [{ _class: 'Y', c: 1, d: 2 }, { c: 3 }, { c: 4 }], z: true };
-    expect(applyTree(value, parseTree('a,b[c]{0,2}'))).toEqual({ _class: 'X', a: 1, b: [{ _class: 'Y', c: 1 }, { c: 3 }] });
+    expect(applyTree(value as Parameters<typeof applyTree>[0], parseTree('a,b[c]{0,2}'))).toEqual({ _class: 'X', a: 1, b: [{ _class: 'Y', c: 1 }, { c: 3 }] });
   });
 });

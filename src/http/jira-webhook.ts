@@ -87,7 +87,8 @@ export function createJiraWebhookHandler(deps: JiraWebhookDeps): RequestHandler 
       const { value, replayed } = deliveryId ? await deps.deliveries.run(deliveryId, handle) : { value: await handle(), replayed: false };
       const reply: JiraReply = replayed ? { result: 'duplicate', body: { result: 'duplicate', reason: 'delivery', deliveryId, first: value.body } } : value;
       count(reply.result);
-      deliveryLog[reply.result === 'not_awaited' ? 'warn' : 'info']({ result: reply.result, reply: reply.body }, 'jira delivery handled');
+      // not_awaited is normal (an early or late event, a twin delivery that lost the race): info, counted per message.
+      deliveryLog.info({ result: reply.result, reply: reply.body }, 'jira delivery handled');
       res.status(200).json(reply.body);
     } catch (error) {
       if (isEngineUnavailable(error)) {

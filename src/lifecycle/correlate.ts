@@ -40,6 +40,9 @@ export type CorrelationResult = 'correlated' | 'not_awaited';
  * - An optimistic-locking conflict (the instance changed concurrently) is retried with
  *   full-jitter exponential back-off, `retry.attempts` tries in all, then thrown.
  * - The engine's 400 "no process definition or execution matches" is `not_awaited`.
+ * - A correlation that lost its subscription to a concurrent one ({@link isLostRace}: the same
+ *   status delivered twice at once) looks again like a conflict; when its tries are spent it is
+ *   `not_awaited` too, since its twin delivered the message.
  * - Anything else (unreachable, 5xx, another 400 such as several executions matching) is
  *   thrown as the `EngineError` it is.
  */
@@ -53,9 +56,16 @@ export async function correlateMessage(deps: CorrelateDeps, input: CorrelateInpu
       return 'correlated';
     } catch (error) {
       if (isNotAwaited(error)) return 'not_awaited';
-      if (!(error instanceof EngineError && error.optimisticLocking) || attempt >= retry.attempts) throw error;
+      const raced = isLostRace(error);
+      if (!(error instanceof EngineError && (error.optimisticLocking || raced)) || attempt >= retry.attempts) {
+        if (raced) return 'not_awaited';
+        throw error;
+      }
       const delay = Math.round(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
-      deps.log?.debug({ messageName: input.messageName, businessKey: input.businessKey, attempt, delay }, 'optimistic-locking conflict; retrying correlation');
+      deps.log?.debug(
+        { messageName: input.messageName, businessKey: input.businessKey, attempt, delay },
+        raced ? 'a concurrent correlation took the subscription; looking again' : 'optimistic-locking conflict; retrying correlation',
+      );
       await sleep(delay);
     }
   }
@@ -73,4 +83,14 @@ export function isNotAwaited(error: unknown): boolean {
     error.status === 400 &&
     /no process definition or execution matches|no matching (?:process definition|execution)/i.test(error.message)
   );
+}
+
+/**
+ * The engine's 500 "Execution with id 'x' does not have a subscription to a message event with
+ * name 'y': eventSubscriptions is empty": the correlation found the waiting execution, and a
+ * concurrent one (the same status delivered twice at once) consumed the subscription before
+ * this one could. Not an engine failure: a lost race.
+ */
+export function isLostRace(error: unknown): boolean {
+  return error instanceof EngineError && error.status >= 500 && /does not have a subscription to a message event/i.test(error.message);
 }

@@ -345,7 +345,26 @@ describe('POST /webhooks/jira: issue updated', () => {
     expect(response.body.result).toBe('not_awaited');
     expect(await webhookCount(app.metrics, 'not_awaited')).toBe(1);
     const line = app.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'jira delivery handled');
-    expect(line).toMatchObject({ level: 'warn', businessKey: 'TEST-1', result: 'not_awaited' });
+    // Normal traffic (an early or late event), not a warning.
+    expect(line).toMatchObject({ level: 'info', businessKey: 'TEST-1', result: 'not_awaited' });
+  });
+
+  it('answers 200 not_awaited, not 503, to a delivery whose twin took the subscription first, and counts it as not_awaited', async () => {
+    const lostRace = { type: 'ProcessEngineException', message: "Execution with id 'e-1' does not have a subscription to a message event with name 'jira-status:ready_for_training': eventSubscriptions is empty" };
+    expectMessage('jira-status:ready_for_training', 'TEST-1').reply(500, lostRace);
+    expectMessage('jira-status:ready_for_training', 'TEST-1').reply(400, notAwaited('jira-status:ready_for_training'));
+    expectMessage('jira-ticket:updated', 'TEST-1').reply(400, notAwaited('jira-ticket:updated'));
+
+    const response = await deliver(app, { body: statusMove, id: 'd-race' });
+
+    expect(response.status).toBe(200);
+    expect(response.body.result).toBe('not_awaited');
+    expect(await webhookCount(app.metrics, 'not_awaited')).toBe(1);
+    expect(await webhookCount(app.metrics, 'engine_unavailable')).toBe(0);
+    const counted = (await app.metrics.messageCorrelations.get()).values.find((v) => v.labels.message === 'jira-status:ready_for_training');
+    expect(counted?.labels.result).toBe('not_awaited');
+    const lines = app.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 
   it('answers correlated when anything waited, counting each message by its result', async () => {

@@ -5,6 +5,12 @@ import { correlateMessage, isNotAwaited, type CorrelateDeps } from '../../src/li
 import { connectionRefused, ENGINE, notAwaited, optimisticLockingConflict } from '../http/support.ts';
 
 const input = { messageName: 'jira-status:ready_for_training', businessKey: 'MLM-7' };
+/** What Camunda 7.24 answers a correlation whose subscription a concurrent one consumed first. */
+const lostRace = {
+  type: 'ProcessEngineException',
+  message: "Execution with id 'a1b2c3' does not have a subscription to a message event with name 'jira-status:ready_for_training': eventSubscriptions is empty",
+  code: 0,
+};
 let sleeps: number[];
 let deps: CorrelateDeps;
 
@@ -54,6 +60,21 @@ describe('correlateMessage', () => {
 
     expect(await correlateMessage(deps, input)).toBe('not_awaited');
     expect(sleeps).toEqual([]);
+  });
+
+  it('looks again when a twin delivery took the subscription, then answers not_awaited (the twin delivered it)', async () => {
+    message().reply(500, lostRace);
+    message().reply(400, notAwaited(input.messageName));
+
+    expect(await correlateMessage(deps, input)).toBe('not_awaited');
+    expect(sleeps).toEqual([50]);
+  });
+
+  it('answers not_awaited, not an engine failure, when every try lost the race', async () => {
+    for (let i = 0; i < 4; i++) message().reply(500, lostRace);
+
+    expect(await correlateMessage(deps, input)).toBe('not_awaited');
+    expect(sleeps).toHaveLength(3);
   });
 
   it('retries an optimistic-locking conflict with jittered, growing back-off', async () => {

@@ -135,7 +135,8 @@ export class GitHubClient {
     });
     this.octokit.hook.wrap('request', (request, requestOptions) =>
       withRetry(async () => request(requestOptions), {
-        policy: this.policy,
+        // A write that must not be resent blindly: its caller reads the target again first.
+        policy: (requestOptions.request as { lookBeforeRepeat?: boolean } | undefined)?.lookBeforeRepeat ? { ...this.policy, retries: 0 } : this.policy,
         classify: classifyGitHubError,
         what: `GitHub ${requestOptions.method} ${requestOptions.url}`,
         log: this.log,
@@ -192,16 +193,21 @@ export class GitHubClient {
    * content, updates with the current blob sha. A repository generated from a template moments
    * ago answers 404/409 until GitHub has copied the template, and 422 "sha wasn't supplied"
    * when the copy lands between the read and the write; both are waited out (and the file read
-   * again) a bounded number of times.
+   * again) a bounded number of times. A write whose answer got lost (no answer, 5xx) is not
+   * resent blindly either: the file is read again, and an identical file means it landed.
    */
   async putFile(input: PutFileInput): Promise<{ changed: boolean }> {
     const where = `${input.owner}/${input.repo}:${input.path}${input.branch ? `@${input.branch}` : ''}`;
     const operation = `writing ${where}`;
+    let sent = false;
+    let lostAnswers = 0;
     for (let attempt = 0; ; attempt += 1) {
       try {
         const current = await this.readFile(input);
-        if (current !== null && current.text === input.content) return { changed: false };
+        if (current !== null && current.text === input.content) return { changed: sent };
+        sent = true;
         await this.octokit.rest.repos.createOrUpdateFileContents({
+          request: { lookBeforeRepeat: true },
           owner: input.owner,
           repo: input.repo,
           path: input.path,
@@ -217,6 +223,14 @@ export class GitHubClient {
         // 404/409: the template copy has not landed yet. 422 naming the sha: the file changed
         // between our read and our write (the copy landed meanwhile); read it again.
         const staleSha = status === 422 && /\bsha\b/i.test(gitHubErrorText(http?.response?.data) ?? '');
+        const verdict = classifyGitHubError(error);
+        if (verdict.retry && lostAnswers < this.policy.retries) {
+          lostAnswers += 1;
+          const delay = retryDelayMs(lostAnswers, verdict.headers, this.policy);
+          this.log?.warn({ where, status, retry: lostAnswers, delayMs: delay }, 'file write got no clear answer; reading the file again before any retry');
+          await this.sleep(delay);
+          continue;
+        }
         if ((status === 404 || status === 409 || staleSha) && attempt < this.freshRepositoryRetries) {
           const delay = retryDelayMs(attempt + 1, undefined, this.policy);
           this.log?.info({ where, status, retry: attempt + 1, delayMs: delay }, 'repository not ready for writes yet; waiting');

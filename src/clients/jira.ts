@@ -206,31 +206,64 @@ export class JiraClient {
    * Moves the issue to the status named `statusName` (case-insensitive). Already there, or in
    * one of `leaveIn` (statuses the issue must not be moved away from): nothing is done. No
    * transition leads there: throws, naming the current status and the reachable ones.
+   *
+   * A transition whose answer got lost may have happened: it is never sent again blindly (the
+   * same transition id is not valid from the new status). The status is read again first and
+   * the move ends there when the issue has the target ({@link createOnce}, as for comments).
    */
   async transitionTo(key: string, statusName: string, options: { leaveIn?: readonly string[] } = {}): Promise<{ from: string; to: string; changed: boolean }> {
-    const from = await this.getStatus(key);
-    if (sameName(from, statusName) || (options.leaveIn ?? []).some((name) => sameName(from, name))) return { from, to: from, changed: false };
     const operation = `moving issue ${key} to "${statusName}"`;
-    const { transitions } = await this.call(operation, { url: `${this.issuePath(key)}/transitions`, method: 'GET' }, transitionsAnswer);
-    const transition = transitions.find((candidate) => sameName(candidate.to.name, statusName));
-    if (!transition) {
-      const targets = [...new Set(transitions.map((candidate) => candidate.to.name))];
-      throw new ClientError({
-        system: 'Jira',
-        operation,
-        status: 200,
-        problem: `no transition from "${from}" leads there; statuses reachable now: ${targets.length > 0 ? targets.join(', ') : 'none'}`,
-        hint: 'check the status names in the policy file against the project workflow, and that the service account may transition the issue',
-        retryable: false,
-      });
-    }
-    await this.call(
-      operation,
-      { url: `${this.issuePath(key)}/transitions`, method: 'POST', body: { transition: { id: transition.id } } },
-      z.unknown(),
-      { 400: 'the transition needs fields the service does not fill in (a transition screen with required fields?)' },
-    );
-    return { from, to: transition.to.name, changed: true };
+    let from: string | undefined;
+    let sent = false;
+    const settled = (status: string) => sameName(status, statusName) || (options.leaveIn ?? []).some((name) => sameName(status, name));
+    const { value: to } = await createOnce({
+      look: async () => {
+        const status = await this.getStatus(key);
+        from ??= status;
+        return settled(status) ? status : undefined;
+      },
+      create: async () => {
+        const current = from ?? statusName;
+        const { transitions } = await this.call(operation, { url: `${this.issuePath(key)}/transitions`, method: 'GET' }, transitionsAnswer);
+        const transition = transitions.find((candidate) => sameName(candidate.to.name, statusName));
+        if (!transition) {
+          const targets = [...new Set(transitions.map((candidate) => candidate.to.name))];
+          throw new ClientError({
+            system: 'Jira',
+            operation,
+            status: 200,
+            problem: `no transition from "${current}" leads there; statuses reachable now: ${targets.length > 0 ? targets.join(', ') : 'none'}`,
+            hint: 'check the status names in the policy file against the project workflow, and that the service account may transition the issue',
+            retryable: false,
+          });
+        }
+        sent = true;
+        try {
+          await this.call(
+            operation,
+            { url: `${this.issuePath(key)}/transitions`, method: 'POST', body: { transition: { id: transition.id } } },
+            z.unknown(),
+            { 400: 'the transition needs fields the service does not fill in (a transition screen with required fields?)' },
+            { once: true },
+          );
+        } catch (error) {
+          // A 400 may mean the issue moved meanwhile (someone else, or our own lost earlier try): look before blaming the workflow.
+          if (error instanceof ClientError && error.status === 400) {
+            const now = await this.getStatus(key);
+            if (settled(now)) return now;
+          }
+          throw error;
+        }
+        return transition.to.name;
+      },
+      classify: (error) => classifyJiraError(error instanceof ClientError ? error.cause : error),
+      policy: this.policy,
+      what: `Jira POST ${this.issuePath(key)}/transitions`,
+      log: this.log,
+      sleep: this.sleep,
+    });
+    const start = from ?? to;
+    return { from: start, to, changed: sent && !sameName(start, to) };
   }
 
   /** Creates or updates a link on the issue to an outside page; Jira keys it by `globalId`. */

@@ -292,3 +292,86 @@ describe('GitHubClient retries', () => {
     expect(waits).toEqual([]);
   });
 });
+
+describe('GitHub writes whose answer is lost (a 504 after GitHub acted)', () => {
+  const file = { owner: 'octocat', repo: 'Hello-World', path: 'model.toml', content: '[model]\nmodel_name = "churn"\n', message: 'Fill in model.toml' };
+  const current = (text: string) => ({ ...fixture('github/content-file.json'), content: Buffer.from(text, 'utf8').toString('base64') });
+
+  it('file commit: reads the file again instead of committing twice, and finishes when it is there', async () => {
+    const { retry, waits } = recordedRetry();
+    const commits: unknown[] = [];
+    const scope = nock(API)
+      .get('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(404, fixture('github/error-not-found.json'))
+      .put('/repos/octocat/Hello-World/contents/model.toml', (body) => commits.push(body) > 0)
+      .reply(504, '')
+      .get('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(200, current(file.content));
+
+    await expect(github(retry).putFile(file)).resolves.toEqual({ changed: true });
+    expect(commits).toHaveLength(1);
+    expect(waits).toHaveLength(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('file commit: commits again when the lost attempt left no trace', async () => {
+    const { retry } = recordedRetry();
+    const scope = nock(API)
+      .get('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(404, fixture('github/error-not-found.json'))
+      .put('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(502, '')
+      .get('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(404, fixture('github/error-not-found.json'))
+      .put('/repos/octocat/Hello-World/contents/model.toml')
+      .reply(201, fixture('github/file-commit.json'));
+
+    await expect(github(retry).putFile(file)).resolves.toEqual({ changed: true });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('topics: the retried PUT leaves the same topics', async () => {
+    const { retry } = recordedRetry();
+    const states: unknown[] = [];
+    const scope = nock(API)
+      .put('/repos/octocat/Hello-World/topics', (body) => states.push(body) > 0)
+      .reply(504, '')
+      .put('/repos/octocat/Hello-World/topics', (body) => states.push(body) > 0)
+      .reply(200, fixture('github/topics.json'));
+
+    await github(retry).setTopics({ owner: 'octocat', repo: 'Hello-World', topics: ['ml-model', 'churn'] });
+    expect(new Set(states.map((state) => JSON.stringify(state)))).toEqual(new Set([JSON.stringify({ names: ['ml-model', 'churn'] })]));
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('team access: the retried PUT grants the same role once more, no second grant', async () => {
+    const { retry } = recordedRetry();
+    const grants = new Map<string, unknown>();
+    const path = '/orgs/octocat/teams/justice-league/repos/octocat/Hello-World';
+    const scope = nock(API)
+      .put(path, (body) => grants.set('justice-league', body) !== undefined)
+      .reply(504, '')
+      .put(path, (body) => grants.set('justice-league', body) !== undefined)
+      .reply(204);
+
+    await github(retry).grantTeam({ org: 'octocat', teamSlug: 'justice-league', owner: 'octocat', repo: 'Hello-World', permission: 'push' });
+    expect([...grants]).toEqual([['justice-league', { permission: 'push' }]]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('branch protection: the retried PUT replaces the rules with the same rules', async () => {
+    const { retry } = recordedRetry();
+    const rules: unknown[] = [];
+    const path = '/repos/octocat/Hello-World/branches/master/protection';
+    const scope = nock(API)
+      .put(path, (body) => rules.push(body) > 0)
+      .reply(504, '')
+      .put(path, (body) => rules.push(body) > 0)
+      .reply(200, fixture('github/branch-protection.json'));
+
+    await github(retry).protectBranch({ owner: 'octocat', repo: 'Hello-World', branch: 'master', requiredApprovals: 2, requiredStatusChecks: [] });
+    expect(rules).toHaveLength(2);
+    expect(rules[1]).toEqual(rules[0]);
+    expect(scope.isDone()).toBe(true);
+  });
+});

@@ -352,3 +352,79 @@ describe('JiraClient.upsertRemoteLink', () => {
     expect(scope.isDone()).toBe(true);
   });
 });
+
+/**
+ * The answer lost after the server acted: a proxy's 504 once the backend had written. (nock
+ * 15's replyWithError never settles a fetch, so a dropped socket cannot be played here.)
+ */
+const loseAnswer = (interceptor: nock.Interceptor) => interceptor.reply(504, '');
+
+describe('Jira writes whose answer is lost', () => {
+  it('transition: reads the status instead of resending, and finishes when the issue has the target', async () => {
+    const { retry, waits } = recordedRetry();
+    const transitions: unknown[] = [];
+    const scope = nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .query({ fields: 'status' })
+      .reply(200, fixture('jira/cloud/issue-status.json'))
+      .get('/rest/api/3/issue/COMPANYSA-35/transitions')
+      .reply(200, fixture('jira/cloud/transitions.json'));
+    loseAnswer(scope.post('/rest/api/3/issue/COMPANYSA-35/transitions', (body) => transitions.push(body) > 0));
+    scope
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .query({ fields: 'status' })
+      .reply(200, { fields: { status: { name: 'Closed' } } });
+
+    await expect(cloud(retry).transitionTo('COMPANYSA-35', 'Closed')).resolves.toEqual({ from: 'In Progress', to: 'Closed', changed: true });
+    expect(transitions).toEqual([{ transition: { id: '711' } }]);
+    expect(waits).toHaveLength(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('transition: sends it again when the lost attempt left no trace', async () => {
+    const { retry } = recordedRetry();
+    const status = () => nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35').query({ fields: 'status' }).reply(200, fixture('jira/cloud/issue-status.json'));
+    const available = () => nock(CLOUD).get('/rest/api/3/issue/COMPANYSA-35/transitions').reply(200, fixture('jira/cloud/transitions.json'));
+    status();
+    available();
+    nock(CLOUD).post('/rest/api/3/issue/COMPANYSA-35/transitions').reply(503);
+    status();
+    available();
+    nock(CLOUD).post('/rest/api/3/issue/COMPANYSA-35/transitions', { transition: { id: '711' } }).reply(204);
+
+    await expect(cloud(retry).transitionTo('COMPANYSA-35', 'Closed')).resolves.toEqual({ from: 'In Progress', to: 'Closed', changed: true });
+  });
+
+  it("transition: a 400 from an issue that got there meanwhile is success, not a transition-screen failure", async () => {
+    nock(CLOUD)
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .query({ fields: 'status' })
+      .reply(200, fixture('jira/cloud/issue-status.json'))
+      .get('/rest/api/3/issue/COMPANYSA-35/transitions')
+      .reply(200, fixture('jira/cloud/transitions.json'))
+      .post('/rest/api/3/issue/COMPANYSA-35/transitions')
+      .reply(400, { errorMessages: ["Transition id '711' is not valid for this issue."], errors: {} })
+      .get('/rest/api/3/issue/COMPANYSA-35')
+      .query({ fields: 'status' })
+      .reply(200, { fields: { status: { name: 'Closed' } } });
+
+    await expect(cloud().transitionTo('COMPANYSA-35', 'Closed')).resolves.toMatchObject({ to: 'Closed' });
+  });
+
+  it('remote link: the retry upserts the same globalId, so the issue keeps one link', async () => {
+    const { retry } = recordedRetry();
+    const links = new Map<string, unknown>();
+    const upsert = (body: { globalId: string }) => {
+      links.set(body.globalId, body);
+      return true;
+    };
+    const scope = nock(CLOUD);
+    loseAnswer(scope.post('/rest/api/3/issue/COMPANYSA-35/remotelink', upsert));
+    scope.post('/rest/api/3/issue/COMPANYSA-35/remotelink', upsert).reply(200, fixture('jira/cloud/remotelink-created.json'));
+
+    await cloud(retry).upsertRemoteLink('COMPANYSA-35', { globalId: 'github:acme-ml/churn-model', url: 'https://github.com/acme-ml/churn-model', title: 'acme-ml/churn-model' });
+
+    expect([...links.keys()]).toEqual(['github:acme-ml/churn-model']);
+    expect(scope.isDone()).toBe(true);
+  });
+});

@@ -100,6 +100,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       baseUrl: required(env.JENKINS_URL, 'JENKINS_URL'),
       user: required(env.JENKINS_USER, 'JENKINS_USER'),
       apiToken: required(env.JENKINS_API_TOKEN, 'JENKINS_API_TOKEN'),
+      // Errors about a job name the policy key that sets it.
+      jobSettings: { [policy.training.job]: 'training.job' },
       ...(retry ? { retry } : {}),
       log,
     });

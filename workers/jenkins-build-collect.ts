@@ -6,6 +6,7 @@ import type { Policy } from '../src/config/policy.ts';
 import { failedStageOf, jenkinsBuildResult, type JenkinsBuildResult, type JenkinsResult } from '../src/domain/jenkins-build.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
+import { exampleTrainingBuild } from './examples.ts';
 import { buildCallbackVariable, buildKeyVariable, jobPathVariable } from './jenkins-build-variables.ts';
 
 /**
@@ -39,26 +40,7 @@ export function createCollectBuild(deps: {
           buildKey: 'MLM-42/train/1',
           buildCallback: { result: 'SUCCESS', buildUrl: 'https://jenkins.acme.example/job/ml/job/train-model/17/', outputs: { mlflow_run_id: '8d1c4f0e5a2b4c7d9e0f1a2b3c4d5e6f' } },
         },
-        outcome: {
-          kind: 'complete',
-          variables: {
-            buildResult: {
-              jobPath: 'ml/train-model',
-              buildKey: 'MLM-42/train/1',
-              number: 17,
-              url: 'https://jenkins.acme.example/job/ml/job/train-model/17/',
-              consoleUrl: 'https://jenkins.acme.example/job/ml/job/train-model/17/console',
-              result: 'SUCCESS',
-              startedAt: '2026-11-30T10:00:05.000Z',
-              endedAt: '2026-11-30T10:12:40.000Z',
-              durationMs: 755_000,
-              queueWaitMs: 4_000,
-              failedStage: null,
-              consoleTail: [],
-              outputs: { mlflow_run_id: '8d1c4f0e5a2b4c7d9e0f1a2b3c4d5e6f' },
-            },
-          },
-        },
+        outcome: { kind: 'complete', variables: { buildResult: exampleTrainingBuild } },
       },
     ],
     async run(ctx) {

@@ -17,7 +17,7 @@ import { loadDiagram, type Element } from './diagram.ts';
 import { lintBpmn } from '../../scripts/lint-bpmn.ts';
 
 const xml = readFileSync(BPMN_FILE, 'utf8');
-const { warnings, elements, ofType, byId, attr, outgoing, incoming, eventDefinitions, inputParameters, extensions, shapes, edges, onOutline } = await loadDiagram(xml);
+const { warnings, ofType, byId, attr, outgoing, incoming, eventDefinitions, inputParameters, extensions, shapes, edges, onOutline } = await loadDiagram(xml);
 const processes = ofType('bpmn:Process');
 const flowNodes = ofType('bpmn:FlowNode');
 const sequenceFlows = ofType('bpmn:SequenceFlow');

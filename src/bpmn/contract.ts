@@ -98,6 +98,8 @@ export const Messages = {
   statusReached: (role: string) => `jira-status:${role}` as const,
   /** A Jenkins build attempt ended (`POST /webhooks/jenkins`); correlated with `correlationKeys: { buildKey }`. */
   jenkinsBuildFinished: 'jenkins-build:finished',
+  /** A push to the default branch of a model repository, correlated by the `repositoryFullName` variable. */
+  githubPush: 'github:push',
 } as const;
 
 /** BPMN error codes a worker may raise; each is declared and caught in the BPMN. */

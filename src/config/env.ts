@@ -98,6 +98,9 @@ const envShape = {
   GITHUB_APP_INSTALLATION_ID: positiveInt('GITHUB_APP_INSTALLATION_ID', 'an installation id (a number)', '12345678')
     .optional()
     .describe('Installation of the GitHub App on github.org'),
+  GITHUB_WEBHOOK_SECRET: secret('GITHUB_WEBHOOK_SECRET', 'a secret without spaces', '...').describe(
+    'Secret of the GitHub webhook (X-Hub-Signature-256) that POSTs pushes to /webhooks/github; unset → every delivery is refused',
+  ),
 
   SLACK_BOT_TOKEN: text('SLACK_BOT_TOKEN', 'a bot token starting with "xoxb-"', 'xoxb-...', { secret: true })
     .regex(/^xoxb-\S+$/)
@@ -144,6 +147,7 @@ export const SECRET_ENV_NAMES = [
   'JIRA_WEBHOOK_TOKEN',
   'GITHUB_TOKEN',
   'GITHUB_APP_PRIVATE_KEY',
+  'GITHUB_WEBHOOK_SECRET',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'JENKINS_API_TOKEN',

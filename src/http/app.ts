@@ -5,15 +5,17 @@ import type { CorrelationRetry } from '../lifecycle/correlate.ts';
 import { KeyedMutex } from '../lifecycle/keyed-mutex.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { DeliveryStore } from './delivery-store.ts';
+import { createGitHubWebhookHandler, type GitHubReply } from './github-webhook.ts';
 import { createJenkinsWebhookHandler } from './jenkins-webhook.ts';
 import { createJiraWebhookHandler, type JiraReply } from './jira-webhook.ts';
 import { requestLog, requestLogging } from './request-log.ts';
+import { createGitHubVerifier } from './verify-github.ts';
 import { SeenSignatures } from './verify-jenkins.ts';
 
 /** Everything the HTTP ingress needs, wired once in `src/main.ts`. */
 export interface AppDeps {
   /** The Camunda 7 REST client. Its `timeoutMs` bounds how long a webhook waits on the engine; keep it well under Jira's delivery timeout (10 s). */
-  readonly engine: Pick<EngineClient, 'version' | 'startProcess' | 'processInstances' | 'historicProcessInstances' | 'correlate'>;
+  readonly engine: Pick<EngineClient, 'version' | 'startProcess' | 'processInstances' | 'historicProcessInstances' | 'correlate' | 'correlateAll'>;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly jira: {
@@ -32,6 +34,11 @@ export interface AppDeps {
   readonly jenkins?: {
     /** Shared secret the jobs sign `"<timestamp>.<body>"` with: `X-Lifecycle-Signature: sha256=<HMAC>`. */
     readonly callbackSecret?: string | undefined;
+  };
+  /** The GitHub webhook of the model repositories. Without a secret `POST /webhooks/github` refuses everything (401). */
+  readonly github?: {
+    /** `GITHUB_WEBHOOK_SECRET`: deliveries must carry `X-Hub-Signature-256: sha256=<HMAC of the body>`. */
+    readonly webhookSecret?: string | undefined;
   };
   readonly lifecycle: {
     /** `policy.jupyterhub.enabled`. */
@@ -69,6 +76,12 @@ export interface AppDeps {
  *   `{ result: 'correlated' }`, 202 `{ result: 'not_awaited' }` when nothing waits for that
  *   attempt, 401 when unsigned, forged, stale or replayed (always, without
  *   `jenkins.callbackSecret`), 400 naming the bad field, 503 when the engine is unavailable.
+ * - `POST /webhooks/github`: GitHub webhooks signed with `X-Hub-Signature-256`, deduplicated by
+ *   `X-GitHub-Delivery`. A `push` to a repository's default branch correlates `github:push` to
+ *   every instance whose `repositoryFullName` is that repository, with `pushedCommit`. Answers
+ *   200 `{ result: 'correlated' | 'pong' | 'duplicate' }`, 202 `{ result: 'not_awaited' | 'ignored' }`
+ *   (tags, other branches, other events), 401 when unsigned or forged (always, without
+ *   `github.webhookSecret`), 400 naming the bad field, 503 when the engine is unavailable.
  * - `GET /healthz`: 200 while the process runs.
  * - `GET /readyz`: 200 when the engine answers `GET /version` in time, else 503 with the reason.
  * - `GET /metrics`: Prometheus text from `metrics.registry`.
@@ -104,6 +117,17 @@ export function createApp(deps: AppDeps): Express {
   });
   // A callback carries a few short fields; 64 kB is ample and bounds the bytes hashed before the signature is known good.
   app.post('/webhooks/jenkins', express.raw({ type: () => true, limit: JENKINS_BODY_LIMIT }), jenkinsCallback);
+
+  const githubWebhook = createGitHubWebhookHandler({
+    engine: deps.engine,
+    metrics: deps.metrics,
+    verify: createGitHubVerifier(deps.github?.webhookSecret),
+    // GitHub does not retry on its own; a redelivery is a person's click, maybe hours later.
+    deliveries: new DeliveryStore<GitHubReply>({ ttlMs: 24 * 60 * 60_000 }),
+    correlationRetry: deps.correlationRetry,
+  });
+  // GitHub caps a payload at 25 MB; a push listing many commits may pass 1 MB.
+  app.post('/webhooks/github', express.raw({ type: () => true, limit: GITHUB_BODY_LIMIT }), githubWebhook);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -146,11 +170,13 @@ export function createApp(deps: AppDeps): Express {
 }
 
 const JENKINS_BODY_LIMIT = '64kb';
+const GITHUB_BODY_LIMIT = '25mb';
 
 /** The `source` label of `lifecycle_webhooks_total` by webhook path, for failures before a handler runs (413, bad encoding). */
 const webhookSources: ReadonlyMap<string, string> = new Map([
   ['/webhooks/jira', 'jira'],
   ['/webhooks/jenkins', 'jenkins'],
+  ['/webhooks/github', 'github'],
 ]);
 
 async function probeEngine(

@@ -94,3 +94,53 @@ export function isNotAwaited(error: unknown): boolean {
 export function isLostRace(error: unknown): boolean {
   return error instanceof EngineError && error.status >= 500 && /does not have a subscription to a message event/i.test(error.message);
 }
+
+export interface CorrelateAllDeps {
+  readonly engine: Pick<EngineClient, 'correlateAll'>;
+  readonly log?: Logger;
+  readonly retry?: CorrelationRetry;
+}
+
+export interface CorrelateAllInput {
+  readonly messageName: string;
+  /** Process variables every receiving instance must have, e.g. `{ repositoryFullName }`; the engine's `correlationKeys`. */
+  readonly correlationKeys: Record<string, unknown>;
+  /** Only instances of this lifecycle; left out, the correlation keys alone pick them. */
+  readonly businessKey?: string;
+  readonly variables?: Record<string, unknown>;
+}
+
+/**
+ * Delivers a message to **every** execution waiting for it whose instance matches the
+ * correlation keys, with or without a business key (an event that identifies its lifecycles by
+ * a variable, such as a push to a repository). `count` is how many received it.
+ *
+ * Retried like {@link correlateMessage}: the engine delivers to all of them in one transaction,
+ * so an optimistic-locking conflict delivered to none and the whole correlation is tried again.
+ * A correlation that lost a subscription to a concurrent one ({@link isLostRace}) looks again
+ * too, and once its tries are spent is `not_awaited`. Anything else is thrown.
+ */
+export async function correlateMessageToAll(deps: CorrelateAllDeps, input: CorrelateAllInput): Promise<{ result: CorrelationResult; count: number }> {
+  const retry = deps.retry ?? defaultCorrelationRetry;
+  const random = retry.random ?? Math.random;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const count = await deps.engine.correlateAll(input);
+      return { result: count > 0 ? 'correlated' : 'not_awaited', count };
+    } catch (error) {
+      if (isNotAwaited(error)) return { result: 'not_awaited', count: 0 };
+      const raced = isLostRace(error);
+      if (!(error instanceof EngineError && (error.optimisticLocking || raced)) || attempt >= retry.attempts) {
+        if (raced) return { result: 'not_awaited', count: 0 };
+        throw error;
+      }
+      const delay = Math.round(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      deps.log?.debug(
+        { messageName: input.messageName, correlationKeys: input.correlationKeys, attempt, delay },
+        raced ? 'a concurrent correlation took a subscription; looking again' : 'optimistic-locking conflict; retrying correlation',
+      );
+      await sleep(delay);
+    }
+  }
+}

@@ -128,6 +128,9 @@ const deployment = z.object({
   deployedProcessDefinitions: z.record(z.string(), z.object({ id: z.string(), key: z.string(), version: z.number() })).nullable(),
 });
 
+/** `POST /message` with `resultEnabled`: one entry per execution or process definition the message reached. */
+const messageCorrelationResults = z.array(z.object({ resultType: z.enum(['Execution', 'ProcessDefinition']).nullable().optional() }));
+
 export interface EngineClientOptions {
   /** e.g. http://localhost:8080/engine-rest */
   baseUrl: string;
@@ -200,6 +203,31 @@ export class EngineClient {
       ...(input.correlationKeys ? { correlationKeys: toTypedValues(input.correlationKeys) } : {}),
       processVariables: toTypedValues(input.variables ?? {}),
     });
+  }
+
+  /**
+   * Delivers a message to every execution waiting for it that matches (`all: true`), with or
+   * without a business key: `correlationKeys` alone (process variables) may pick instances of
+   * several lifecycles. Answers how many received it; 0 when nothing waits, which the engine
+   * does not treat as an error for `all`. `resultEnabled` makes the engine list what it
+   * correlated. Without `businessKey` a process definition whose message start event has this
+   * name would be started too; the lifecycle's BPMN has none for the messages sent this way.
+   */
+  async correlateAll(input: {
+    messageName: string;
+    businessKey?: string | undefined;
+    variables?: Record<string, unknown>;
+    correlationKeys?: Record<string, unknown>;
+  }): Promise<number> {
+    const body = await this.request('POST', '/message', {
+      messageName: input.messageName,
+      ...(input.businessKey !== undefined ? { businessKey: input.businessKey } : {}),
+      ...(input.correlationKeys ? { correlationKeys: toTypedValues(input.correlationKeys) } : {}),
+      processVariables: toTypedValues(input.variables ?? {}),
+      all: true,
+      resultEnabled: true,
+    });
+    return messageCorrelationResults.parse(body ?? []).length;
   }
 
   async processInstances(query: { processDefinitionKey: string; businessKey?: string }): Promise<ProcessInstance[]> {

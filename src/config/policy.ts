@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
 import {
+  coverageMinSchema,
   cpuQuantitySchema,
   cpusNumberSchema,
   datasetNameSchema,
+  diffCoverageMinSchema,
+  formatRequiredSchema,
   gpusNumberSchema,
   memoryQuantitySchema,
   modelTypeSchema,
+  mypyMaxErrorsSchema,
   pythonVersionSchema,
   samplingRatioSchema,
   trainMetricsSchema,
@@ -310,6 +314,40 @@ const trainingSchema = table(
   'add [training] or leave it out',
 ).describe('The training stage');
 
+const buildSchema = table(
+  {
+    job: jenkinsJobPath.default('ml/build-inference').describe(
+      "Jenkins Pipeline job that builds and tests a model's inference service (deploy/jenkins/build.Jenkinsfile)",
+    ),
+    timeout: isoDuration('an ISO 8601 duration from 1 second to 2 days', 'PT1H', 1_000, 172_800_000)
+      .default('PT1H')
+      .describe('A build running longer than this (queue included) is aborted and reported'),
+    max_attempts: z
+      .number({ error: expecting('a whole number from 1 to 100', 'e.g. 10') })
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe('Build attempts one lifecycle may start; raise it to let a lifecycle that used them all build again'),
+    checks: table(
+      {
+        coverage_min: coverageMinSchema.default(60).describe("Lowest total line coverage of the tests, in percent, unless model.toml's [build_checks] sets its own"),
+        diff_coverage_min: diffCoverageMinSchema
+          .default(80)
+          .describe("Lowest coverage of the changed lines (diff-cover), in percent, unless model.toml's [build_checks] sets its own"),
+        mypy_max_errors: mypyMaxErrorsSchema.default(0).describe("Most mypy errors allowed, unless model.toml's [build_checks] sets its own"),
+        format_required: formatRequiredSchema
+          .default(true)
+          .describe("Whether unformatted code (ruff format --check) fails the build, unless model.toml's [build_checks] says otherwise"),
+      },
+      'add [build.checks] or leave it out',
+    )
+      .prefault({})
+      .describe("Default thresholds of the build checks; a model's [build_checks] in model.toml overrides each key"),
+  },
+  'add [build] or leave it out',
+).describe('The build and test stage');
+
 const ms = (expected: string, fix: string) => z.number({ error: expecting(expected, fix) }).int();
 
 const workerSchema = table(
@@ -382,6 +420,7 @@ export const policySchema = table(
     timings: timingsSchema.prefault({}).describe('Timers of the BPMN process'),
     jenkins: jenkinsSchema.prefault({}).describe('How the lifecycle waits for Jenkins builds'),
     training: trainingSchema.prefault({}).describe('The training stage'),
+    build: buildSchema.prefault({}).describe('The build and test stage'),
     worker: workerSchema.prefault({}).describe('External-task worker tuning'),
   },
   'the policy file must be a TOML table',

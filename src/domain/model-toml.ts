@@ -158,6 +158,50 @@ export const samplingRatioSchema = z
   .lte(1)
   .describe('Share of production requests sent to statistical monitoring, 0 < r ≤ 1');
 
+const percent = (key: string, example: number) =>
+  z
+    .number({ error: expecting('a percentage from 0 to 100', `e.g. ${key} = ${example} (a percent, not a fraction)`) })
+    .min(0)
+    .max(100);
+
+/** Lowest total line coverage of the inference service's tests, in percent. */
+export const coverageMinSchema = percent('coverage_min', 60).describe('Lowest total line coverage of the tests, in percent (0..100)');
+
+/** Lowest coverage of the lines a change adds or edits (diff-cover against the default branch), in percent. */
+export const diffCoverageMinSchema = percent('diff_coverage_min', 80).describe(
+  'Lowest coverage of the changed lines (diff-cover against the default branch), in percent (0..100)',
+);
+
+/** Most mypy errors the type check may report. */
+export const mypyMaxErrorsSchema = z
+  .number({ error: expecting('a whole number, 0 or more', 'e.g. mypy_max_errors = 0 (no type error allowed)') })
+  .int()
+  .min(0)
+  .describe('Most mypy errors the type check may report (0 or more)');
+
+/** Whether code that `ruff format --check` would reformat fails the build. */
+export const formatRequiredSchema = z
+  .boolean({ error: expecting('true or false', 'write format_required = true (no quotes)') })
+  .describe('Whether code that `ruff format --check` would reformat fails the build');
+
+/**
+ * `[build_checks]`: this model's own thresholds of the build and test checks. Every key is
+ * optional; a key left out takes the policy's `[build.checks]` value.
+ */
+export const buildChecksSchema = table(
+  {
+    coverage_min: coverageMinSchema.optional().describe("Lowest total line coverage of the tests, in percent; absent: the policy's build.checks.coverage_min"),
+    diff_coverage_min: diffCoverageMinSchema
+      .optional()
+      .describe("Lowest coverage of the changed lines, in percent; absent: the policy's build.checks.diff_coverage_min"),
+    mypy_max_errors: mypyMaxErrorsSchema.optional().describe("Most mypy errors allowed; absent: the policy's build.checks.mypy_max_errors"),
+    format_required: formatRequiredSchema
+      .optional()
+      .describe("Whether unformatted code fails the build; absent: the policy's build.checks.format_required"),
+  },
+  'write [build_checks] with keys such as coverage_min = 70, or remove it to use the policy\'s thresholds',
+).describe("Thresholds of the build checks; a key left out takes the policy's [build.checks] value");
+
 // ---- the document ---------------------------------------------------------------------------
 
 export const modelTomlSchema = table(
@@ -196,6 +240,9 @@ export const modelTomlSchema = table(
     stat_monitoring: table({ sampling_ratio: samplingRatioSchema }, 'add [stat_monitoring] with sampling_ratio, e.g. 0.1').describe(
       'Statistical monitoring of production traffic',
     ),
+    build_checks: buildChecksSchema
+      .optional()
+      .describe("Optional thresholds of the build checks (coverage, diff coverage, mypy errors, format); absent keys take the policy's [build.checks]"),
   },
   'model.toml must be a TOML table',
 ).describe('model.toml: the configuration of one model');
@@ -228,6 +275,7 @@ const SECTION_COMMENTS: Record<keyof ModelToml, string> = {
   train_metrics: 'Training fails unless every metric logged to MLflow meets its bounds: <metric>.min / <metric>.max.',
   dvc: 'DVC dataset the model trains on.',
   stat_monitoring: 'Share of production requests (0 < r <= 1) sent to statistical monitoring.',
+  build_checks: "Thresholds of the build checks; a key left out takes the platform policy's value.",
 };
 
 /**
@@ -242,10 +290,14 @@ export function renderModelToml(value: ModelToml, options: { issueKey?: string }
     '# Edit it here, in the repository; the ticket is not read again. It is validated when the',
     '# ticket moves to "Ready for training", and errors name the key to fix.',
   ];
-  const sections = (Object.keys(SECTION_COMMENTS) as Array<keyof ModelToml>).map((name) => {
-    const body = name === 'train_metrics' ? renderMetrics(value.train_metrics) : stringify({ [name]: value[name] }).trim();
-    return `# ${SECTION_COMMENTS[name]}\n${body}`;
-  });
+  const sections = (Object.keys(SECTION_COMMENTS) as Array<keyof ModelToml>)
+    // An optional table is written only when the model has it.
+    .filter((name) => value[name] !== undefined)
+    .map((name) => {
+      // smol-toml leaves out keys whose value is undefined (the absent optional keys).
+      const body = name === 'train_metrics' ? renderMetrics(value.train_metrics) : stringify({ [name]: value[name] }).trim();
+      return `# ${SECTION_COMMENTS[name]}\n${body}`;
+    });
   return `${header.join('\n')}\n\n${sections.join('\n\n')}\n`;
 }
 
@@ -264,3 +316,4 @@ function renderMetrics(metrics: ModelToml['train_metrics']): string {
 function tomlNumber(value: number): string {
   return stringify({ v: value }).trim().slice('v = '.length);
 }
+

@@ -118,6 +118,52 @@ describe('parsePolicy', () => {
     expect(undescribedKeys(policySchema)).toEqual([]);
   });
 
+  it('fills in the build stage and the default thresholds of its checks', () => {
+    expect(policyOf(fixture('minimal.toml')).build).toEqual({
+      job: 'ml/build-inference',
+      timeout: 'PT1H',
+      max_attempts: 10,
+      checks: { coverage_min: 60, diff_coverage_min: 80, mypy_max_errors: 0, format_required: true },
+    });
+    expect(policyOf(example).build).toEqual(policyOf(fixture('minimal.toml')).build);
+    const own = policyOf(`${fixture('minimal.toml')}\n[build]\njob = "ml/inference/build"\n\n[build.checks]\ncoverage_min = 75.5\nformat_required = false\n`);
+    expect(own.build).toEqual({
+      job: 'ml/inference/build',
+      timeout: 'PT1H',
+      max_attempts: 10,
+      checks: { coverage_min: 75.5, diff_coverage_min: 80, mypy_max_errors: 0, format_required: false },
+    });
+  });
+
+  it('names build.checks.<key> and the fix of every bad build value', () => {
+    const text = `${fixture('minimal.toml')}
+[build]
+job = "/ml/build"
+timeout = "1h"
+max_attempts = 0
+
+[build.checks]
+coverage_min = 160
+diff_coverage_min = "80%"
+mypy_max_errors = -1
+format_required = "true"
+mypy_max_error = 2
+`;
+    const result = parsePolicy(text, 'p.toml');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^p\.toml: build\.job: expected a Jenkins job path such as "ml\/train-model", got "\/ml\/build" — /),
+      'p.toml: build.timeout: expected an ISO 8601 duration from 1 second to 2 days, got "1h" — e.g. "PT1H"',
+      'p.toml: build.max_attempts: expected a whole number from 1 to 100, got 0 — e.g. 10',
+      'p.toml: build.checks.coverage_min: expected a percentage from 0 to 100, got 160 — e.g. coverage_min = 60 (a percent, not a fraction)',
+      'p.toml: build.checks.diff_coverage_min: expected a percentage from 0 to 100, got "80%" — e.g. diff_coverage_min = 80 (a percent, not a fraction)',
+      'p.toml: build.checks.mypy_max_errors: expected a whole number, 0 or more, got -1 — e.g. mypy_max_errors = 0 (no type error allowed)',
+      'p.toml: build.checks.format_required: expected true or false, got "true" — write format_required = true (no quotes)',
+      'p.toml: build.checks.mypy_max_error: unknown key — did you mean "mypy_max_errors"?',
+    ]);
+  });
+
   it('accepts further status roles for the process', () => {
     const policy = policyOf(fixture('minimal.toml').replace('[github]', 'done = "Done"\n\n[github]'));
     expect(policy.jira.statuses).toEqual({ research: 'Research', ready_for_training: 'Ready for training', done: 'Done' });

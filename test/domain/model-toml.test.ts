@@ -122,6 +122,39 @@ describe('parseModelToml', () => {
     });
   });
 
+  it('reads an optional [build_checks] table, any key of it left out', () => {
+    expect(valueOf(fixture('valid.toml')).build_checks).toBeUndefined();
+    const value = valueOf(`${fixture('valid.toml')}\n[build_checks]\ncoverage_min = 72.5\nmypy_max_errors = 3\n`);
+    expect(value.build_checks).toEqual({ coverage_min: 72.5, mypy_max_errors: 3 });
+    const all = valueOf(`${fixture('valid.toml')}\n[build_checks]\ncoverage_min = 0\ndiff_coverage_min = 100\nmypy_max_errors = 0\nformat_required = false\n`);
+    expect(all.build_checks).toEqual({ coverage_min: 0, diff_coverage_min: 100, mypy_max_errors: 0, format_required: false });
+    expect(valueOf(`${fixture('valid.toml')}\n[build_checks]\n`).build_checks).toEqual({});
+  });
+
+  it('names the TOML path and the fix of every bad [build_checks] value', () => {
+    const result = parseModelToml(
+      `${fixture('valid.toml')}\n[build_checks]\ncoverage_min = 0.8\ndiff_coverage_min = 120\nmypy_max_errors = 1.5\nformat_required = "yes"\ncoverage_minimum = 60\n`,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    // 0.8 is a valid percentage (0.8 %), so only the others are errors.
+    expect(result.errors).toEqual([
+      { path: 'build_checks.diff_coverage_min', message: 'expected a percentage from 0 to 100, got 120 — e.g. diff_coverage_min = 80 (a percent, not a fraction)' },
+      { path: 'build_checks.mypy_max_errors', message: 'expected a whole number, 0 or more, got 1.5 — e.g. mypy_max_errors = 0 (no type error allowed)' },
+      { path: 'build_checks.format_required', message: 'expected true or false, got "yes" — write format_required = true (no quotes)' },
+      { path: 'build_checks.coverage_minimum', message: 'unknown key — did you mean "coverage_min"?' },
+    ]);
+    expect(parseModelToml(`build_checks = 80\n${fixture('valid.toml')}`)).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: 'build_checks',
+          message: "expected a table, got 80 — write [build_checks] with keys such as coverage_min = 70, or remove it to use the policy's thresholds",
+        },
+      ],
+    });
+  });
+
   it('accepts the Kubernetes quantity forms and rejects the others', () => {
     const cpu = (text: string) => modelTomlSchema.shape.inference_resources.shape.cpu_limit.safeParse(text).success;
     const memory = (text: string) => modelTomlSchema.shape.inference_resources.shape.memory_limit.safeParse(text).success;
@@ -145,6 +178,15 @@ describe('renderModelToml', () => {
     const text = renderModelToml(value);
     expect(text).toContain('[train_metrics]\n# recall.min = 0.9\n');
     expect(valueOf(text)).toEqual(value);
+  });
+
+  it('writes [build_checks] only when the model has it, with only the keys it sets', () => {
+    const value = valueOf(fixture('valid.toml'));
+    expect(renderModelToml(value)).not.toContain('build_checks');
+    const withChecks: ModelToml = { ...value, build_checks: { diff_coverage_min: 90, format_required: false } };
+    const text = renderModelToml(withChecks);
+    expect(text).toContain("# Thresholds of the build checks; a key left out takes the platform policy's value.\n[build_checks]\ndiff_coverage_min = 90\nformat_required = false\n");
+    expect(valueOf(text)).toEqual(withChecks);
   });
 
   it('round-trips many generated valid values exactly', () => {
@@ -225,5 +267,15 @@ function generate(random: Random): unknown {
     train_metrics: metrics,
     dvc: { train_dataset_name: pick(random, ['some-dataset', 'churn/2024-q1', `${slug(random)}-train`, 'Dataset_v2.1']) },
     stat_monitoring: { sampling_ratio: pick(random, [1, 0.5, Math.max(random(), 1e-6)]) },
+    ...(random() < 0.5 ? { build_checks: buildChecks(random) } : {}),
   };
+}
+
+function buildChecks(random: Random): Record<string, number | boolean> {
+  const checks: Record<string, number | boolean> = {};
+  if (random() < 0.6) checks.coverage_min = pick(random, [0, 100, int(random, 0, 100), Number((random() * 100).toFixed(int(random, 0, 3)))]);
+  if (random() < 0.6) checks.diff_coverage_min = pick(random, [0, 100, int(random, 0, 100), random() * 100]);
+  if (random() < 0.6) checks.mypy_max_errors = int(random, 0, 500);
+  if (random() < 0.6) checks.format_required = random() < 0.5;
+  return checks;
 }

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'deploy/', '.data/', '.venv-mlflow/'] },
+  { ignores: ['node_modules/', 'dist/', 'deploy/', '.data/', '.venv-mlflow/', '.venv-reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

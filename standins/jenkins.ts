@@ -17,6 +17,8 @@
  * | `GET /job/…/<n>/api/json` | `WorkflowRun` / `FreeStyleBuild` with `ParametersAction`, `CauseAction`, `TimeInQueueAction` |
  * | `GET /job/…/<n>/wfapi/describe` | the Pipeline REST API run description (404 for freestyle jobs) |
  * | `GET /job/…/<n>/consoleText` | the console as text |
+ * | `GET /job/…/<n>/artifact/<path>` | a file the build archived ({@link StandInBuildContext.archive}); 404 when none |
+ * | `GET /job/…/<n>/testReport/api/json` | the JUnit test report the build published ({@link StandInBuildContext.publishTestReport}); 404 when none |
  * | `POST /job/…/<n>/stop` | 302 to the build; aborts a running build, leaves a finished one alone |
  * | `POST /queue/cancelItem?id=<id>` | 204; 500 "Could not cancel run" once the item left; 404 unknown id |
  *
@@ -49,6 +51,18 @@ export interface StandInBuildContext {
   stage<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** Aborted by `POST …/stop` (and by {@link JenkinsStandIn.stop}). */
   readonly signal: AbortSignal;
+  /**
+   * Archives `content` as the artifact `relativePath` (`reports/junit.xml`), as `archiveArtifacts`
+   * does: listed in the build's `artifacts` and served at `<build>/artifact/<relativePath>`.
+   * Archiving a path again replaces the file.
+   */
+  archive(relativePath: string, content: string): void;
+  /**
+   * Publishes the build's JUnit test report, as the `junit` step does: `report` is served as
+   * `<build>/testReport/api/json`, in the shape of the JUnit plugin's `hudson.tasks.junit.TestResult`
+   * (see test/fixtures/jenkins/test-report.json). Publishing again replaces it.
+   */
+  publishTestReport(report: unknown): void;
 }
 
 /**
@@ -96,6 +110,10 @@ export interface StandInBuild {
   readonly queueWaitMs: number;
   readonly console: readonly string[];
   readonly stages: readonly StandInStage[];
+  /** Archived files by relative path, in archiving order. */
+  readonly artifacts: Readonly<Record<string, string>>;
+  /** The published JUnit test report, or null. */
+  readonly testReport: unknown;
 }
 
 /** A queue item as the tests assert on it. */
@@ -180,6 +198,8 @@ interface BuildState {
   durationMs: number;
   readonly console: string[];
   readonly stages: StageState[];
+  readonly artifacts: Map<string, string>;
+  testReport: JsonObject | null;
   readonly abort: AbortController;
   abortedBy: string | null;
   nextNodeId: number;
@@ -428,7 +448,12 @@ export class JenkinsStandIn {
       if (method !== 'POST') return page(405, 'Error 405', 'This URL requires POST');
       return this.trigger(req, job, url, body);
     }
-    const buildPath = /^(\d+)\/(api\/json|wfapi\/describe|wfapi|consoleText|stop)$/.exec(rest);
+    const artifactPath = /^(\d+)\/artifact\/(.+)$/.exec(rest);
+    if (artifactPath && method === 'GET') {
+      const build = job.builds.find((candidate) => candidate.number === Number(artifactPath[1]));
+      return build ? this.artifactAnswer(build, artifactPath[2] ?? '') : notFound();
+    }
+    const buildPath = /^(\d+)\/(api\/json|wfapi\/describe|wfapi|consoleText|stop|testReport\/api\/json)$/.exec(rest);
     const build = buildPath ? job.builds.find((candidate) => candidate.number === Number(buildPath[1])) : undefined;
     if (!buildPath || !build) return notFound();
     switch (buildPath[2]) {
@@ -437,6 +462,8 @@ export class JenkinsStandIn {
       case 'wfapi':
       case 'wfapi/describe':
         return job.kind === 'pipeline' && method === 'GET' ? json(this.describeJson(build), null) : notFound();
+      case 'testReport/api/json':
+        return method === 'GET' && build.testReport !== null ? json(build.testReport, tree) : notFound();
       case 'consoleText':
         return method === 'GET'
           ? { status: 200, headers: { 'Content-Type': 'text/plain;charset=utf-8' }, body: build.console.map((line) => `${line}\n`).join('') }
@@ -449,6 +476,23 @@ export class JenkinsStandIn {
         }
         return { status: 302, headers: { Location: this.buildUrl(build) }, body: '' };
     }
+  }
+
+  /** `<build>/artifact/<path>`: the file as archived, its type guessed from the name as Jenkins' servlet container does. */
+  private artifactAnswer(build: BuildState, encodedPath: string): Answer {
+    let relativePath: string;
+    try {
+      relativePath = encodedPath.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      return notFound();
+    }
+    const content = build.artifacts.get(relativePath);
+    if (content === undefined) return notFound();
+    return {
+      status: 200,
+      headers: { 'Content-Type': contentTypeOf(relativePath), 'Content-Length': String(Buffer.byteLength(content)) },
+      body: content,
+    };
   }
 
   private authenticate(req: IncomingMessage): Answer | undefined {
@@ -578,6 +622,8 @@ export class JenkinsStandIn {
       durationMs: 0,
       console: [`Started by user ${this.options.user}`],
       stages: [],
+      artifacts: new Map(),
+      testReport: null,
       abort: new AbortController(),
       abortedBy: null,
       nextNodeId: 3,
@@ -601,6 +647,15 @@ export class JenkinsStandIn {
       signal: build.abort.signal,
       log: (text) => build.console.push(...text.split('\n')),
       stage: (name, work) => (job.kind === 'pipeline' ? this.runStage(build, name, work) : work()),
+      archive: (relativePath, content) => {
+        if (!isArtifactPath(relativePath)) throw new TypeError(`not an artifact path: "${relativePath}" (e.g. reports/junit.xml)`);
+        build.artifacts.set(relativePath, content);
+      },
+      publishTestReport: (report) => {
+        const json = JSON.parse(JSON.stringify(report)) as unknown;
+        if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TypeError('a test report is a JSON object (hudson.tasks.junit.TestResult)');
+        build.testReport = json as JsonObject;
+      },
     };
     let result: StandInResult;
     try {
@@ -674,6 +729,8 @@ export class JenkinsStandIn {
       durationMs: build.durationMs,
       queueWaitMs: build.queuingMs,
       console: [...build.console],
+      artifacts: Object.fromEntries(build.artifacts),
+      testReport: build.testReport === null ? null : structuredClone(build.testReport),
       stages: build.stages.map((stage) => ({
         id: stage.id,
         name: stage.name,
@@ -791,7 +848,7 @@ export class JenkinsStandIn {
     const common: JsonObject = {
       _class: this.classes(job).build,
       actions,
-      artifacts: [],
+      artifacts: artifactsJson([...build.artifacts.keys()]),
       building: build.building,
       description: null,
       displayName: `#${build.number}`,
@@ -908,6 +965,42 @@ export class JenkinsStandIn {
       stages,
     };
   }
+}
+
+/**
+ * A run's `artifacts` as Jenkins exports them (`hudson.model.Run.Artifact`): ordered by path,
+ * directory by directory, and each `displayPath` the shortest tail of the path no other artifact
+ * shares (`Run.ArtifactList#computeDisplayName`).
+ */
+function artifactsJson(paths: readonly string[]): Json[] {
+  const sorted = [...paths].sort((a, b) => compareSegments(a.split('/'), b.split('/')));
+  const segments = sorted.map((path) => path.split('/'));
+  return sorted.map((relativePath, index) => {
+    const own = segments[index] ?? [];
+    let depth = 1;
+    const tail = (parts: readonly string[], length: number) => parts.slice(-length).join('/');
+    while (depth < own.length && segments.some((other, at) => at !== index && tail(other, depth) === tail(own, depth))) depth += 1;
+    return { displayPath: tail(own, depth), fileName: own.at(-1) ?? relativePath, relativePath };
+  });
+}
+
+function compareSegments(a: readonly string[], b: readonly string[]): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index++) {
+    const left = a[index] ?? '';
+    const right = b[index] ?? '';
+    if (left !== right) return left < right ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function isArtifactPath(path: string): boolean {
+  return path.trim() !== '' && path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !segment.includes('\\'));
+}
+
+function contentTypeOf(path: string): string {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  const types: Readonly<Record<string, string>> = { xml: 'application/xml', json: 'application/json', html: 'text/html', txt: 'text/plain', log: 'text/plain' };
+  return extension && types[extension] ? types[extension] : 'application/octet-stream';
 }
 
 function lastSegment(path: string): string {

@@ -32,6 +32,16 @@ export interface JenkinsClientOptions {
   readonly recentBuilds?: number;
   /** Longest wait for one answer before it counts as lost. Default 30 s. */
   readonly timeoutMs?: number;
+  /** Largest artifact {@link JenkinsClient.artifact} reads, in bytes; a larger one is an error. Default 5 MB. */
+  readonly maxArtifactBytes?: number;
+}
+
+/** One file a build archived (`archiveArtifacts`), as the build's `artifacts` list names it. */
+export interface JenkinsArtifact {
+  /** Path under the build's archive, `/`-separated: `reports/junit.xml`. */
+  readonly relativePath: string;
+  /** The last segment of the path: `junit.xml`. */
+  readonly fileName: string;
 }
 
 /** A finished build's result, as Jenkins names it (`hudson.model.Result`). */
@@ -137,6 +147,14 @@ const wfapiRunAnswer = z.object({
 const BUILD_TREE = 'number,url,building,result,timestamp,duration,actions[parameters[name,value],queuingDurationMillis]';
 const QUEUE_TREE = 'items[id,inQueueSince,why,task[url],actions[parameters[name,value]]]';
 const QUEUE_ITEM_TREE = 'id,inQueueSince,why,cancelled,executable[number,url],task[url],actions[parameters[name,value]]';
+const ARTIFACTS_TREE = 'artifacts[relativePath,fileName]';
+
+/** A run's `artifacts` (`hudson.model.Run.Artifact`: `displayPath`, `fileName`, `relativePath`). */
+const artifactsAnswer = z.object({
+  artifacts: z.array(z.object({ relativePath: z.string().min(1), fileName: z.string() })).optional(),
+});
+
+const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 * 1024;
 
 /** Jenkins' names for the permissions an `X-Required-Permission` header carries. */
 const permissionNames: Readonly<Record<string, string>> = {
@@ -194,6 +212,7 @@ export class JenkinsClient {
   private readonly jobSettings: Readonly<Record<string, string>>;
   private readonly recentBuilds: number;
   private readonly timeoutMs: number;
+  private readonly maxArtifactBytes: number;
   /** undefined: not fetched yet; null: this Jenkins issues no crumbs. */
   private crumb: Crumb | null | undefined;
 
@@ -207,6 +226,7 @@ export class JenkinsClient {
     this.jobSettings = options.jobSettings ?? {};
     this.recentBuilds = Math.max(1, Math.floor(options.recentBuilds ?? 50));
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxArtifactBytes = Math.max(1, Math.floor(options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES));
   }
 
   /**
@@ -422,6 +442,95 @@ export class JenkinsClient {
         403: `the Jenkins user ${this.user} needs the Job/Cancel permission`,
       });
     }
+  }
+
+  /** The files build `number` archived (its `artifacts` in `api/json`), in Jenkins' order; empty when it archived none. */
+  async artifacts(jobPath: string, number: number): Promise<JenkinsArtifact[]> {
+    const answer = await this.read(
+      `reading the artifacts of build #${number} of job ${jobPath}`,
+      `${this.buildUrlPath(jobPath, number)}/api/json?tree=${encodeURIComponent(ARTIFACTS_TREE)}`,
+      artifactsAnswer,
+      this.readHints(jobPath, 'Job/Read', { 404: this.buildNotFoundHint(jobPath, number) }),
+    );
+    return (answer.artifacts ?? []).map((artifact) => ({ relativePath: artifact.relativePath, fileName: artifact.fileName }));
+  }
+
+  /**
+   * The text of the file build `number` archived at `relativePath` (`GET <build>/artifact/<path>`),
+   * decoded as UTF-8; null when the build has no such artifact (or the build does not exist:
+   * Jenkins answers 404 to both). A file over `maxArtifactBytes` (default 5 MB) is not read: it
+   * is an error, not retried, saying so. An artifact manager that redirects downloads (to S3,
+   * say) is reported as a redirect.
+   */
+  async artifact(jobPath: string, number: number, relativePath: string): Promise<string | null> {
+    const path = `${this.buildUrlPath(jobPath, number)}/artifact/${artifactUrlPath(relativePath)}`;
+    const operation = `reading artifact ${relativePath} of build #${number} of job ${jobPath}`;
+    const limit = this.maxArtifactBytes;
+    try {
+      return await this.withReadRetry(path, async () => {
+        let response: Response;
+        try {
+          response = await this.send('GET', path, { accept: '*/*', timeoutMs: Math.max(this.timeoutMs, 120_000) });
+        } catch (error) {
+          if (error instanceof JenkinsHttpError && error.status === 404) return null;
+          throw error;
+        }
+        if (response.status >= 300) {
+          await response.body?.cancel();
+          throw new ClientError({
+            system: 'Jenkins',
+            operation,
+            status: response.status,
+            problem: `Jenkins redirected to ${response.headers.get('location') ?? 'another address'}`,
+            hint: 'check JENKINS_URL (scheme, host and context path); artifacts kept by an artifact manager that redirects downloads are not read',
+            retryable: false,
+          });
+        }
+        const tooLarge = (size: string) =>
+          new ClientError({
+            system: 'Jenkins',
+            operation,
+            status: response.status,
+            problem: `the artifact is ${size}, over the ${limit}-byte limit of what the service reads`,
+            hint: 'archive a smaller file (a summary) for the service, or raise maxArtifactBytes',
+            retryable: false,
+          });
+        const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+        if (Number.isFinite(declared) && declared > limit) {
+          await response.body?.cancel();
+          throw tooLarge(`${declared} bytes`);
+        }
+        const text = await readTextCapped(response, limit);
+        if (text === undefined) throw tooLarge('larger');
+        return text;
+      });
+    } catch (error) {
+      throw jenkinsFailure(error, operation, this.readHints(jobPath, 'Job/Read'));
+    }
+  }
+
+  /**
+   * The JUnit plugin's test report of build `number` (`GET <build>/testReport/api/json`, a
+   * `hudson.tasks.junit.TestResult`: counts and `suites[].cases[]`), as Jenkins sends it; null
+   * when the build published none (or does not exist: Jenkins answers 404 to both).
+   */
+  async testReport(jobPath: string, number: number): Promise<unknown | null> {
+    try {
+      return await this.read(
+        `reading the test report of build #${number} of job ${jobPath}`,
+        `${this.buildUrlPath(jobPath, number)}/testReport/api/json`,
+        z.unknown(),
+        this.readHints(jobPath, 'Job/Read'),
+      );
+    } catch (error) {
+      if (error instanceof ClientError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** `{baseUrl}/job/ml/job/train-model/{number}/artifact/reports/junit.xml`: an artifact's download link. */
+  artifactUrl(jobPath: string, number: number, relativePath: string): string {
+    return `${this.buildUrl(jobPath, number)}artifact/${artifactUrlPath(relativePath)}`;
   }
 
   /** `{baseUrl}/job/ml/job/train-model/{number}/`: the build page. */
@@ -724,6 +833,34 @@ export function cleanConsoleLine(line: string): string {
   // A progress bar rewrites its line after \r; the terminal shows the last rewrite.
   const shown = withoutNotes.replace(/[\r\n]+$/, '').split('\r').at(-1) ?? '';
   return shown.replace(ANSI, '').trimEnd();
+}
+
+/** `reports/junit.xml` as URL path segments; a path that could leave the archive is refused. */
+function artifactUrlPath(relativePath: string): string {
+  const segments = relativePath.split('/');
+  if (relativePath.trim() === '' || segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\'))) {
+    throw new TypeError(`not an artifact path: "${relativePath}" (a path under the build's archive, e.g. reports/junit.xml)`);
+  }
+  return segments.map((segment) => encodeURIComponent(segment)).join('/');
+}
+
+/** The body as UTF-8 text, or undefined (the rest of the body cancelled) once it passes `limit` bytes. */
+async function readTextCapped(response: Response, limit: number): Promise<string | undefined> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 async function tailLines(response: Response, limit: number): Promise<string[]> {

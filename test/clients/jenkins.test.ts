@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientError } from '../../src/clients/errors.ts';
 import { cleanConsoleLine, JenkinsClient, type JenkinsClientOptions } from '../../src/clients/jenkins.ts';
@@ -322,6 +323,95 @@ describe('stages, console and abort', () => {
 
     await expect(jenkinsClient.abort(JOB, 1)).resolves.toBeUndefined();
     expect(jenkins.build(JOB, 1)?.result).toBe('ABORTED');
+  });
+});
+
+describe('artifacts and test reports', () => {
+  const report = JSON.parse(readFileSync(new URL('../fixtures/jenkins/test-report.json', import.meta.url), 'utf8')) as unknown;
+
+  /** A build of JOB that archives `files` (and publishes `testReport` when given); answers its number once it finished. */
+  async function buildArchiving(files: Record<string, string>, testReport?: unknown): Promise<number> {
+    jenkins.defineJob(JOB, async (build) => {
+      for (const [path, content] of Object.entries(files)) build.archive(path, content);
+      if (testReport !== undefined) build.publishTestReport(testReport);
+      return 'SUCCESS';
+    });
+    await client().triggerOnce(JOB, params(`k${jenkins.triggers + 1}`), 'BUILD_KEY');
+    // One job, one build per trigger: the build's number is the trigger's.
+    const number = jenkins.triggers;
+    await jenkins.whenFinished(JOB, number);
+    return number;
+  }
+
+  it('lists the artifacts and reads one as text; null for a path the build did not archive', async () => {
+    const number = await buildArchiving({ 'reports/unit/junit.xml': '<testsuites tests="3"/>', 'metrics café.json': '{"recall": 0.93}' });
+    const jenkinsClient = client();
+
+    expect(await jenkinsClient.artifacts(JOB, number)).toEqual([
+      { relativePath: 'metrics café.json', fileName: 'metrics café.json' },
+      { relativePath: 'reports/unit/junit.xml', fileName: 'junit.xml' },
+    ]);
+    expect(await jenkinsClient.artifact(JOB, number, 'reports/unit/junit.xml')).toBe('<testsuites tests="3"/>');
+    expect(await jenkinsClient.artifact(JOB, number, 'metrics café.json')).toBe('{"recall": 0.93}');
+    expect(await jenkinsClient.artifact(JOB, number, 'reports/none.xml')).toBeNull();
+    expect(jenkins.requests.map((request) => request.path)).toContain(`/job/ml/job/train-model/${number}/artifact/metrics%20caf%C3%A9.json`);
+  });
+
+  it('lists no artifacts for a build that archived none; a missing build is an error naming it', async () => {
+    const number = await buildArchiving({});
+    expect(await client().artifacts(JOB, number)).toEqual([]);
+    const error = await failure(client().artifacts(JOB, 99));
+    expect(error.message).toMatch(/^Jenkins: reading the artifacts of build #99 of job ml\/train-model failed: 404 Not Found — build #99 of ml\/train-model does not exist/);
+  });
+
+  it('refuses an artifact over the size limit with a clear error, not retried', async () => {
+    const number = await buildArchiving({ 'big.log': 'x'.repeat(2_000), 'small.log': 'ok' });
+    const jenkinsClient = client({ maxArtifactBytes: 1_000 });
+
+    const error = await failure(jenkinsClient.artifact(JOB, number, 'big.log'));
+    expect(error.message).toBe(
+      `Jenkins: reading artifact big.log of build #${number} of job ml/train-model failed: the artifact is 2000 bytes, over the 1000-byte limit of what the service reads — archive a smaller file (a summary) for the service, or raise maxArtifactBytes`,
+    );
+    expect(error.retryable).toBe(false);
+    expect(waits).toEqual([]);
+    expect(await jenkinsClient.artifact(JOB, number, 'small.log')).toBe('ok');
+  });
+
+  it('stops reading an artifact that passes the limit without declaring its length', async () => {
+    const number = await buildArchiving({ 'big.log': 'x'.repeat(2_000) });
+    jenkins.onNextRequest({ method: 'GET', path: /\/artifact\/big\.log$/ }, { status: 200, body: 'y'.repeat(3_000), headers: { 'Transfer-Encoding': 'chunked' } });
+
+    const error = await failure(client({ maxArtifactBytes: 1_000 }).artifact(JOB, number, 'big.log'));
+    expect(error.message).toContain('the artifact is larger, over the 1000-byte limit');
+  });
+
+  it('refuses an artifact path that would leave the archive, before any request', async () => {
+    const jenkinsClient = client();
+    for (const path of ['../config.xml', '/etc/passwd', 'a//b', '']) {
+      await expect(jenkinsClient.artifact(JOB, 1, path)).rejects.toThrow(TypeError);
+      expect(() => jenkinsClient.artifactUrl(JOB, 1, path)).toThrow(TypeError);
+    }
+    expect(jenkins.requests).toEqual([]);
+  });
+
+  it('builds the artifact link', () => {
+    expect(client().artifactUrl(JOB, 7, 'reports/unit tests/junit.xml')).toBe(`${base}/job/ml/job/train-model/7/artifact/reports/unit%20tests/junit.xml`);
+  });
+
+  it('reads the published JUnit test report as Jenkins sends it; null when the build published none', async () => {
+    const withTests = await buildArchiving({}, report);
+    expect(await client().testReport(JOB, withTests)).toEqual(report);
+
+    const without = await buildArchiving({});
+    expect(await client().testReport(JOB, without)).toBeNull();
+  });
+
+  it('retries a 503 on the test report, then reads it', async () => {
+    const number = await buildArchiving({}, report);
+    jenkins.onNextRequest({ method: 'GET', path: /\/testReport\/api\/json$/ }, { status: 503, headers: { 'Retry-After': '1' } });
+
+    expect(await client().testReport(JOB, number)).toEqual(report);
+    expect(waits).toHaveLength(1);
   });
 });
 

@@ -62,9 +62,11 @@ const queue = z.strictObject({
   items: z.array(z.union([waitingItem, blockedItem, buildableItem])),
 });
 const result = z.enum(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']).nullable();
+// hudson.model.Run.Artifact (Jenkins core).
+const artifact = z.strictObject({ displayPath: z.string().nullable(), fileName: z.string(), relativePath: z.string() });
 const runCommon = {
   actions: z.array(action),
-  artifacts: z.array(z.unknown()),
+  artifacts: z.array(artifact),
   building: z.boolean(),
   description: z.string().nullable(),
   displayName: z.string(),
@@ -155,6 +157,48 @@ const wfapiRun = z.strictObject({
     }),
   ),
 });
+const testActions = z.array(z.unknown());
+const testCase = z.strictObject({
+  testActions,
+  age: z.number().int(),
+  className: z.string(),
+  duration: z.number(),
+  errorDetails: z.string().nullable(),
+  errorStackTrace: z.string().nullable(),
+  failedSince: z.number().int(),
+  flakyFailures: z.array(z.unknown()).optional(),
+  name: z.string(),
+  properties: z.record(z.string(), z.string()).optional(),
+  rerunFailures: z.array(z.unknown()).optional(),
+  skipped: z.boolean(),
+  skippedMessage: z.string().nullable(),
+  status: z.enum(['PASSED', 'SKIPPED', 'FAILED', 'FIXED', 'REGRESSION']),
+  stderr: z.string().nullable(),
+  stdout: z.string().nullable(),
+});
+const testSuite = z.strictObject({
+  cases: z.array(testCase),
+  duration: z.number(),
+  enclosingBlockNames: z.array(z.string()),
+  enclosingBlocks: z.array(z.string()),
+  id: z.string().nullable(),
+  name: z.string(),
+  nodeId: z.string().nullable(),
+  properties: z.record(z.string(), z.string()).optional(),
+  stderr: z.string().nullable(),
+  stdout: z.string().nullable(),
+  timestamp: z.string().nullable(),
+});
+const testReport = z.strictObject({
+  _class: z.literal('hudson.tasks.junit.TestResult'),
+  testActions,
+  duration: z.number(),
+  empty: z.boolean(),
+  failCount: z.number().int(),
+  passCount: z.number().int(),
+  skipCount: z.number().int(),
+  suites: z.array(testSuite),
+});
 const crumbIssuer = z.strictObject({ _class: z.literal('hudson.security.csrf.DefaultCrumbIssuer'), crumb: z.string(), crumbRequestField: z.string() });
 
 function fixture(name: string): unknown {
@@ -170,6 +214,7 @@ describe('the schemas accept what Jenkins answers', () => {
     ['workflow-job.json', job],
     ['wfapi-describe.json', wfapiRun],
     ['crumb-issuer.json', crumbIssuer],
+    ['test-report.json', testReport],
   ] as const)('%s', (name, schema) => {
     expect(schema.safeParse(fixture(name)).error).toBeUndefined();
   });
@@ -454,6 +499,96 @@ describe('JenkinsStandIn answers in Jenkins shapes', () => {
     await expect(call('POST', '/job/train/buildWithParameters', { body: 'BUILD_KEY=k' })).rejects.toThrow();
     expect(jenkins.triggers).toBe(1);
     expect(jenkins.requests.map((request) => request.status)).toEqual([503, 0]);
+  });
+});
+
+describe('JenkinsStandIn artifacts and test reports', () => {
+  function fixtureText(name: string): string {
+    return readFileSync(new URL(`../fixtures/jenkins/${name}`, import.meta.url), 'utf8');
+  }
+
+  it('lists archived files in the run, in path order with Jenkins display paths, and serves each', async () => {
+    jenkins.defineJob('ml/build-model', async (build) => {
+      build.archive('reports/unit/junit.xml', '<testsuites tests="1"/>');
+      build.archive('reports/functional/junit.xml', '<testsuites tests="2"/>');
+      build.archive('coverage.json', '{"line": 0.91}');
+      build.archive('coverage.json', '{"line": 0.93}');
+      return 'SUCCESS';
+    });
+    await trigger('/job/ml/job/build-model', { BUILD_KEY: 'ML-1/build/1' });
+    const done = await jenkins.whenFinished('ml/build-model', 1);
+    expect(done.artifacts).toEqual({
+      'reports/unit/junit.xml': '<testsuites tests="1"/>',
+      'reports/functional/junit.xml': '<testsuites tests="2"/>',
+      'coverage.json': '{"line": 0.93}',
+    });
+
+    const run = workflowRun.parse(await getJson('/job/ml/job/build-model/1/api/json'));
+    expect(run.artifacts).toEqual([
+      { displayPath: 'coverage.json', fileName: 'coverage.json', relativePath: 'coverage.json' },
+      { displayPath: 'functional/junit.xml', fileName: 'junit.xml', relativePath: 'reports/functional/junit.xml' },
+      { displayPath: 'unit/junit.xml', fileName: 'junit.xml', relativePath: 'reports/unit/junit.xml' },
+    ]);
+    expect(await getJson(`/job/ml/job/build-model/1/api/json?tree=${encodeURIComponent('artifacts[relativePath]')}`)).toEqual({
+      _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
+      artifacts: [{ relativePath: 'coverage.json' }, { relativePath: 'reports/functional/junit.xml' }, { relativePath: 'reports/unit/junit.xml' }],
+    });
+
+    const file = await call('GET', '/job/ml/job/build-model/1/artifact/reports/unit/junit.xml');
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/xml');
+    expect(await file.text()).toBe('<testsuites tests="1"/>');
+    expect((await call('GET', '/job/ml/job/build-model/1/artifact/reports/none.xml')).status).toBe(404);
+    expect((await call('GET', '/job/ml/job/build-model/2/artifact/coverage.json')).status).toBe(404);
+  });
+
+  it('lists no artifacts for a build that archived none', async () => {
+    jenkins.defineJob('train', async () => 'SUCCESS');
+    await trigger('/job/train', { BUILD_KEY: 'k' });
+    await jenkins.whenFinished('train', 1);
+    expect(workflowRun.parse(await getJson('/job/train/1/api/json')).artifacts).toEqual([]);
+  });
+
+  it('refuses an artifact path that would leave the archive', async () => {
+    const refused: unknown[] = [];
+    jenkins.defineJob('train', async (build) => {
+      for (const path of ['../secrets.txt', '/abs.txt', 'a//b', '']) {
+        try {
+          build.archive(path, 'x');
+        } catch (error) {
+          refused.push(error);
+        }
+      }
+      return 'SUCCESS';
+    });
+    await trigger('/job/train', { BUILD_KEY: 'k' });
+    expect((await jenkins.whenFinished('train', 1)).artifacts).toEqual({});
+    expect(refused).toHaveLength(4);
+  });
+
+  it('serves the published JUnit test report in the JUnit plugin shape, honouring tree; 404 when none', async () => {
+    const report = JSON.parse(fixtureText('test-report.json')) as unknown;
+    jenkins.defineJob('ml/build-model', async (build) => {
+      if (build.parameters.BUILD_KEY === 'with-tests') build.publishTestReport(report);
+      return 'UNSTABLE';
+    });
+    await trigger('/job/ml/job/build-model', { BUILD_KEY: 'with-tests' });
+    await jenkins.whenFinished('ml/build-model', 1);
+    await trigger('/job/ml/job/build-model', { BUILD_KEY: 'without' });
+    await jenkins.whenFinished('ml/build-model', 2);
+
+    const served = testReport.parse(await getJson('/job/ml/job/build-model/1/testReport/api/json'));
+    expect(served).toEqual(report);
+    expect(await getJson(`/job/ml/job/build-model/1/testReport/api/json?tree=${encodeURIComponent('failCount,suites[cases[name,status]]')}`)).toEqual({
+      _class: 'hudson.tasks.junit.TestResult',
+      failCount: 2,
+      suites: [{ cases: [{ name: 'test_exists', status: 'PASSED' }] }],
+    });
+    expect(jenkins.build('ml/build-model', 1)?.testReport).toEqual(report);
+
+    const none = await call('GET', '/job/ml/job/build-model/2/testReport/api/json');
+    expect(none.status).toBe(404);
+    expect(jenkins.build('ml/build-model', 2)?.testReport).toBeNull();
   });
 });
 

@@ -24,6 +24,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { benchProcessXml, type BenchProcess } from './bpmn.ts';
 import { createHttpProbe } from './http-probe.ts';
+import { runLifecycleBench } from './lifecycle.ts';
 import { startCountingProxy } from './proxy.ts';
 import { atLeast, atMost, fmt, type Goal, percentile, perMinute, perSecond, ratio, renderTable, summarize, type Summary } from './stats.ts';
 import { busyPercent, machineCpu, othersPercent, processCpuMs, processRssMb, rssMb } from './sys.ts';
@@ -615,5 +616,12 @@ async function startFakeEngine(): Promise<{ restUrl: string; pid: number | undef
   return { restUrl: `http://127.0.0.1:${port}/engine-rest`, pid: child.pid, stop: () => void child.kill('SIGTERM') };
 }
 
+// `npm run bench -- burst` / `-- recovery` (`memory` is part of burst) run one lifecycle scenario alone.
+const only = process.argv[2];
+const lifecycleScenario = only === 'burst' || only === 'memory' ? 'burst' : only === 'recovery' ? 'recovery' : undefined;
+if (only !== undefined && lifecycleScenario === undefined) {
+  console.error(`unknown scenario "${only}": burst, memory or recovery; without one, the runtime bench (BENCH_SCENARIOS)`);
+  process.exit(2);
+}
 // process.exit: a stopped client may still hold a keep-alive socket to the engine.
-process.exit(await main());
+process.exit(lifecycleScenario ? await runLifecycleBench(lifecycleScenario) : await main());

@@ -144,6 +144,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       webhookToken: env.JIRA_WEBHOOK_TOKEN,
     },
     jenkins: { callbackSecret: env.JENKINS_CALLBACK_SECRET },
+    github: { webhookSecret: env.GITHUB_WEBHOOK_SECRET },
     lifecycle: {
       researchServerEnabled: policy.jupyterhub.enabled,
       statusReconcileInterval: policy.timings.status_reconcile_interval,
@@ -155,7 +156,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`.replace('0.0.0.0', '127.0.0.1');
   if (options.port === 0 || env.HOST === '127.0.0.1' || env.HOST === 'localhost') publicUrl = url;
   else publicUrl = `http://${hostname()}:${address.port}`;
-  log.info({ url, jenkinsCallback: `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins` }, 'HTTP ingress listening: POST /webhooks/jira, POST /webhooks/jenkins, GET /healthz, /readyz, /metrics');
+  log.info({ url, jenkinsCallback: `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins` }, 'HTTP ingress listening: POST /webhooks/jira, /webhooks/jenkins, /webhooks/github, GET /healthz, /readyz, /metrics');
 
   return {
     url,

@@ -1,5 +1,6 @@
 import type { Repository } from '../src/domain/lifecycle-variables.ts';
 import type { ModelRequest } from '../src/domain/model-request.ts';
+import { judgeBuild, type BuildOutcome } from '../src/domain/build-outcome.ts';
 import type { JenkinsBuildResult } from '../src/domain/jenkins-build.ts';
 import { renderModelToml, type ModelToml } from '../src/domain/model-toml.ts';
 import type { TrainingOutcome } from '../src/domain/training.ts';
@@ -71,4 +72,49 @@ export const exampleTrainingOutcome: TrainingOutcome = {
   gate: { passed: true, verdicts: [{ metric: 'recall', value: 0.9667, min: 0.9, max: null, passed: true, reason: 'ok', margin: 0.0667, champion: null }] },
   registered: { name: 'churn-predictor', version: '3', url: 'https://mlflow.acme.example/#/models/churn-predictor/versions/3', alias: 'candidate' },
   champion: null,
+};
+
+/** How the example's inference build ended: green, image pushed. */
+export const exampleInferenceBuild: JenkinsBuildResult = {
+  ...exampleTrainingBuild,
+  jobPath: 'ml/build-inference',
+  buildKey: 'MLM-42/build/1',
+  number: 23,
+  url: 'https://jenkins.acme.example/job/ml/job/build-inference/23/',
+  consoleUrl: 'https://jenkins.acme.example/job/ml/job/build-inference/23/console',
+  outputs: { image: 'registry.acme.example/ml/churn-predictor:3-4f2a9c0d1e3b' },
+};
+
+/** The example's green build-and-test attempt, judged as the reports step judges it. */
+export const exampleBuildOutcome: BuildOutcome = {
+  issueKey: 'MLM-42',
+  attempt: 1,
+  maxAttempts: 10,
+  modelName: 'churn-predictor',
+  modelVersion: '3',
+  branch: 'main',
+  commit: exampleCommit,
+  repository: { fullName: exampleRepository.fullName, htmlUrl: exampleRepository.htmlUrl },
+  developer: exampleModelRequest.developer,
+  build: exampleInferenceBuild,
+  image: 'registry.acme.example/ml/churn-predictor:3-4f2a9c0d1e3b',
+  ...judgeBuild({
+    build: exampleInferenceBuild,
+    reports: {
+      junit: { status: 'ok', value: { passed: 8, failed: 0, errors: 0, skipped: 1, failures: [], flaky: [], total: 9 } },
+      mypy: { status: 'ok', value: { errors: 0, filesChecked: 14, first: [] } },
+      format: { status: 'ok', value: { filesToReformat: [], filesChecked: 15 } },
+      coverage: { status: 'ok', value: { lineRate: 0.68, linesValid: 100, linesCovered: 68 } },
+      diffCover: { status: 'ok', value: { diffCoverage: 100, linesChanged: 8, violations: [] } },
+      openApiDiff: { status: 'ok', value: { breaking: [], nonBreaking: [] } },
+    },
+    reportUrls: {},
+    thresholds: {
+      coverageMin: 60,
+      diffCoverageMin: 80,
+      mypyMaxErrors: 0,
+      formatRequired: true,
+      source: { coverageMin: 'policy', diffCoverageMin: 'policy', mypyMaxErrors: 'policy', formatRequired: 'policy' },
+    },
+  }),
 };

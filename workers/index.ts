@@ -8,7 +8,13 @@ import type { Policy } from '../src/config/policy.ts';
 import type { EngineClient } from '../src/engine/camunda7/rest.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import type { AnyWorker } from '../src/runtime/worker.ts';
+import { createCheckRebuild } from './github-build-check-rebuild.ts';
+import { createPlanBuild } from './github-build-plan.ts';
 import { createReadModelConfig } from './github-model-config-read.ts';
+import { createReadBuildReports } from './jenkins-build-reports.ts';
+import { createReportBuild } from './jira-build-report.ts';
+import { createReportBuildBlocked } from './jira-build-report-blocked.ts';
+import { createNotifyBuild } from './slack-build-notify.ts';
 import { createConfigureRepository } from './github-repo-configure.ts';
 import { createRepository } from './github-repo-create.ts';
 import { createAbortBuild } from './jenkins-build-abort.ts';
@@ -69,6 +75,12 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createRegisterModel(deps),
     createReportTraining(deps),
     createNotifyTraining(deps),
+    createPlanBuild(deps),
+    createReadBuildReports(deps),
+    createReportBuild(deps),
+    createNotifyBuild(deps),
+    createReportBuildBlocked(deps),
+    createCheckRebuild(deps),
   ];
   if (deps.jupyterhub) workers.push(createStartResearchServer({ jupyterhub: deps.jupyterhub, policy: deps.policy }));
   return workers;

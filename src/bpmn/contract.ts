@@ -68,6 +68,18 @@ export const Topics = {
   reportTraining: 'jira:training:report',
   /** Tells the team in Slack how training went. */
   notifyTraining: 'slack:training:notify',
+  /** Pins the commit to build and plans the inference build of this attempt. Writes `buildAttempt`, `buildCommit`, …; may raise `BUILD_ATTEMPTS_EXHAUSTED`. */
+  planBuild: 'github:build:plan',
+  /** Reads the build's archived reports, judges every check and classifies a failure. Writes `buildOutcome`; may raise `BUILD_FAILED`. */
+  readBuildReports: 'jenkins:build:reports',
+  /** Comments BUILD_RESULT and TESTING_RESULT on the ticket and records both stages. Writes `stageRecords`. */
+  reportBuild: 'jira:build:report',
+  /** Tells the team in Slack how the build and tests went. */
+  notifyBuild: 'slack:build:notify',
+  /** Tells the developer on the ticket why the build did not start (attempts used up). */
+  reportBuildBlocked: 'jira:build:report-blocked',
+  /** Tells whether a new build is wanted: a new commit on the default branch, or the ticket moved to Ready for build. Writes `rebuildWanted`. */
+  checkRebuild: 'github:build:check-rebuild',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
@@ -76,6 +88,8 @@ export type Topic = (typeof Topics)[keyof typeof Topics];
 export const StatusRoles = {
   research: 'research',
   readyForTraining: 'ready_for_training',
+  /** Optional in the policy: the developer asks for a new inference build without a new commit. */
+  readyForBuild: 'ready_for_build',
 } as const;
 
 /**
@@ -83,7 +97,7 @@ export const StatusRoles = {
  * transition step leaves a ticket alone that already has the status of a later role (the
  * developer moved it on while an earlier step waited for an operator).
  */
-export const StatusRoleOrder: readonly string[] = [StatusRoles.research, StatusRoles.readyForTraining];
+export const StatusRoleOrder: readonly string[] = [StatusRoles.research, StatusRoles.readyForTraining, StatusRoles.readyForBuild];
 
 /** Stages whose Jenkins builds carry a build key `<issue key>/<stage>/<attempt>`. */
 export function buildKeyOf(issueKey: string, stage: string, attempt: number): string {
@@ -112,6 +126,10 @@ export const ErrorCodes = {
   trainingAttemptsExhausted: 'TRAINING_ATTEMPTS_EXHAUSTED',
   /** The training build failed, left no MLflow run, or a metric missed its threshold; `trainingOutcome` says which. */
   trainingFailed: 'TRAINING_FAILED',
+  /** The build or a check failed; `buildOutcome` holds the class and the facts. */
+  buildFailed: 'BUILD_FAILED',
+  /** The lifecycle used `build.max_attempts` inference builds. */
+  buildAttemptsExhausted: 'BUILD_ATTEMPTS_EXHAUSTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -127,7 +145,12 @@ export const ElementIds = {
   awaitReady: 'Gateway_AwaitReady',
   readModelConfig: 'Task_ReadModelConfig',
   trainingBuild: 'Call_TrainingBuild',
-  trainedEnd: 'EndEvent_Trained',
+  /** Milestone: the model is trained and registered. */
+  trained: 'Event_Trained',
+  planBuild: 'Task_PlanBuild',
+  inferenceBuild: 'Call_InferenceBuild',
+  awaitRebuild: 'Gateway_AwaitRebuild',
+  builtEnd: 'EndEvent_Built',
 } as const;
 
 /** Ids of the jenkins-build sub-process's elements that tests and operators refer to. */

@@ -96,3 +96,13 @@ function button(label: string, url: string, actionId: string): Button {
 export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
+
+/** The comment when the inference build does not start: the lifecycle used its build attempts. */
+export function buildBlockedComment(reason: string): Document {
+  return {
+    blocks: [
+      { type: 'heading', text: '[Failed] BUILD_RESULT' },
+      { type: 'paragraph', content: ['The inference build did not start. ', reason] },
+    ],
+  };
+}

@@ -505,3 +505,27 @@ export const readOpenApiDiff: (text: string | null) => ReportRead<OpenApiDiffRep
   if (!report.success) return unreadable(describeIssues('The OpenAPI diff', report.error));
   return ok({ breaking: report.data.breaking.map(describeChange), nonBreaking: report.data.non_breaking.map(describeChange) });
 });
+
+/**
+ * One summary of several JUnit reports (one per suite): the counts added, the lists joined. A
+ * report that is unreadable makes the whole unreadable, naming it; missing ones are skipped,
+ * and all missing is missing.
+ */
+export function mergeTestReads(reads: ReadonlyArray<ReportRead<TestSummary>>): ReportRead<TestSummary> {
+  const unreadable = reads.find((read) => read.status === 'unreadable');
+  if (unreadable) return unreadable;
+  const summaries = reads.flatMap((read) => (read.status === 'ok' ? [read.value] : []));
+  if (summaries.length === 0) return { status: 'missing' };
+  return {
+    status: 'ok',
+    value: {
+      passed: summaries.reduce((sum, summary) => sum + summary.passed, 0),
+      failed: summaries.reduce((sum, summary) => sum + summary.failed, 0),
+      errors: summaries.reduce((sum, summary) => sum + summary.errors, 0),
+      skipped: summaries.reduce((sum, summary) => sum + summary.skipped, 0),
+      total: summaries.reduce((sum, summary) => sum + summary.total, 0),
+      failures: summaries.flatMap((summary) => summary.failures),
+      flaky: summaries.flatMap((summary) => summary.flaky),
+    },
+  };
+}

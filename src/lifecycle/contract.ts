@@ -20,7 +20,7 @@ export function statusMessage(role: string): string {
  * Status roles whose message (`jira-status:<role>`) the BPMN waits for. A move to any other
  * status sends only {@link TICKET_UPDATED_MESSAGE}: nothing would catch the status message.
  */
-export const AWAITED_STATUS_ROLES: readonly string[] = [StatusRoles.readyForTraining];
+export const AWAITED_STATUS_ROLES: readonly string[] = [StatusRoles.readyForTraining, StatusRoles.readyForBuild];
 
 /** The variables a lifecycle starts with. Parsed before every start so a bad config fails here, not in a worker. */
 export const lifecycleStartVariables = z.object({

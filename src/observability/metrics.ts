@@ -26,6 +26,10 @@ export interface Metrics {
   readonly trainingAttempts: Counter<'outcome' | 'failure_class'>;
   /** Metric gate verdicts, by metric and result (pass | fail). */
   readonly metricGate: Counter<'metric' | 'result'>;
+  /** Build-and-test attempts by outcome (success | failure) and failure class (none, unit_tests, infrastructure …). */
+  readonly buildAttempts: Counter<'outcome' | 'failure_class'>;
+  /** Tests that failed and then passed on a rerun (flaky), counted as builds are judged. */
+  readonly testsRerun: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -88,6 +92,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'lifecycle_training_attempts_total',
       help: 'Training attempts, by outcome and failure class',
       labelNames: ['outcome', 'failure_class'],
+      registers: [registry],
+    }),
+    buildAttempts: new Counter({
+      name: 'lifecycle_build_attempts_total',
+      help: 'Build-and-test attempts of the inference service, by outcome and failure class',
+      labelNames: ['outcome', 'failure_class'],
+      registers: [registry],
+    }),
+    testsRerun: new Counter({
+      name: 'lifecycle_tests_rerun_total',
+      help: 'Tests that failed and then passed on a rerun (flaky) in judged builds',
       registers: [registry],
     }),
     metricGate: new Counter({

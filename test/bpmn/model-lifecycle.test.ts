@@ -86,7 +86,11 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     const boundaryEvents = ofType('bpmn:BoundaryEvent');
     expect(boundaryEvents.map((event) => event.id).sort()).toEqual([
       'BoundaryEvent_AttemptsExhausted',
+      'BoundaryEvent_BuildAttemptsExhausted',
+      'BoundaryEvent_BuildFailed',
       'BoundaryEvent_ModelConfigInvalid',
+      'BoundaryEvent_PushWhileChecking',
+      'BoundaryEvent_ReadyForBuildWhileChecking',
       'BoundaryEvent_ReadyWhileChecking',
       'BoundaryEvent_RepositoryNameTaken',
       'BoundaryEvent_RequestInvalid',
@@ -119,6 +123,15 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_CommentTrainFailure: Topics.reportTraining,
       Task_NotifyTrainFailure: Topics.notifyTraining,
       Task_MoveBackToResearch: Topics.transitionIssue,
+      Task_PlanBuild: Topics.planBuild,
+      Task_ReportBuildBlocked: Topics.reportBuildBlocked,
+      Task_ReadBuildReports: Topics.readBuildReports,
+      Task_CommentBuildSuccess: Topics.reportBuild,
+      Task_NotifyBuildSuccess: Topics.notifyBuild,
+      Task_CommentBuildFailure: Topics.reportBuild,
+      Task_NotifyBuildFailure: Topics.notifyBuild,
+      Task_MoveBackForBuild: Topics.transitionIssue,
+      Task_CheckRebuild: Topics.checkRebuild,
     };
     for (const task of serviceTasks) expect(attr(task, 'type'), task.id).toBe('external');
     expect(Object.fromEntries(serviceTasks.map((task) => [task.id, attr(task, 'topic')]))).toEqual(expected);
@@ -130,6 +143,8 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     // A failed training hands the ticket back: the only task allowed to move it to an earlier status.
     expect(inputParameters(byId('Task_MoveBackToResearch'))).toEqual({ targetStatusRole: StatusRoles.research, moveBack: '${true}' });
     expect(outgoing(byId('Task_MoveBackToResearch')).map((flow) => flow.get('targetRef').id)).toEqual(['Gateway_CheckStatusJoin']);
+    expect(inputParameters(byId('Task_MoveBackForBuild'))).toEqual({ targetStatusRole: StatusRoles.research, moveBack: '${true}' });
+    expect(outgoing(byId('Task_MoveBackForBuild')).map((flow) => flow.get('targetRef').id)).toEqual(['Gateway_RebuildCheckJoin']);
   });
 
   it('trains through the shared jenkins-build process, passing the attempt in and the result out', () => {
@@ -153,7 +168,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('names and guards every sequence flow out of a splitting exclusive gateway', () => {
     const splits = ofType('bpmn:ExclusiveGateway').filter((gateway) => outgoing(gateway).length > 1);
-    expect(splits.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AlreadyReady', 'Gateway_IsDuplicate', 'Gateway_ResearchServer']);
+    expect(splits.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AlreadyReady', 'Gateway_IsDuplicate', 'Gateway_RebuildWanted', 'Gateway_ResearchServer']);
     for (const gateway of splits) {
       const fallback = gateway.get('default');
       expect(outgoing(gateway), `${gateway.id} default flow`).toContain(fallback);
@@ -166,6 +181,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(byId('Flow_IsDuplicate').get('conditionExpression').body).toBe('${isDuplicate}');
     expect(byId('Flow_ResearchServerWanted').get('conditionExpression').body).toBe('${researchServerEnabled}');
     expect(byId('Flow_AlreadyReady').get('conditionExpression').body).toBe('${statusReached}');
+    expect(byId('Flow_RebuildWanted').get('conditionExpression').body).toBe('${rebuildWanted}');
   });
 
   it('keeps conditions off every flow that is not out of a splitting exclusive gateway', () => {
@@ -178,7 +194,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('connects event-based gateways only to catch events that nothing else leads to', () => {
     const gateways = ofType('bpmn:EventBasedGateway');
-    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitReady', 'Gateway_AwaitTicketFix']);
+    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitReady', 'Gateway_AwaitRebuild', 'Gateway_AwaitTicketFix']);
     for (const gateway of gateways) {
       expect(outgoing(gateway).length, gateway.id).toBeGreaterThanOrEqual(2);
       for (const flow of outgoing(gateway)) {
@@ -200,6 +216,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Event_StartSettle: '${startSettle}',
       Event_TicketRecheck: '${statusReconcileInterval}',
       Event_StatusRecheck: '${statusReconcileInterval}',
+      Event_RebuildRecheck: '${statusReconcileInterval}',
     });
     // Every timer reads a start variable, so a lifecycle never fails on an unknown property.
     expect((await readBpmnContract(xml)).timers).toEqual(['${startSettle}', '${statusReconcileInterval}']);
@@ -207,8 +224,9 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   });
 
   it('declares exactly the messages the webhooks correlate', async () => {
-    const expected = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining)].sort();
-    expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(expected);
+    const fromJira = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining), Messages.statusReached(StatusRoles.readyForBuild)].sort();
+    expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(fromJira);
+    const expected = [...fromJira, Messages.githubPush].sort();
     expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
     expect((await readBpmnContract(xml)).messages).toEqual(expected);
     const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);
@@ -218,6 +236,10 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     const boundary = byId('BoundaryEvent_ReadyWhileChecking');
     expect(boundary.get('attachedToRef').id).toBe(ElementIds.checkReadyForTraining);
     expect(boundary.get('cancelActivity')).not.toBe(false);
+    expect(waitsFor('Event_Pushed')).toEqual([Messages.githubPush]);
+    expect(waitsFor('BoundaryEvent_PushWhileChecking')).toEqual([Messages.githubPush]);
+    expect(waitsFor('Event_ReadyForBuild')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
+    expect(waitsFor('BoundaryEvent_ReadyForBuildWhileChecking')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
   });
 
   it('declares exactly the error codes the workers raise, and catches them', async () => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  mergeTestReads,
   readCobertura,
   readDiffCover,
   readJenkinsTestReport,
@@ -316,5 +317,20 @@ describe('no input makes a reader throw', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('mergeTestReads', () => {
+  it('adds the suites of several JUnit files, and lets an unreadable one or none at all decide', () => {
+    const green = readJUnitXml(fixture('green', 'junit.xml'));
+    const red = readJUnitXml(fixture('red', 'junit.xml'));
+    const merged = mergeTestReads([green, red, { status: 'missing' }]);
+    expect(merged.status).toBe('ok');
+    if (merged.status !== 'ok' || green.status !== 'ok' || red.status !== 'ok') return;
+    expect(merged.value.total).toBe(green.value.total + red.value.total);
+    expect(merged.value.failed).toBe(green.value.failed + red.value.failed);
+    expect(merged.value.failures).toEqual([...green.value.failures, ...red.value.failures]);
+    expect(mergeTestReads([green, readJUnitXml('<testsuites')]).status).toBe('unreadable');
+    expect(mergeTestReads([{ status: 'missing' }])).toEqual({ status: 'missing' });
   });
 });

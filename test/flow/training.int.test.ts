@@ -53,7 +53,7 @@ async function activityIds(instanceId: string): Promise<string[]> {
 }
 
 async function waitUntilEnded(instanceId: string, timeoutMs = 60_000): Promise<void> {
-  await waitFor(async () => (await activityIds(instanceId)).includes(ElementIds.trainedEnd), { timeoutMs, message: 'lifecycle trained' });
+  await waitFor(async () => (await activityIds(instanceId)).includes(ElementIds.trained), { timeoutMs, message: 'lifecycle trained' });
 }
 
 /** Waits until the lifecycle is back at the wait for Ready for training after `attempts` training reports. */

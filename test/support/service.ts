@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { loadConfig } from '../../src/config/load.ts';
+import { signGitHubBody } from '../../src/http/verify-github.ts';
 import { signJiraBody } from '../../src/http/verify-jira.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startService, type Service } from '../../src/service.ts';
@@ -12,7 +13,8 @@ import { FakeSlack } from './fake-slack.ts';
 export const JIRA_URL = 'https://acme.atlassian.net';
 export const WEBHOOK_SECRET = 'it-webhook-secret';
 export const JENKINS_CALLBACK_SECRET = 'it-jenkins-callback-secret';
-export const STATUSES = ['Backlog', 'Research', 'Ready for training'] as const;
+export const GITHUB_WEBHOOK_SECRET = 'it-github-webhook-secret';
+export const STATUSES = ['Backlog', 'Research', 'Ready for training', 'Ready for build'] as const;
 
 /** The settings a team would put in .env, pointing at the fakes. */
 export const testEnv = {
@@ -21,6 +23,7 @@ export const testEnv = {
   JIRA_EMAIL: 'lifecycle-robot@acme.test',
   JIRA_API_TOKEN: 'jira-api-token',
   JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  GITHUB_WEBHOOK_SECRET: GITHUB_WEBHOOK_SECRET,
   GITHUB_TOKEN: 'ghp_testtoken',
   SLACK_BOT_TOKEN: 'xoxb-test-token',
   // Nothing listens here: tests that go past "ready for training" start a Jenkins stand-in and
@@ -69,6 +72,22 @@ export async function startTestService(envOverrides: Record<string, string> = {}
 }
 
 let deliveries = 0;
+
+/** Posts a GitHub webhook the way GitHub sends one: `X-Hub-Signature-256`, `X-GitHub-Event`, `X-GitHub-Delivery`. */
+export async function sendGitHubWebhook(service: Service, event: string, payload: unknown, options: { deliveryId?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${service.url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': options.deliveryId ?? `gh-delivery-${process.pid}-${++deliveries}`,
+      'x-hub-signature-256': await signGitHubBody(GITHUB_WEBHOOK_SECRET, body),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
 
 /** Posts a Jira webhook the way Jira Cloud sends one with a secret: HMAC-signed, with a delivery id. */
 export async function sendJiraWebhook(

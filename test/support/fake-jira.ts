@@ -28,6 +28,8 @@ export class FakeJira {
   readonly transitions: Array<{ key: string; to: string }> = [];
   /** Every request, as `METHOD path`, for asserting how often something was called. */
   readonly requests: string[] = [];
+  /** Called as each comment is stored, e.g. for timing its arrival (bench/training-callback.ts). */
+  onComment: ((key: string, comment: FakeComment) => void) | undefined;
   private nextId = 10_000;
 
   readonly baseUrl: string;
@@ -89,6 +91,7 @@ export class FakeJira {
     if (sub === '/comment') {
       const comment: FakeComment = { id: String(this.nextId++), body: body.body, properties: (body.properties as FakeComment['properties']) ?? [] };
       this.comments.set(key, [...(this.comments.get(key) ?? []), comment]);
+      this.onComment?.(key, comment);
       return [201, { id: comment.id, body: comment.body, created: new Date().toISOString() }];
     }
     if (sub === '/transitions') {

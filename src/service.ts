@@ -90,6 +90,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     const slack = new SlackClient({
       token: required(env.SLACK_BOT_TOKEN, 'SLACK_BOT_TOKEN'),
+      ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
       ...(retry ? { retry } : {}),
       log,
     });

@@ -16,7 +16,7 @@ import { createOnce, realSleep, resolveRetryPolicy, withRetry, type RetryOptions
 export interface SlackClientOptions {
   /** Bot token (`xoxb-…`) with chat:write and the history scope of the channels used. */
   readonly token: string;
-  /** Web API root, for tests. Default `https://slack.com/api/`. */
+  /** Web API root (`SLACK_API_URL`): GovSlack's `https://slack-gov.com/api/`, or a stand-in. Default `https://slack.com/api/`. */
   readonly slackApiUrl?: string;
   /** Retries of 429 (honouring `Retry-After`), 5xx and lost connections; `retries: 0` turns them off. */
   readonly retry?: RetryOptions;

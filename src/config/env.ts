@@ -106,6 +106,9 @@ const envShape = {
     .regex(/^xoxb-\S+$/)
     .optional()
     .describe('Bot token of the Slack app'),
+  SLACK_API_URL: url('SLACK_API_URL', 'https://slack-gov.com/api/')
+    .optional()
+    .describe("Slack Web API base URL; unset → Slack's own https://slack.com/api/ (set it for GovSlack or a stand-in)"),
   SLACK_SIGNING_SECRET: secret('SLACK_SIGNING_SECRET', 'a signing secret without spaces', '...').describe(
     'Signing secret that verifies Slack button clicks',
   ),

@@ -53,9 +53,7 @@ def main() -> None:
     }
 
     x, y = datasets.load_iris(return_X_y=True)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.3, stratify=y, random_state=RANDOM_STATE
-    )
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, stratify=y, random_state=RANDOM_STATE)
 
     mlflow.set_experiment(os.environ["MLFLOW_EXPERIMENT_NAME"])
     with mlflow.start_run() as run:
@@ -64,11 +62,13 @@ def main() -> None:
 
         model = svm.SVC(**params).fit(x_train, y_train)
         predicted = model.predict(x_test)
-        mlflow.log_metrics({
-            "recall": recall_score(y_test, predicted, average="macro"),
-            "precision": precision_score(y_test, predicted, average="macro", zero_division=0),
-            "f1": f1_score(y_test, predicted, average="macro", zero_division=0),
-        })
+        mlflow.log_metrics(
+            {
+                "recall": recall_score(y_test, predicted, average="macro"),
+                "precision": precision_score(y_test, predicted, average="macro", zero_division=0),
+                "f1": f1_score(y_test, predicted, average="macro", zero_division=0),
+            }
+        )
         mlflow.sklearn.log_model(
             model,
             name="model",

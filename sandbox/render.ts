@@ -1,0 +1,341 @@
+import { adfToHtml } from './adf-html.ts';
+import { messageToHtml } from './block-kit-html.ts';
+import { escapeHtml, externalLink } from './html.ts';
+import { TOGGLE_LABELS, TOGGLE_NAMES, type SandboxBuild, type SandboxRepo, type SandboxSlackChannel, type SandboxTicket, type SandboxView } from './view.ts';
+
+/**
+ * The sandbox page as HTML, from a {@link SandboxView}. Pure functions: every string from the
+ * view is escaped here, or goes through the ADF, mrkdwn and Block Kit renderers, which escape.
+ */
+
+/** The parts of the page that change with the view; the page's script swaps each one when its HTML changes. */
+export const REGION_NAMES = ['links', 'toggles', 'board', 'slack', 'repos', 'builds'] as const;
+
+/** One live part of the page. */
+export type RegionName = (typeof REGION_NAMES)[number];
+
+/** The HTML of every live part of the page, by name (`data-region` on the page). */
+export function renderRegions(view: SandboxView): Record<RegionName, string> {
+  return {
+    links: linksHtml(view),
+    toggles: togglesHtml(view),
+    board: boardHtml(view),
+    slack: slackHtml(view.slack),
+    repos: reposHtml(view.repos),
+    builds: buildsHtml(view.builds),
+  };
+}
+
+/** The whole page. `base` is where the router is mounted, e.g. `/sandbox`. */
+export function renderPage(view: SandboxView, base: string): string {
+  const regions = renderRegions(view);
+  const region = (name: RegionName): string => `<div data-region="${name}">${regions[name]}</div>`;
+  const b = escapeHtml(base);
+  const teamOptions = view.teams.map((team) => `<option value="${escapeHtml(team)}">${escapeHtml(team)}</option>`).join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sandbox · Model lifecycle</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${b}/assets/page.css">
+<script src="${b}/assets/page.js" defer></script>
+</head>
+<body data-base="${b}">
+<header class="banner">
+  <div class="banner-main">
+    <p class="banner-kicker"><span class="badge badge-sandbox">Sandbox</span></p>
+    <h1>Model lifecycle sandbox</h1>
+    <p class="banner-lede">This is the <strong>sandbox</strong>. Jira, Slack, GitHub, Jenkins and MLflow on this page are
+    <strong>stand-ins running on this machine</strong>: nothing reaches a real vendor system. The lifecycle is the real one,
+    on a real Camunda engine. Create a ticket, then play each person: move the ticket, push commits, press the Slack buttons.</p>
+  </div>
+  <div class="banner-side">
+    <p class="live" id="live"><span class="live-dot" aria-hidden="true"></span><span id="live-text">Connecting…</span></p>
+    <nav aria-label="Tools on this machine">${region('links')}</nav>
+  </div>
+</header>
+<main>
+  <div class="play">
+    <section class="panel" aria-labelledby="create-title">
+      <h2 id="create-title">Create a model ticket</h2>
+      <p class="hint">What a data scientist does in Jira. The lifecycle starts from the new ticket.</p>
+      <form id="create-ticket" class="create-form" data-action="create-ticket">
+        <div class="field">
+          <label for="create-summary">Summary</label>
+          <input id="create-summary" name="summary" required maxlength="255" autocomplete="off" placeholder="Fraud detection for card payments">
+        </div>
+        <div class="field">
+          <label for="create-team">Team</label>
+          <select id="create-team" name="team" required>${teamOptions}</select>
+        </div>
+        <button type="submit" class="button button-primary">Create ticket</button>
+      </form>
+      <ol class="steps">
+        <li>The lifecycle creates the model's <strong>repository</strong>, comments on the ticket and tells the team in <strong>Slack</strong>.</li>
+        <li>Open the card and move it to <strong>Ready for training</strong>: <strong>Jenkins</strong> trains, MLflow judges the metrics.</li>
+        <li>Then the inference build and tests run; a failure sends the ticket back to Research. Push a commit to try again.</li>
+      </ol>
+    </section>
+    <section class="panel" aria-labelledby="toggles-title">
+      <h2 id="toggles-title">What goes wrong next</h2>
+      <p class="hint">Switch one on to see how the lifecycle handles a failure.</p>
+      ${region('toggles')}
+    </section>
+  </div>
+  <section class="panel panel-board" aria-labelledby="board-title">
+    <h2 id="board-title"><span class="system system-jira" aria-hidden="true">J</span> Jira board</h2>
+    ${region('board')}
+  </section>
+  <div class="systems">
+    <section class="panel" aria-labelledby="slack-title">
+      <h2 id="slack-title"><span class="system system-slack" aria-hidden="true">S</span> Slack</h2>
+      ${region('slack')}
+    </section>
+    <section class="panel" aria-labelledby="repos-title">
+      <h2 id="repos-title"><span class="system system-github" aria-hidden="true">G</span> GitHub</h2>
+      ${region('repos')}
+    </section>
+    <section class="panel" aria-labelledby="builds-title">
+      <h2 id="builds-title"><span class="system system-jenkins" aria-hidden="true">Je</span> Jenkins</h2>
+      ${region('builds')}
+    </section>
+  </div>
+</main>
+<div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
+<dialog id="ticket-dialog" class="ticket-dialog" aria-labelledby="ticket-dialog-title">
+  <form method="dialog" class="dialog-close-form"><button class="dialog-close" aria-label="Close the ticket">×</button></form>
+  <div id="ticket-dialog-body"></div>
+</dialog>
+</body>
+</html>
+`;
+}
+
+function linksHtml(view: SandboxView): string {
+  if (view.links.length === 0) return '';
+  return `<ul class="links">${view.links.map((link) => `<li>${externalLink(link.url, `${escapeHtml(link.title)} <span aria-hidden="true">↗</span>`, 'link-chip')}</li>`).join('')}</ul>`;
+}
+
+function togglesHtml(view: SandboxView): string {
+  return `<ul class="toggles">${TOGGLE_NAMES.map((name) => {
+    const { label, detail } = TOGGLE_LABELS[name];
+    const on = view.toggles[name] === true;
+    return (
+      `<li><label class="switch" for="toggle-${name}">` +
+      `<input type="checkbox" role="switch" id="toggle-${name}" data-action="set-toggle" data-name="${name}" data-label="${escapeHtml(label)}"${on ? ' checked' : ''} aria-describedby="toggle-${name}-detail">` +
+      `<span class="switch-track" aria-hidden="true"></span><span class="switch-label">${escapeHtml(label)}</span></label>` +
+      `<p class="hint" id="toggle-${name}-detail">${escapeHtml(detail)}</p></li>`
+    );
+  }).join('')}</ul>`;
+}
+
+// ---- Jira ----------------------------------------------------------------------------------
+
+function boardHtml(view: SandboxView): string {
+  const extra = [...new Set(view.tickets.map((ticket) => ticket.status))].filter((status) => !view.statuses.includes(status));
+  const columns = [...view.statuses, ...extra].map((status, index) => {
+    const tickets = view.tickets.filter((ticket) => ticket.status === status);
+    const cards = tickets.map((ticket) => cardHtml(ticket, view)).join('');
+    return (
+      `<section class="column" aria-labelledby="column-${index}">` +
+      `<h3 id="column-${index}" class="column-title">${escapeHtml(status)} <span class="count">${tickets.length}</span></h3>` +
+      (cards === '' ? '<p class="column-empty">No tickets</p>' : `<ol class="cards">${cards}</ol>`) +
+      `</section>`
+    );
+  });
+  return `<div class="board">${columns.join('')}</div>`;
+}
+
+function cardHtml(ticket: SandboxTicket, view: SandboxView): string {
+  const key = escapeHtml(ticket.key);
+  const lifecycle = ticket.lifecycle;
+  const step = lifecycle
+    ? `<p class="card-step state-${stateClass(lifecycle.state)}"><span class="step-dot" aria-hidden="true"></span>${escapeHtml(lifecycle.activity ?? stateWords(lifecycle.state))}</p>`
+    : '<p class="card-step state-none"><span class="step-dot" aria-hidden="true"></span>No lifecycle yet</p>';
+  const cockpit = lifecycle ? externalLink(lifecycle.cockpitUrl, 'Lifecycle in Cockpit <span aria-hidden="true">↗</span>', 'card-link') : '';
+  return (
+    `<li class="card" data-key="${key}">` +
+    `<button type="button" class="card-open" data-action="open-ticket" data-key="${key}" aria-haspopup="dialog" aria-label="Open ${key}: ${escapeHtml(ticket.summary)}">` +
+    `<span class="card-key">${key}</span><span class="card-summary">${escapeHtml(ticket.summary)}</span></button>` +
+    `<div class="card-meta">${personHtml(ticket.assignee)}${ticket.team ? `<span class="tag">${escapeHtml(ticket.team)}</span>` : ''}` +
+    (ticket.comments.length > 0 ? `<span class="comment-count">${ticket.comments.length} ${ticket.comments.length === 1 ? 'comment' : 'comments'}</span>` : '') +
+    `</div>${step}${cockpit}` +
+    `<template id="ticket-${key}">${ticketDetailHtml(ticket, view)}</template>` +
+    `</li>`
+  );
+}
+
+function ticketDetailHtml(ticket: SandboxTicket, view: SandboxView): string {
+  const key = escapeHtml(ticket.key);
+  const lifecycle = ticket.lifecycle;
+  // The status after the current one is what a person usually does next.
+  const next = view.statuses[view.statuses.indexOf(ticket.status) + 1];
+  const moves = view.statuses
+    .filter((status) => status !== ticket.status)
+    .map(
+      (status) =>
+        `<button type="button" class="button${status === next ? ' button-primary' : ''}" data-action="move-status" data-key="${key}" data-status="${escapeHtml(status)}" aria-label="Move ${key} to ${escapeHtml(status)}">${escapeHtml(status)}</button>`,
+    )
+    .join('');
+  const comments = ticket.comments
+    .map(
+      (comment) =>
+        `<li class="comment"><header class="comment-head">${personHtml(comment.author ?? 'Someone')}${timeHtml(comment.created)}</header>` +
+        `<div class="adf">${adfToHtml(comment.body)}</div></li>`,
+    )
+    .join('');
+  return (
+    `<header class="detail-head"><p class="detail-key">${key} <span class="lozenge">${escapeHtml(ticket.status)}</span></p>` +
+    `<h2 id="ticket-dialog-title">${escapeHtml(ticket.summary)}</h2></header>` +
+    `<dl class="facts">` +
+    `<div><dt>Assignee</dt><dd>${personHtml(ticket.assignee)}</dd></div>` +
+    `<div><dt>Team</dt><dd>${ticket.team ? escapeHtml(ticket.team) : '<span class="muted">None</span>'}</dd></div>` +
+    `<div><dt>Lifecycle</dt><dd>${
+      lifecycle
+        ? `<span class="card-step state-${stateClass(lifecycle.state)}"><span class="step-dot" aria-hidden="true"></span>${escapeHtml(lifecycle.activity ?? stateWords(lifecycle.state))}</span> ` +
+          `<span class="muted">${escapeHtml(stateWords(lifecycle.state))}</span> ` +
+          externalLink(lifecycle.cockpitUrl, `Open in Cockpit <span aria-hidden="true">↗</span>`)
+        : '<span class="muted">Not started</span>'
+    }</dd></div>` +
+    `</dl>` +
+    (moves === '' ? '' : `<div class="moves"><h3>Move to</h3><div class="move-buttons">${moves}</div></div>`) +
+    `<h3>Comments <span class="count">${ticket.comments.length}</span></h3>` +
+    (comments === '' ? '<p class="muted">No comments yet.</p>' : `<ol class="comments">${comments}</ol>`)
+  );
+}
+
+function stateClass(state: string): string {
+  const s = state.toUpperCase();
+  if (s === 'ACTIVE') return 'active';
+  if (s === 'COMPLETED') return 'done';
+  if (s === 'INCIDENT') return 'incident';
+  if (s === 'SUSPENDED') return 'suspended';
+  return 'ended';
+}
+
+function stateWords(state: string): string {
+  const words: Record<string, string> = {
+    ACTIVE: 'Running',
+    COMPLETED: 'Completed',
+    INCIDENT: 'Needs an operator (incident)',
+    SUSPENDED: 'Suspended',
+    EXTERNALLY_TERMINATED: 'Cancelled',
+    INTERNALLY_TERMINATED: 'Ended by the process',
+  };
+  return words[state.toUpperCase()] ?? state;
+}
+
+function personHtml(name: string | null): string {
+  if (name === null) return '<span class="person muted"><span class="avatar avatar-empty" aria-hidden="true">?</span>Unassigned</span>';
+  return `<span class="person"><span class="avatar" aria-hidden="true">${escapeHtml(initials(name))}</span>${escapeHtml(name)}</span>`;
+}
+
+function initials(name: string): string {
+  const words = name.trim().split(/[\s._-]+/).filter(Boolean);
+  return (words.length > 1 ? `${words[0]?.[0] ?? ''}${words[1]?.[0] ?? ''}` : name.slice(0, 2)).toUpperCase();
+}
+
+/** A `<time>` with a readable UTC fallback; the page's script shows it in the reader's time zone. */
+function timeHtml(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return `<span class="time">${escapeHtml(iso)}</span>`;
+  const text = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<time class="time" datetime="${escapeHtml(date.toISOString())}">${text}</time>`;
+}
+
+// ---- Slack ---------------------------------------------------------------------------------
+
+function slackHtml(channels: readonly SandboxSlackChannel[]): string {
+  if (channels.length === 0) return '<p class="muted">No channels yet.</p>';
+  return channels
+    .map((channel) => {
+      const messages = channel.messages
+        .map((message) => {
+          const seconds = Number(message.ts.split('.')[0]);
+          const time = Number.isFinite(seconds) && seconds > 0 ? timeHtml(new Date(seconds * 1000).toISOString()) : '';
+          const who = message.user ?? 'Model lifecycle';
+          return (
+            `<li class="message"><span class="avatar${message.user === null ? ' avatar-bot' : ''}" aria-hidden="true">${escapeHtml(initials(who))}</span>` +
+            `<div class="message-body"><header class="message-head"><strong>${escapeHtml(who)}</strong>${message.user === null ? '<span class="app-tag">APP</span>' : ''}${time}</header>` +
+            `${messageToHtml(message, { channelId: channel.id, ts: message.ts })}</div></li>`
+          );
+        })
+        .join('');
+      return (
+        `<section class="channel" aria-label="Slack channel #${escapeHtml(channel.name)}"><h3 class="channel-name">#${escapeHtml(channel.name)}</h3>` +
+        (messages === '' ? '<p class="muted">No messages yet.</p>' : `<ol class="messages" id="messages-${idPart(channel.id)}" data-keep-scroll>${messages}</ol>`) +
+        `</section>`
+      );
+    })
+    .join('');
+}
+
+// ---- GitHub --------------------------------------------------------------------------------
+
+const COMMITS_SHOWN = 6;
+
+function reposHtml(repos: readonly SandboxRepo[]): string {
+  if (repos.length === 0) return '<p class="muted">No repositories yet: the lifecycle creates one for each new ticket.</p>';
+  return `<ul class="repos">${repos
+    .map((repo) => {
+      const id = idPart(repo.fullName);
+      const name = escapeHtml(repo.fullName);
+      const commits = repo.commits
+        .slice(0, COMMITS_SHOWN)
+        .map((commit) => `<li><code class="sha">${escapeHtml(commit.sha.slice(0, 7))}</code> ${escapeHtml(commit.message.split('\n')[0] ?? '')}</li>`)
+        .join('');
+      const older = repo.commits.length - COMMITS_SHOWN;
+      return (
+        `<li class="repo"><h3 class="repo-name">${name}</h3>` +
+        (repo.description ? `<p class="repo-description">${escapeHtml(repo.description)}</p>` : '') +
+        (repo.modelToml === null
+          ? '<p class="muted">No model.toml</p>'
+          : `<details class="file" id="toml-${id}"><summary>model.toml</summary><pre>${escapeHtml(repo.modelToml)}</pre></details>`) +
+        (commits === '' ? '<p class="muted">No commits</p>' : `<ol class="commits" aria-label="Commits of ${name}">${commits}</ol>`) +
+        (older > 0 ? `<p class="muted">and ${older} older</p>` : '') +
+        `<form class="push-form" data-action="push-commit" data-repo="${name}">` +
+        `<label class="visually-hidden" for="push-${id}">Commit message for ${name}</label>` +
+        `<input id="push-${id}" name="message" required maxlength="200" value="Improve the model">` +
+        `<button type="submit" class="button" aria-label="Push a commit to ${name}">Push a commit</button></form></li>`
+      );
+    })
+    .join('')}</ul>`;
+}
+
+// ---- Jenkins -------------------------------------------------------------------------------
+
+const SHOWN_PARAMETERS = ['JIRA_KEY', 'ATTEMPT', 'MODEL_VERSION'];
+
+function buildsHtml(builds: readonly SandboxBuild[]): string {
+  if (builds.length === 0) return '<p class="muted">No builds yet.</p>';
+  return `<ul class="builds">${builds
+    .map((build) => {
+      const id = idPart(`${build.job}-${build.number}`);
+      const status = build.building ? 'RUNNING' : (build.result ?? 'UNKNOWN');
+      const shown = SHOWN_PARAMETERS.filter((name) => build.parameters[name] !== undefined)
+        .map((name) => `<span class="param">${escapeHtml(name)}=${escapeHtml(build.parameters[name] ?? '')}</span>`)
+        .join('');
+      const all = Object.entries(build.parameters)
+        .map(([name, value]) => `<div><dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd></div>`)
+        .join('');
+      return (
+        `<li class="build build-${status.toLowerCase()}"><header class="build-head">` +
+        externalLink(build.url, `${escapeHtml(build.job)} <span class="build-number">#${build.number}</span>`, 'build-name') +
+        `<span class="result result-${status.toLowerCase()}">${escapeHtml(build.building ? 'Running' : status)}</span></header>` +
+        (shown ? `<p class="params">${shown}</p>` : '') +
+        (all ? `<details class="file" id="params-${id}"><summary>Parameters</summary><dl class="param-list">${all}</dl></details>` : '') +
+        (build.consoleTail.length > 0
+          ? `<details class="file" id="console-${id}"${build.result !== null && build.result !== 'SUCCESS' ? ' open' : ''}><summary>Console, last ${build.consoleTail.length} lines</summary><pre class="console">${escapeHtml(build.consoleTail.join('\n'))}</pre></details>`
+          : '') +
+        `</li>`
+      );
+    })
+    .join('')}</ul>`;
+}
+
+/** A string that is safe and stable inside an id. */
+function idPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, '-');
+}

@@ -1,5 +1,8 @@
 import { createLogger } from './observability/logger.ts';
+import { sandboxWanted } from './config/integrations.ts';
+import { withoutBlanks } from './config/env.ts';
 import { formatMissing, formatProblems, loadConfig, loadDotEnv } from './config/load.ts';
+import { startSandbox, type Sandbox } from '../sandbox/start.ts';
 import { startLocalEngine, type LocalEngine } from './engine/local.ts';
 import { startService, type Service } from './service.ts';
 
@@ -7,17 +10,27 @@ import { startService, type Service } from './service.ts';
  * `npm start`: reads .env and the policy file, starts a local Camunda engine when no
  * CAMUNDA_URL is set, deploys the BPMN, and runs the workers and the webhook ingress.
  * Invalid configuration stops it before anything starts, with every problem listed.
+ * With no real endpoint configured at all, it runs the local sandbox: stand-ins of Jira,
+ * GitHub, Slack and Jenkins on loopback, a real MLflow where Python can run one, and a page.
  */
 async function main(): Promise<void> {
   const cwd = process.cwd();
   loadDotEnv(cwd);
-  const loaded = loadConfig({ env: process.env, cwd });
+  let sandbox: Sandbox | null = null;
+  if (sandboxWanted(withoutBlanks(process.env))) {
+    const sandboxLog = createLogger({ level: process.env.LOG_LEVEL ?? 'info' }).child({ sandbox: true });
+    sandboxLog.info('no Jira, GitHub, Slack, Jenkins or MLflow settings: starting the SANDBOX, stand-ins of those systems on this machine (set any real endpoint, or SANDBOX=off, to leave it)');
+    sandbox = await startSandbox({ log: sandboxLog });
+  }
+  const loaded = loadConfig({ env: { ...process.env, ...sandbox?.env }, cwd });
   if (!loaded.ok) {
     process.stderr.write(`${formatProblems(loaded.problems)}\n`);
     process.exit(1);
   }
   const { config } = loaded;
-  const log = createLogger({ level: config.env.LOG_LEVEL });
+  const base = createLogger({ level: config.env.LOG_LEVEL });
+  // Every line of a sandbox run says so.
+  const log = sandbox ? base.child({ sandbox: true }) : base;
   log.info({ policyFile: config.policyFile }, 'configuration loaded');
   for (const warning of config.warnings) log.warn(warning);
 
@@ -39,9 +52,22 @@ async function main(): Promise<void> {
 
   let service: Service;
   try {
-    service = await startService({ config, engineRestUrl, log });
+    let serviceUrl = `http://127.0.0.1:${config.env.PORT}`;
+    const page = sandbox?.page({
+      engineRestUrl,
+      cockpitUrl: localEngine ? `${localEngine.webappUrl}cockpit/default/` : `${engineRestUrl.replace(/\/engine-rest\/?$/, '')}/camunda/app/cockpit/default/`,
+      serviceUrl: () => serviceUrl,
+      teams: config.policy.teams.map((team) => team.name),
+    });
+    service = await startService({ config, engineRestUrl, log, ...(page ? { routes: [{ path: '/sandbox', router: page }] } : {}) });
+    serviceUrl = service.url;
+    if (sandbox) {
+      sandbox.connect(service.url);
+      log.info({ page: `${service.url}/sandbox/` }, `SANDBOX ready: open ${service.url}/sandbox/ to create a model ticket and play each role`);
+    }
   } catch (error) {
     log.fatal({ err: error }, 'could not start the service');
+    await sandbox?.stop();
     await localEngine?.stop();
     process.exit(1);
   }
@@ -56,6 +82,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down: no new tasks, waiting for running handlers');
     await service.stop();
+    await sandbox?.stop();
     await localEngine?.stop();
     log.info('stopped');
     process.exit(0);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
+import type { RequestHandler } from 'express';
 import { basename } from 'node:path';
 import { BPMN_FILES, PROCESS_KEY } from './bpmn/contract.ts';
 import { GitHubClient } from './clients/github.ts';
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   readonly engineWaitMs?: number;
   /** Port 0 picks a free one (tests). */
   readonly port?: number;
+  /** More routers on the HTTP ingress, e.g. the local sandbox's page. */
+  readonly routes?: ReadonlyArray<{ readonly path: string; readonly router: RequestHandler }>;
 }
 
 export interface Service {
@@ -146,6 +149,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     },
     jenkins: { callbackSecret: env.JENKINS_CALLBACK_SECRET },
     github: { webhookSecret: env.GITHUB_WEBHOOK_SECRET },
+    ...(options.routes ? { routes: options.routes } : {}),
     lifecycle: {
       researchServerEnabled: policy.jupyterhub.enabled,
       statusReconcileInterval: policy.timings.status_reconcile_interval,

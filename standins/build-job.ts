@@ -74,14 +74,16 @@ export function buildJob(options: BuildJobOptions): JobRunner {
       result = build.signal.aborted ? 'ABORTED' : 'FAILURE';
       build.log(`ERROR: ${(error as Error).message}`);
     }
-    if (!behaviour.noCallback) await callback(options, build.url, p, result, result === 'SUCCESS' ? image : null);
+    const body = { buildKey: p.BUILD_KEY, jiraKey: p.JIRA_KEY, buildUrl: build.url, result, outputs: result === 'SUCCESS' ? { image } : {} };
+    // As the Jenkinsfile: the callback's body is archived, then sent.
+    build.archive('callback.json', JSON.stringify(body));
+    if (!behaviour.noCallback) await callback(options, p, JSON.stringify(body));
     return result;
   };
 }
 
-async function callback(options: BuildJobOptions, buildUrl: string, p: Readonly<Record<string, string>>, result: string, image: string | null): Promise<void> {
+async function callback(options: BuildJobOptions, p: Readonly<Record<string, string>>, text: string): Promise<void> {
   if (!p.CALLBACK_URL) return;
-  const text = JSON.stringify({ buildKey: p.BUILD_KEY, jiraKey: p.JIRA_KEY, buildUrl, result, outputs: image ? { image } : {} });
   for (let attempt = 1; attempt <= 6; attempt++) {
     try {
       const headers = { 'content-type': 'application/json', ...signJenkinsCallback(options.callbackSecret, text, Math.floor(Date.now() / 1000)) };

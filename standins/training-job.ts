@@ -78,6 +78,8 @@ export function trainingJob(options: TrainingJobOptions): JobRunner {
       result = build.signal.aborted ? 'ABORTED' : 'FAILURE';
       build.log(`ERROR: ${(error as Error).message}`);
     } finally {
+      // As the Jenkinsfile: the callback's body is archived, then sent.
+      build.archive('callback.json', JSON.stringify(callbackBody(build.url, p, result, runId)));
       if (!behaviour.noCallback) await callback(options, build.url, p, result, runId, build.log);
     }
     return result;
@@ -133,7 +135,7 @@ async function callback(
 ): Promise<void> {
   const url = p.CALLBACK_URL;
   if (!url) return;
-  const body = { buildKey: p.BUILD_KEY, jiraKey: p.JIRA_KEY, buildUrl, result, outputs: runId ? { mlflow_run_id: runId } : {} };
+  const body = callbackBody(buildUrl, p, result, runId);
   const text = JSON.stringify(body);
   // As the Jenkinsfile's curl --retry 5: a 5xx or no answer is tried again.
   for (let attempt = 1; attempt <= 6; attempt++) {
@@ -148,6 +150,10 @@ async function callback(
     }
     await sleep(500 * attempt);
   }
+}
+
+function callbackBody(buildUrl: string, p: Readonly<Record<string, string>>, result: string, runId: string | undefined): Record<string, unknown> {
+  return { buildKey: p.BUILD_KEY, jiraKey: p.JIRA_KEY, buildUrl, result, outputs: runId ? { mlflow_run_id: runId } : {} };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

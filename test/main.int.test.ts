@@ -37,9 +37,9 @@ describe('the service entry point', () => {
     expect(policyProblems.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('runs engine-only without integration settings and says which settings are missing', async () => {
+  it('runs engine-only, with no stand-in, when some real endpoint is set but not all, and says which settings are missing', async () => {
     const port = await findFreePort();
-    const main = startMain({ CAMUNDA_URL: engineRestUrl(), PORT: String(port), HOST: '127.0.0.1', ENGINE_DATA_DIR: '.data/test-main' });
+    const main = startMain({ CAMUNDA_URL: engineRestUrl(), PORT: String(port), HOST: '127.0.0.1', ENGINE_DATA_DIR: '.data/test-main', JIRA_BASE_URL: 'https://acme.atlassian.net' });
     try {
       const ready = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, {
         timeoutMs: 30_000,
@@ -48,10 +48,33 @@ describe('the service entry point', () => {
       expect(ready).toBe(true);
       await waitFor(() => main.output().stderr.includes('SLACK_BOT_TOKEN'), { message: 'missing settings printed' });
       const { stderr, stdout } = main.output();
-      for (const setting of ['JIRA_BASE_URL', 'JIRA_WEBHOOK_SECRET', 'GITHUB_TOKEN', 'SLACK_BOT_TOKEN']) expect(stderr).toContain(setting);
+      for (const setting of ['JIRA_EMAIL', 'JIRA_WEBHOOK_SECRET', 'GITHUB_TOKEN', 'SLACK_BOT_TOKEN']) expect(stderr).toContain(setting);
       expect(stderr).toMatch(/\.env/);
       expect(stdout).toMatch(/running engine-only/);
       expect(stdout).not.toMatch(/workers polling/);
+      // A real endpoint is set: nothing of the sandbox starts.
+      expect(stdout).not.toMatch(/SANDBOX|stand-ins/);
+      expect((await fetch(`http://127.0.0.1:${port}/sandbox/`)).status).toBe(404);
+    } finally {
+      main.child.kill('SIGTERM');
+      const [code] = await once(main.child, 'exit');
+      expect(code).toBe(0);
+    }
+  });
+  it('runs the sandbox when nothing is configured: stand-ins, the lifecycle and its page, every line marked', async () => {
+    const port = await findFreePort();
+    const main = startMain({ CAMUNDA_URL: engineRestUrl(), PORT: String(port), HOST: '127.0.0.1' });
+    try {
+      const page = await waitFor(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/sandbox/`);
+        return response.status === 200 ? response.text() : undefined;
+      }, { timeoutMs: 60_000, message: `the sandbox page (output so far: ${JSON.stringify(main.output()).slice(-2000)})` });
+      expect(page).toMatch(/sandbox/i);
+      const { stdout } = main.output();
+      expect(stdout).toContain(`open http://127.0.0.1:${port}/sandbox/`);
+      const lines = stdout.split('\n').filter((line) => line.startsWith('{'));
+      expect(lines.length).toBeGreaterThan(3);
+      for (const line of lines) expect(JSON.parse(line), line).toMatchObject({ sandbox: true });
     } finally {
       main.child.kill('SIGTERM');
       const [code] = await once(main.child, 'exit');

@@ -2,14 +2,19 @@ import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
 import type { JenkinsClient } from '../src/clients/jenkins.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import { buildKeyVariable, jobPathVariable } from './jenkins-build-variables.ts';
+import { buildKeyVariable, buildNumberVariable, buildQueueItemUrlVariable, jobPathVariable, locateBuild } from './jenkins-build-variables.ts';
 
 /** Stops a build that ran past its timeout: aborts it when it runs, cancels it while queued. */
-export function createAbortBuild(deps: { jenkins: Pick<JenkinsClient, 'lookup' | 'abort' | 'cancelQueueItem'> }) {
+export function createAbortBuild(deps: { jenkins: Pick<JenkinsClient, 'lookup' | 'build' | 'abort' | 'cancelQueueItem'> }) {
   return defineWorker({
     topic: Topics.abortBuild,
     description: 'Aborts the Jenkins build of this attempt after its timeout',
-    input: z.object({ jobPath: jobPathVariable, buildKey: buildKeyVariable }),
+    input: z.object({
+      jobPath: jobPathVariable,
+      buildKey: buildKeyVariable,
+      buildNumber: buildNumberVariable.optional().describe('The build number, once a step learned it'),
+      buildQueueItemUrl: buildQueueItemUrlVariable.optional().describe('The queue item, while the build has no number'),
+    }),
     output: z.object({ buildTimedOut: z.literal(true).describe('The lifecycle stopped the build because it ran past its timeout') }),
     errors: {},
     examples: [
@@ -17,10 +22,11 @@ export function createAbortBuild(deps: { jenkins: Pick<JenkinsClient, 'lookup' |
     ],
     async run(ctx) {
       const { jobPath, buildKey } = ctx.input;
-      const key = { name: 'BUILD_KEY', value: buildKey };
-      let lookup = await deps.jenkins.lookup(jobPath, key);
+      let lookup = await locateBuild(deps.jenkins, jobPath, buildKey, ctx.input);
       // A queue item that started between the look and the cancel is aborted as a build.
-      if (lookup.kind === 'queued' && !(await deps.jenkins.cancelQueueItem(lookup.queueItemUrl))) lookup = await deps.jenkins.lookup(jobPath, key);
+      if (lookup.kind === 'queued' && !(await deps.jenkins.cancelQueueItem(lookup.queueItemUrl))) {
+        lookup = await locateBuild(deps.jenkins, jobPath, buildKey, { buildQueueItemUrl: lookup.queueItemUrl });
+      }
       if (lookup.kind === 'build' && lookup.build.building) await deps.jenkins.abort(jobPath, lookup.build.number);
       ctx.log.warn({ jobPath, buildKey, state: lookup.kind }, 'the build ran past its timeout; stopped it');
       return ctx.complete({ buildTimedOut: true });

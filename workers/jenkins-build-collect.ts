@@ -7,7 +7,7 @@ import { failedStageOf, jenkinsBuildResult, type JenkinsBuildResult, type Jenkin
 import type { Metrics } from '../src/observability/metrics.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleTrainingBuild } from './examples.ts';
-import { buildCallbackVariable, buildKeyVariable, jobPathVariable } from './jenkins-build-variables.ts';
+import { buildCallbackVariable, buildKeyVariable, buildNumberVariable, buildQueueItemUrlVariable, jobPathVariable, locateBuild } from './jenkins-build-variables.ts';
 
 /**
  * Reads how the build ended: its result (the callback's while Jenkins still finalises the build,
@@ -15,7 +15,7 @@ import { buildCallbackVariable, buildKeyVariable, jobPathVariable } from './jenk
  * of its console, and the values its callback reported. Reads only, so a rerun is harmless.
  */
 export function createCollectBuild(deps: {
-  jenkins: Pick<JenkinsClient, 'lookup' | 'stages' | 'consoleTail' | 'consoleUrl'>;
+  jenkins: Pick<JenkinsClient, 'lookup' | 'build' | 'stages' | 'consoleTail' | 'consoleUrl' | 'artifact'>;
   policy: Policy;
   metrics: Pick<Metrics, 'jenkinsQueueWait' | 'jenkinsBuildDuration'>;
   now?: () => Date;
@@ -29,6 +29,8 @@ export function createCollectBuild(deps: {
       buildKey: buildKeyVariable,
       buildCallback: buildCallbackVariable.optional().describe("The build's end-of-build callback, when it came"),
       buildTimedOut: z.boolean().optional().describe('Set by the abort step when the build ran past its timeout'),
+      buildNumber: buildNumberVariable.optional().describe('The build number, once a step learned it'),
+      buildQueueItemUrl: buildQueueItemUrlVariable.optional().describe('The queue item, while the build has no number'),
     }),
     output: z.object({ buildResult: jenkinsBuildResult }),
     errors: {},
@@ -45,8 +47,9 @@ export function createCollectBuild(deps: {
     ],
     async run(ctx) {
       const { jobPath, buildKey, buildCallback, buildTimedOut = false } = ctx.input;
-      const lookup = await deps.jenkins.lookup(jobPath, { name: 'BUILD_KEY', value: buildKey });
-      const outputs = buildCallback?.outputs ?? {};
+      const lookup = await locateBuild(deps.jenkins, jobPath, buildKey, ctx.input);
+      // A callback that came before the wait began was not correlated: the job archives what it sent.
+      const outputs = buildCallback?.outputs ?? (lookup.kind === 'build' ? await archivedOutputs(deps.jenkins, jobPath, lookup.build.number) : {});
       const endedAt = now().toISOString();
       const notRun = (result: JenkinsResult): JenkinsBuildResult => ({
         jobPath, buildKey, number: null, url: null, consoleUrl: null, result, startedAt: null, endedAt, durationMs: null, queueWaitMs: null, failedStage: null, consoleTail: [], outputs,
@@ -88,6 +91,19 @@ export function createCollectBuild(deps: {
       return ctx.complete({ buildResult });
     },
   });
+}
+
+const archivedCallback = z.object({ outputs: z.record(z.string(), z.string()).optional() });
+
+/** The outputs in the callback.json the job archived, or none. */
+async function archivedOutputs(jenkins: Pick<JenkinsClient, 'artifact'>, jobPath: string, number: number): Promise<Record<string, string>> {
+  const text = await jenkins.artifact(jobPath, number, 'callback.json');
+  if (text === null) return {};
+  try {
+    return archivedCallback.parse(JSON.parse(text)).outputs ?? {};
+  } catch {
+    return {};
+  }
 }
 
 function stillOpen(jobPath: string, buildKey: string, state: string): ClientError {

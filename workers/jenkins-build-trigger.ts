@@ -3,7 +3,7 @@ import { Topics } from '../src/bpmn/contract.ts';
 import type { JenkinsClient } from '../src/clients/jenkins.ts';
 import { isoInstant } from '../src/domain/lifecycle-variables.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
-import { buildKeyVariable, buildParametersVariable, jobPathVariable } from './jenkins-build-variables.ts';
+import { buildKeyVariable, buildNumberVariable, buildParametersVariable, buildQueueItemUrlVariable, jobPathVariable } from './jenkins-build-variables.ts';
 
 /**
  * Starts the Jenkins build of one attempt, once: the build key is a build parameter, and the
@@ -16,13 +16,20 @@ export function createTriggerBuild(deps: { jenkins: Pick<JenkinsClient, 'trigger
     topic: Topics.triggerBuild,
     description: 'Starts the Jenkins build of this attempt unless it is already queued or running',
     input: z.object({ jobPath: jobPathVariable, buildKey: buildKeyVariable, buildParameters: buildParametersVariable }),
-    output: z.object({ buildTriggeredAt: isoInstant.describe('When the lifecycle asked Jenkins for the build') }),
+    output: z.object({
+      buildTriggeredAt: isoInstant.describe('When the lifecycle asked Jenkins for the build'),
+      buildNumber: buildNumberVariable,
+      buildQueueItemUrl: buildQueueItemUrlVariable,
+    }),
     errors: {},
     examples: [
       {
         title: 'train churn-predictor, attempt 1',
         input: { jobPath: 'ml/train-model', buildKey: 'MLM-42/train/1', buildParameters: { BUILD_KEY: 'MLM-42/train/1', JIRA_KEY: 'MLM-42' } },
-        outcome: { kind: 'complete', variables: { buildTriggeredAt: '2026-11-30T10:00:01.000Z' } },
+        outcome: {
+          kind: 'complete',
+          variables: { buildTriggeredAt: '2026-11-30T10:00:01.000Z', buildNumber: null, buildQueueItemUrl: 'https://jenkins.acme.example/queue/item/812/' },
+        },
       },
     ],
     async run(ctx) {
@@ -33,7 +40,11 @@ export function createTriggerBuild(deps: { jenkins: Pick<JenkinsClient, 'trigger
       const { lookup, created } = await deps.jenkins.triggerOnce(jobPath, buildParameters, 'BUILD_KEY');
       const where = lookup.kind === 'build' ? { build: lookup.build.url } : { queueItem: lookup.queueItemUrl };
       ctx.log.info({ jobPath, buildKey, created, state: lookup.kind, ...where }, created ? 'started the Jenkins build' : 'the Jenkins build was already started');
-      return ctx.complete({ buildTriggeredAt: now().toISOString() });
+      return ctx.complete({
+        buildTriggeredAt: now().toISOString(),
+        buildNumber: lookup.kind === 'build' ? lookup.build.number : null,
+        buildQueueItemUrl: lookup.kind === 'build' ? null : lookup.queueItemUrl,
+      });
     },
   });
 }

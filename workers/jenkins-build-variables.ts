@@ -1,3 +1,4 @@
+import type { BuildLookup, JenkinsClient } from '../src/clients/jenkins.ts';
 import { z } from 'zod';
 
 /**
@@ -22,3 +23,24 @@ export const buildCallbackVariable = z
   })
   .loose()
   .describe("The build's end-of-build callback, when it came");
+
+/** The build's number once known: later steps read the build by it, never by searching. */
+export const buildNumberVariable = z.number().int().min(1).nullable().describe('Number of the build in its job, once it started; null while queued');
+
+/** The queue item the trigger created, until the build has a number (Jenkins forgets left items after 5 minutes). */
+export const buildQueueItemUrlVariable = z.string().nullable().describe('The queue item of the build, while it has no number yet');
+
+/**
+ * The build of this attempt: by its number when a step learned it, else through its queue
+ * item, else by its BUILD_KEY among the queue and the newest builds. Searching is the last
+ * resort because Jenkins lists only recent builds.
+ */
+export async function locateBuild(
+  jenkins: Pick<JenkinsClient, 'lookup' | 'build'>,
+  jobPath: string,
+  buildKey: string,
+  known: { readonly buildNumber?: number | null | undefined; readonly buildQueueItemUrl?: string | null | undefined },
+): Promise<BuildLookup> {
+  if (known.buildNumber) return { kind: 'build', build: await jenkins.build(jobPath, known.buildNumber) };
+  return jenkins.lookup(jobPath, { name: 'BUILD_KEY', value: buildKey }, known.buildQueueItemUrl ? { queueItemUrl: known.buildQueueItemUrl } : {});
+}

@@ -46,6 +46,10 @@ const envShape = {
     })
     .default('info')
     .describe('pino log level'),
+  SANDBOX: z
+    .enum(['auto', 'off'], { error: expecting('"auto" or "off"', where('SANDBOX', 'off')) })
+    .default('auto')
+    .describe('auto: with no Jira, GitHub, Slack, Jenkins or MLflow setting at all, npm start runs the local sandbox of stand-ins; off: never'),
   POLICY_FILE: text('POLICY_FILE', 'a file path', 'config/policy.toml')
     .optional()
     .describe('Policy file; unset → config/policy.toml, or config/policy.example.toml when that is missing'),

@@ -115,3 +115,29 @@ export function githubCredentials(env: Env): GitHubCredentials | undefined {
   }
   return env.GITHUB_TOKEN ? { kind: 'token', token: env.GITHUB_TOKEN } : undefined;
 }
+
+/** Settings that point at a real system; any one of them means the sandbox never starts. */
+export const REAL_ENDPOINT_SETTINGS = [
+  'JIRA_BASE_URL',
+  'JIRA_EMAIL',
+  'JIRA_API_TOKEN',
+  'JIRA_PAT',
+  'GITHUB_TOKEN',
+  'GITHUB_APP_ID',
+  'GITHUB_API_URL',
+  'SLACK_BOT_TOKEN',
+  'SLACK_API_URL',
+  'JENKINS_URL',
+  'MLFLOW_TRACKING_URI',
+  'JUPYTERHUB_URL',
+] as const;
+
+/**
+ * Whether `npm start` runs the local sandbox: only when no real endpoint or credential is set
+ * at all (a fresh clone), and `SANDBOX` is not `off`. A half-configured service runs
+ * engine-only and lists what is missing instead: it never mixes stand-ins with real systems.
+ */
+export function sandboxWanted(env: Present): boolean {
+  if (env.SANDBOX === 'off') return false;
+  return REAL_ENDPOINT_SETTINGS.every((name) => !env[name]);
+}

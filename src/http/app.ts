@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { EngineClient } from '../engine/camunda7/rest.ts';
 import type { CorrelationRetry } from '../lifecycle/correlate.ts';
@@ -56,6 +56,8 @@ export interface AppDeps {
   };
   /** Clock for dates a payload does not carry. Default `() => new Date()`. */
   readonly now?: () => Date;
+  /** More routers to mount, e.g. the local sandbox's page at `/sandbox`. */
+  readonly routes?: ReadonlyArray<{ readonly path: string; readonly router: RequestHandler }>;
   /** Remembered webhook deliveries. Default: 35-minute TTL, 10 000 ids. */
   readonly deliveries?: DeliveryStore<JiraReply>;
   /** Back-off for optimistic-locking conflicts on correlation; tests pass one without delays. */
@@ -147,6 +149,8 @@ export function createApp(deps: AppDeps): Express {
     const text = await deps.metrics.registry.metrics();
     res.type(deps.metrics.registry.contentType).send(text);
   });
+
+  for (const route of deps.routes ?? []) app.use(route.path, route.router);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

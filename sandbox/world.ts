@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { findFreePort } from '../src/engine/local.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
+import { buildJob } from '../standins/build-job.ts';
+import { GitHubStandIn, templatesFrom } from '../standins/github.ts';
+import { JenkinsStandIn } from '../standins/jenkins.ts';
+import { JiraStandIn } from '../standins/jira.ts';
+import { mlflowPython, mlflowVenv, startMlflowServer, trainScript, type MlflowServer } from '../standins/mlflow-server.ts';
+import { SlackStandIn } from '../standins/slack.ts';
+import { trainingJob } from '../standins/training-job.ts';
+import type { ToggleName } from './view.ts';
+
+/** The sandbox's policy: its teams, channels and short timings. */
+export const SANDBOX_POLICY_FILE = join(PROJECT_ROOT, 'sandbox', 'policy.toml');
+
+/** The workflow of the sandbox's Jira project, in board order. */
+export const SANDBOX_STATUSES = ['To do', 'Research', 'Ready for training', 'Ready for build', 'Done'] as const;
+
+/** The sandbox's teams, as the policy names them, and their Slack channels. */
+export const SANDBOX_CHANNELS: Readonly<Record<string, string>> = { C0SANDBOX01: 'ml-search', C0SANDBOX02: 'ml-fraud' };
+
+/** The data scientist every sandbox ticket is assigned to. */
+export const SANDBOX_DEVELOPER = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Ada Lovelace', emailAddress: 'ada@sandbox.local' };
+
+/**
+ * Every system the service talks to, as stand-ins on loopback, and a real MLflow server when
+ * Python can run one: what `npm start` runs when no real endpoint is configured, and what
+ * `npm run demo` plays its stories on. The toggles make the next training, build or canary fail.
+ */
+export interface SandboxWorld {
+  readonly jira: JiraStandIn;
+  readonly github: GitHubStandIn;
+  readonly slack: SlackStandIn;
+  readonly jenkins: JenkinsStandIn;
+  /** The MLflow tracking server's address (it may still be starting: see {@link mlflowReady}). */
+  readonly mlflowUrl: string;
+  /** Resolves when MLflow answers, rejects when it cannot run here (no Python). */
+  readonly mlflowReady: Promise<void>;
+  readonly toggles: Record<ToggleName, boolean>;
+  /** The settings that point the service at the stand-ins (environment variables). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Registers the service's webhook endpoints with the Jira and GitHub stand-ins. */
+  connect(serviceUrl: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: boolean }): Promise<SandboxWorld> {
+  const { log } = options;
+  const secret = (name: string) => `sandbox-${name}-${randomBytes(8).toString('hex')}`;
+  const credentials = {
+    jiraEmail: 'lifecycle-robot@sandbox.local',
+    jiraToken: secret('jira'),
+    jiraWebhook: secret('jira-webhook'),
+    githubToken: `ghp_${randomBytes(16).toString('hex')}`,
+    githubWebhook: secret('github-webhook'),
+    slackToken: `xoxb-sandbox-${randomBytes(8).toString('hex')}`,
+    jenkinsUser: 'model-lifecycle',
+    jenkinsToken: secret('jenkins'),
+    callback: secret('callback'),
+  };
+  const toggles: Record<ToggleName, boolean> = { trainingMissesMetric: false, buildFailsTests: false, canaryErrorRate: false };
+  /** A toggle is for the next run only: reading it switches it off. */
+  const take = (name: ToggleName): boolean => {
+    const on = toggles[name];
+    toggles[name] = false;
+    return on;
+  };
+
+  const jira = new JiraStandIn({ statuses: SANDBOX_STATUSES, email: credentials.jiraEmail, apiToken: credentials.jiraToken, webhookRetry: { retries: 5, minDelayMs: 500, maxDelayMs: 5_000 } });
+  const github = new GitHubStandIn({ token: credentials.githubToken, templates: templatesFrom('acme-ml/ml-model-template') });
+  const slack = new SlackStandIn({ token: credentials.slackToken, channels: SANDBOX_CHANNELS });
+  const jenkins = new JenkinsStandIn({ user: credentials.jenkinsUser, apiToken: credentials.jenkinsToken, queueDelayMs: [200, 600] });
+  const [jiraUrl, githubUrl, slackUrl, jenkinsUrl, mlflowPort] = await Promise.all([jira.start(), github.start(), slack.start(), jenkins.start(), findFreePort()]);
+  const mlflowUrl = `http://127.0.0.1:${mlflowPort}`;
+
+  let mlflow: MlflowServer | null = null;
+  const mlflowReady = (async () => {
+    if (!existsSync(join(mlflowVenv, 'bin', 'mlflow'))) {
+      if (options.setUpMlflow === false) throw new Error('MLflow is not installed: run scripts/setup-mlflow.sh');
+      log.info('sandbox: installing MLflow into .venv-mlflow (scripts/setup-mlflow.sh, about a minute, once)');
+      await run('bash', [join(PROJECT_ROOT, 'scripts', 'setup-mlflow.sh')]);
+    }
+    mlflow = await startMlflowServer({ port: mlflowPort });
+    log.info({ mlflow: mlflowUrl }, 'sandbox: MLflow tracking server is up');
+  })();
+  mlflowReady.catch((error: Error) => log.warn({ err: error.message }, 'sandbox: MLflow cannot run here; training builds will fail and say why'));
+
+  jenkins.defineJob('ml/train-model', async (build) => {
+    try {
+      await mlflowReady;
+    } catch (error) {
+      build.log(`ERROR: the sandbox has no MLflow server: ${(error as Error).message}`);
+      return 'FAILURE';
+    }
+    const underfit = take('trainingMissesMetric');
+    return trainingJob({ python: mlflowPython, trainScript, mlflowUrl, callbackSecret: credentials.callback, behaviour: () => (underfit ? { underfit: true } : {}) })(build);
+  });
+  jenkins.defineJob(
+    'ml/build-inference',
+    buildJob({
+      reportsDir: join(PROJECT_ROOT, 'test', 'fixtures', 'build-reports'),
+      callbackSecret: credentials.callback,
+      behaviour: () => (take('buildFailsTests') ? { scenario: 'red' } : {}),
+    }),
+  );
+
+  const env: Record<string, string> = {
+    POLICY_FILE: SANDBOX_POLICY_FILE,
+    JIRA_BASE_URL: jiraUrl,
+    JIRA_EMAIL: credentials.jiraEmail,
+    JIRA_API_TOKEN: credentials.jiraToken,
+    JIRA_WEBHOOK_SECRET: credentials.jiraWebhook,
+    GITHUB_API_URL: githubUrl,
+    GITHUB_TOKEN: credentials.githubToken,
+    GITHUB_WEBHOOK_SECRET: credentials.githubWebhook,
+    SLACK_BOT_TOKEN: credentials.slackToken,
+    SLACK_API_URL: slackUrl,
+    JENKINS_URL: jenkinsUrl,
+    JENKINS_USER: credentials.jenkinsUser,
+    JENKINS_API_TOKEN: credentials.jenkinsToken,
+    JENKINS_CALLBACK_SECRET: credentials.callback,
+    MLFLOW_TRACKING_URI: mlflowUrl,
+  };
+  log.info({ jira: jiraUrl, github: githubUrl, slack: slackUrl, jenkins: jenkinsUrl, mlflow: mlflowUrl }, 'sandbox: stand-ins of Jira, GitHub, Slack and Jenkins are listening on loopback');
+
+  return {
+    jira,
+    github,
+    slack,
+    jenkins,
+    mlflowUrl,
+    mlflowReady,
+    toggles,
+    env,
+    connect(serviceUrl) {
+      jira.registerWebhook({ url: `${serviceUrl}/webhooks/jira`, secret: credentials.jiraWebhook });
+      github.registerWebhook({ url: `${serviceUrl}/webhooks/github`, secret: credentials.githubWebhook, events: ['push'] });
+    },
+    async stop() {
+      await Promise.allSettled([jira.stop(), github.stop(), slack.stop(), jenkins.stop()]);
+      await (mlflow as MlflowServer | null)?.stop();
+    },
+  };
+}
+
+function run(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: PROJECT_ROOT });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}

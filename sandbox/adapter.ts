@@ -95,6 +95,7 @@ export function sandboxActions(world: SandboxWorld): SandboxActions {
       world.github.push(repo, 'ml_model/inference/inference.py', `${world.github.repos.get(repo)?.files.get('ml_model/inference/inference.py') ?? ''}\n# ${message}\n`, message);
     },
     async setToggle(name: ToggleName, on: boolean) {
+      if (name === 'canaryErrorRate' && on) throw new SandboxActionError(409, 'the lifecycle has no canary yet: this switch works once the delivery stage exists');
       world.toggles[name] = on;
     },
     async clickButton() {

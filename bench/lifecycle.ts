@@ -2,7 +2,7 @@
  * Lifecycle benchmarks, each runnable alone: `npm run bench -- burst` and `npm run bench -- recovery`.
  *
  * - burst: the whole service in this process (real BPMN on a local engine, our workers and
- *   webhook ingress; Jira, GitHub and Slack as zero-latency stand-ins at the wire, nock), N
+ *   webhook ingress; Jira, GitHub and Slack as the tests' loopback stand-ins), N
  *   `jira:issue_created` deliveries sent at once, then the drain: lifecycles reaching the
  *   ready-for-training wait per second, beside the engine's bare no-op task throughput
  *   measured in the same run with the same parallelism. Also the process's RSS idle and with

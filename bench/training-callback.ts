@@ -4,7 +4,7 @@
  * The whole service in this process (real BPMN on a local engine with in-memory H2, our
  * workers and webhook ingress), a real MLflow server, the Jenkins stand-in running a fast
  * training job (bench/training-job.ts: a run logged to MLflow over REST, then the signed
- * callback), and Jira, GitHub and Slack as stand-ins at the wire (nock). Measured per build:
+ * callback), and Jira, GitHub and Slack as the tests' loopback stand-ins. Measured per build:
  * the time from the callback's send to the `[Success] TRAIN_RESULT` comment reaching the Jira
  * stand-in.
  *
@@ -40,7 +40,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { startService, type Service } from '../src/service.ts';
 import { JenkinsStandIn } from '../standins/jenkins.ts';
 import { startMlflowServer, type MlflowServer } from '../test/support/mlflow-server.ts';
-import { installWorld, issueCreated, sendJiraWebhook, testEnv, uninstallWorld } from '../test/support/service.ts';
+import { installWorld, issueCreated, sendJiraWebhook, testEnv, uninstallWorld, type World } from '../test/support/service.ts';
 import { atMost, fmt, percentile, renderTable } from './stats.ts';
 import { busyPercent, machineCpu, othersPercent, processCpuMs } from './sys.ts';
 import { fastTrainingJob, type SentCallback } from './training-job.ts';
@@ -99,7 +99,7 @@ interface Bench {
   readonly service: Service;
   readonly restUrl: string;
   readonly enginePid: number | undefined;
-  readonly world: ReturnType<typeof installWorld>;
+  readonly world: World;
   /** Lets the build of this build key send its callback. */
   readonly release: (buildKey: string) => void;
 }
@@ -163,8 +163,8 @@ async function main(): Promise<number> {
       }),
     );
 
-    const world = installWorld();
-    cleanups.push(async () => uninstallWorld());
+    const world = await installWorld();
+    cleanups.push(() => uninstallWorld());
     world.jira.onComment = (key, comment) => {
       const build = byBuildKey.get(`${key}/train/1`);
       if (!build) return;

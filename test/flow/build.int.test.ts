@@ -18,7 +18,7 @@ let jenkins: TrainingWorld;
 let service: Service;
 
 beforeAll(async () => {
-  world = installWorld();
+  world = await installWorld();
   jenkins = await startTrainingWorld();
   service = await startTrainingService(jenkins);
 });
@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await jenkins?.stop();
-  uninstallWorld();
+  await uninstallWorld();
 });
 
 const repo = (key: string) => `acme-ml/churn-predictor-${key.toLowerCase()}`;

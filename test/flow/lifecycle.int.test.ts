@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElementIds, PROCESS_KEY } from '../../src/bpmn/contract.ts';
 import type { Service } from '../../src/service.ts';
 import { engineClient, waitFor } from '../support/engine.ts';
-import { FakeJupyterHub } from '../support/fake-jupyterhub.ts';
 import {
   installWorld,
   issueCreated,
@@ -17,20 +16,20 @@ import {
 
 /**
  * The lifecycle end to end on the real Camunda 7 engine: real BPMN, real process instances,
- * our workers and webhook ingress; Jira, GitHub and Slack faked at the wire.
+ * our workers and webhook ingress; Jira, GitHub, Slack and JupyterHub as loopback stand-ins.
  */
 const engine = engineClient();
 let world: World;
 let service: Service;
 
 beforeAll(async () => {
-  world = installWorld();
+  world = await installWorld();
   service = await startTestService();
 });
 
 afterAll(async () => {
   await service?.stop();
-  uninstallWorld();
+  await uninstallWorld();
 });
 
 function newTicket(overrides: { components?: string[]; status?: string } = {}): string {
@@ -309,15 +308,14 @@ describe('a ticket moved on early', () => {
 
 describe('research servers', () => {
   it("starts the developer's JupyterHub server and links it on the ticket and in Slack when JupyterHub is configured", async () => {
-    const hub = new FakeJupyterHub('https://hub.acme.test');
-    hub.install();
-    const withHub = await startTestService({ POLICY_FILE: 'test/fixtures/policy/flow-jupyterhub.toml', JUPYTERHUB_URL: hub.baseUrl, JUPYTERHUB_TOKEN: 'hub-token' });
+    const hub = world.jupyterhub;
+    const withHub = await startTestService({ POLICY_FILE: 'test/fixtures/policy/flow-jupyterhub.toml' });
     try {
       const key = newTicket();
       await sendJiraWebhook(withHub, issueCreated(key, 'Churn predictor'));
       await waitUntilWaitingAt(key, ElementIds.awaitReady);
 
-      const serverUrl = 'https://hub.acme.test/user/mia/research/';
+      const serverUrl = `${hub.baseUrl}/user/mia/research/`;
       expect(hub.starts).toEqual(['mia/research']);
       expect(JSON.stringify(world.jira.commentsContaining(key, '[Success] REPOSITORY')[0]?.body)).toContain(serverUrl);
       expect([...(world.jira.remoteLinks.get(key)?.values() ?? [])].map((link) => link.url)).toContain(serverUrl);

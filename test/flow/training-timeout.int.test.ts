@@ -16,7 +16,7 @@ let training: TrainingWorld;
 let service: Service;
 
 beforeAll(async () => {
-  world = installWorld();
+  world = await installWorld();
   training = await startTrainingWorld();
   service = await startTrainingService(training, { POLICY_FILE: 'test/fixtures/policy/flow-training-timeout.toml' });
 });
@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await training?.stop();
-  uninstallWorld();
+  await uninstallWorld();
 });
 
 describe('a training build past its timeout', () => {

@@ -9,7 +9,7 @@ import { startTrainingService, startTrainingWorld, TRAIN_JOB, type TrainingWorld
 /**
  * The training stage on the real engine: the Jenkins stand-in runs the model template's real
  * train.py against a real MLflow server, the callback is signed as the Jenkinsfile signs it,
- * and the metric gate reads real numbers. Jira, GitHub and Slack are faked at the wire.
+ * and the metric gate reads real numbers. Jira, GitHub and Slack are loopback stand-ins.
  */
 const engine = engineClient();
 let world: World;
@@ -17,7 +17,7 @@ let training: TrainingWorld;
 let service: Service;
 
 beforeAll(async () => {
-  world = installWorld();
+  world = await installWorld();
   training = await startTrainingWorld();
   service = await startTrainingService(training);
 });
@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await training?.stop();
-  uninstallWorld();
+  await uninstallWorld();
 });
 
 const modelName = (key: string) => `churn-predictor-${key.toLowerCase()}`;

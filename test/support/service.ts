@@ -1,59 +1,108 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
+import { GitHubStandIn } from '../../standins/github.ts';
+import { JiraStandIn } from '../../standins/jira.ts';
+import { JupyterHubStandIn } from '../../standins/jupyterhub.ts';
+import { SlackStandIn } from '../../standins/slack.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { signGitHubBody } from '../../src/http/verify-github.ts';
 import { signJiraBody } from '../../src/http/verify-jira.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startService, type Service } from '../../src/service.ts';
 import { engineRestUrl } from './engine.ts';
-import { FakeGitHub } from './fake-github.ts';
-import { FakeJira } from './fake-jira.ts';
-import { FakeSlack } from './fake-slack.ts';
 
-export const JIRA_URL = 'https://acme.atlassian.net';
 export const WEBHOOK_SECRET = 'it-webhook-secret';
 export const JENKINS_CALLBACK_SECRET = 'it-jenkins-callback-secret';
 export const GITHUB_WEBHOOK_SECRET = 'it-github-webhook-secret';
 export const STATUSES = ['Backlog', 'Research', 'Ready for training', 'Ready for build'] as const;
 
-/** The settings a team would put in .env, pointing at the fakes. */
+/** Where the service points while no world is installed: nothing listens there. */
+const NOWHERE = 'http://127.0.0.1:9';
+
+/** The stand-ins' URLs, known once {@link installWorld} has started them. */
+let worldUrls: { jira: string; github: string; slack: string; jupyterhub: string } | null = null;
+let installed: World | null = null;
+
+/**
+ * The settings a team would put in .env, pointing at the world's stand-ins. The URLs are read
+ * when the object is spread (`{ ...testEnv }`), so spread it after {@link installWorld}.
+ */
 export const testEnv = {
   POLICY_FILE: 'test/fixtures/policy/flow.toml',
-  JIRA_BASE_URL: JIRA_URL,
+  get JIRA_BASE_URL(): string {
+    return worldUrls?.jira ?? NOWHERE;
+  },
   JIRA_EMAIL: 'lifecycle-robot@acme.test',
   JIRA_API_TOKEN: 'jira-api-token',
   JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  get GITHUB_API_URL(): string {
+    return worldUrls?.github ?? NOWHERE;
+  },
   GITHUB_WEBHOOK_SECRET: GITHUB_WEBHOOK_SECRET,
   GITHUB_TOKEN: 'ghp_testtoken',
+  get SLACK_API_URL(): string {
+    return worldUrls?.slack ?? NOWHERE;
+  },
   SLACK_BOT_TOKEN: 'xoxb-test-token',
+  // Read only when the policy enables research servers (test/fixtures/policy/flow-jupyterhub.toml).
+  get JUPYTERHUB_URL(): string {
+    return worldUrls?.jupyterhub ?? NOWHERE;
+  },
+  JUPYTERHUB_TOKEN: 'hub-token',
   // Nothing listens here: tests that go past "ready for training" start a Jenkins stand-in and
   // an MLflow server and override these (see test/support/training.ts).
-  JENKINS_URL: 'http://127.0.0.1:9',
+  JENKINS_URL: NOWHERE,
   JENKINS_USER: 'model-lifecycle',
   JENKINS_API_TOKEN: 'jenkins-api-token',
   JENKINS_CALLBACK_SECRET: JENKINS_CALLBACK_SECRET,
-  MLFLOW_TRACKING_URI: 'http://127.0.0.1:9',
+  MLFLOW_TRACKING_URI: NOWHERE,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
 };
 
+/** The vendor systems of the test world: the loopback stand-ins under standins/. */
 export interface World {
-  readonly jira: FakeJira;
-  readonly github: FakeGitHub;
-  readonly slack: FakeSlack;
+  readonly jira: JiraStandIn;
+  readonly github: GitHubStandIn;
+  readonly slack: SlackStandIn;
+  /** Spawns stay pending (as a spawner that takes a while) until `finishSpawn`. */
+  readonly jupyterhub: JupyterHubStandIn;
 }
 
-/** Fakes Jira, GitHub and Slack at the wire; only loopback (the engine, the service) is real. */
-export function installWorld(): World {
+/**
+ * Starts the Jira, GitHub, Slack and JupyterHub stand-ins on loopback with the credentials of
+ * {@link testEnv}, and points {@link testEnv} (and so {@link startTestService}) at them. No
+ * webhooks are registered: tests send them with {@link sendJiraWebhook} and
+ * {@link sendGitHubWebhook}. Nothing but loopback (the engine, the service, the stand-ins) may
+ * be reached.
+ */
+export async function installWorld(): Promise<World> {
+  if (installed) throw new Error('the test world is installed already: call uninstallWorld() first');
   nock.disableNetConnect();
   nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
-  const world = { jira: new FakeJira(JIRA_URL, STATUSES), github: new FakeGitHub(), slack: new FakeSlack() };
-  world.jira.install();
-  world.github.install();
-  world.slack.install();
+  const world: World = {
+    jira: new JiraStandIn({ statuses: STATUSES, email: testEnv.JIRA_EMAIL, apiToken: testEnv.JIRA_API_TOKEN }),
+    github: new GitHubStandIn({ token: testEnv.GITHUB_TOKEN }),
+    slack: new SlackStandIn({ token: testEnv.SLACK_BOT_TOKEN }),
+    jupyterhub: new JupyterHubStandIn({ token: testEnv.JUPYTERHUB_TOKEN, spawnDelayMs: null }),
+  };
+  try {
+    const [jira, github, slack, jupyterhub] = await Promise.all([world.jira.start(), world.github.start(), world.slack.start(), world.jupyterhub.start()]);
+    worldUrls = { jira, github, slack, jupyterhub };
+  } catch (error) {
+    await Promise.allSettled([world.jira.stop(), world.github.stop(), world.slack.stop(), world.jupyterhub.stop()]);
+    nock.enableNetConnect();
+    throw error;
+  }
+  installed = world;
   return world;
 }
 
-export function uninstallWorld(): void {
+/** Stops the stand-ins and lets the network be reached again. */
+export async function uninstallWorld(): Promise<void> {
+  const world = installed;
+  installed = null;
+  worldUrls = null;
+  if (world) await Promise.all([world.jira.stop(), world.github.stop(), world.slack.stop(), world.jupyterhub.stop()]);
   nock.cleanAll();
   nock.enableNetConnect();
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
 import type { SlackClient } from '../src/clients/slack.ts';
-import { findTeam, type Policy } from '../src/config/policy.ts';
+import type { Policy } from '../src/config/policy.ts';
 import { buildOutcome } from '../src/domain/build-outcome.ts';
 import { buildResultSlack } from '../src/domain/build-report.ts';
 import { ticketCreatedAt } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
-import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
+import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleBuildOutcome, exampleModelRequest } from './examples.ts';
+import { postToTeam } from './team-channel.ts';
 
 /** Tells the model's team in Slack how the build and tests went, with the failure class when they failed. */
 export function createNotifyBuild(deps: { slack: Pick<SlackClient, 'postMessageOnce'>; policy: Policy; issueUrl: (key: string) => string }) {
@@ -30,16 +31,8 @@ export function createNotifyBuild(deps: { slack: Pick<SlackClient, 'postMessageO
     ],
     async run(ctx) {
       const outcome = ctx.input.buildOutcome;
-      const team = findTeam(deps.policy, ctx.input.modelRequest.team);
-      if (!team) throw new InvalidTaskInputError(`team "${ctx.input.modelRequest.team}" is no longer in [[teams]] of the policy file; add it back and retry the incident`);
       const message = buildResultSlack(outcome, { issueUrl: deps.issueUrl(outcome.issueKey) });
-      const posted = await deps.slack.postMessageOnce({
-        channel: team.slack_channel,
-        idempotencyKey: `model-lifecycle:${outcome.issueKey}:build-result:${outcome.attempt}`,
-        text: message.text,
-        blocks: message.blocks,
-        ...(ctx.input.ticketCreatedAt === undefined ? {} : { notBefore: new Date(Date.parse(ctx.input.ticketCreatedAt) - 3_600_000) }),
-      });
+      const posted = await postToTeam(deps, { team: ctx.input.modelRequest.team, idempotencyKey: `model-lifecycle:${outcome.issueKey}:build-result:${outcome.attempt}`, message, ticketCreatedAt: ctx.input.ticketCreatedAt });
       ctx.log.info({ channel: posted.channel, ts: posted.ts, created: posted.created, outcome: outcome.outcome }, 'told the team how the build went');
       return ctx.complete({});
     },

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
 import type { SlackClient } from '../src/clients/slack.ts';
-import { findTeam, type Policy } from '../src/config/policy.ts';
+import type { Policy } from '../src/config/policy.ts';
 import { repositoryCreatedSlack } from '../src/domain/announcements.ts';
 import { issueKey, repository, researchServerUrl, ticketCreatedAt } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
-import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
+import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleModelRequest, exampleRepository } from './examples.ts';
+import { postToTeam } from './team-channel.ts';
 
 /** Tells the model's team in their Slack channel that the repository is ready. */
 export function createNotifyTeam(deps: { slack: SlackClient; policy: Policy; issueUrl: (key: string) => string }) {
@@ -24,21 +25,17 @@ export function createNotifyTeam(deps: { slack: SlackClient; policy: Policy; iss
       },
     ],
     async run(ctx) {
-      const team = findTeam(deps.policy, ctx.input.modelRequest.team);
-      if (!team) throw new InvalidTaskInputError(`team "${ctx.input.modelRequest.team}" is no longer in [[teams]] of the policy file; add it back and retry the incident`);
       const message = repositoryCreatedSlack({
         request: ctx.input.modelRequest,
         repository: ctx.input.repository,
         researchServerUrl: ctx.input.researchServerUrl ?? null,
         issueUrl: deps.issueUrl(ctx.input.issueKey),
       });
-      const posted = await deps.slack.postMessageOnce({
-        channel: team.slack_channel,
+      const posted = await postToTeam(deps, {
+        team: ctx.input.modelRequest.team,
         idempotencyKey: `model-lifecycle:${ctx.input.issueKey}:repository-created`,
-        text: message.text,
-        blocks: message.blocks,
-        // The message cannot predate the ticket; an hour of slack covers clocks that disagree.
-        ...(ctx.input.ticketCreatedAt === undefined ? {} : { notBefore: new Date(Date.parse(ctx.input.ticketCreatedAt) - 3_600_000) }),
+        message,
+        ticketCreatedAt: ctx.input.ticketCreatedAt,
       });
       ctx.log.info({ channel: posted.channel, ts: posted.ts, created: posted.created }, 'told the team in Slack');
       return ctx.complete({});

@@ -30,8 +30,7 @@
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import branchFixture from '../test/fixtures/github/branch.json' with { type: 'json' };
@@ -42,6 +41,7 @@ import nameExistsFixture from '../test/fixtures/github/error-template-name-exist
 import commitFixture from '../test/fixtures/github/file-commit.json' with { type: 'json' };
 import repositoryFixture from '../test/fixtures/github/repository.json' with { type: 'json' };
 import { defaultBranchPushExample } from './github-webhook-examples.ts';
+import { appendCapped, ChangeListeners, Faults, LoopbackServer, messageOf, serveUnderFault, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
 /** A commit of a repository's default branch: its id and the files as they were then. */
 export interface StandInCommit {
@@ -52,10 +52,7 @@ export interface StandInCommit {
   readonly time: string;
 }
 
-/**
- * A repository as the tests read and edit it; the same shape as test/support/fake-github.ts's
- * `FakeRepo`, so a test can add one with `repos.set(...)`.
- */
+/** A repository as the tests and the sandbox read and edit it; a test can add one with `repos.set(...)`. */
 export interface StandInRepo {
   owner: string;
   name: string;
@@ -79,7 +76,7 @@ export interface StandInRepo {
 }
 
 /** A fault for the next matching request: do the work and drop the connection, or answer an error without doing it. */
-export type GitHubStandInFault = 'drop-answer' | { readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> };
+export type GitHubStandInFault = LoopbackFault<unknown>;
 
 const templateMapSchema = z.record(
   z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a template is named owner/name'),
@@ -103,7 +100,7 @@ export interface GitHubStandInOptions {
   /**
    * Template repositories by `owner/name`, each its files by path (see {@link readTemplateDirectory}).
    * Given, generating from any other repository answers 404. Left out, any template name is
-   * accepted and gives a repository with one `README.md`, as the nock fake did.
+   * accepted and gives a repository with one `README.md`.
    */
   readonly templates?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Where `html_url`s point. Default `https://github.com`; the sandbox points them at its page. */
@@ -248,9 +245,10 @@ export class GitHubStandIn {
     templatesGiven: boolean;
   };
   private failures: Array<{ pattern: RegExp; status: number; body: unknown; times: number }> = [];
-  private readonly faults: Array<{ method: string; path: RegExp; fault: GitHubStandInFault }> = [];
+  private readonly faults = new Faults<GitHubStandInFault>();
   private readonly hooks: Hook[] = [];
-  private readonly listeners = new Set<(event: GitHubStandInEvent) => void>();
+  // A page's listener must never break GitHub.
+  private readonly listeners = new ChangeListeners<GitHubStandInEvent>();
   /** Generated repositories whose template copy has not landed: the timer, and the copy to run. */
   private readonly copying = new Map<string, NodeJS.Timeout>();
   private readonly pendingCopies = new Map<string, () => void>();
@@ -261,8 +259,7 @@ export class GitHubStandIn {
   private commitCounter = 0;
   private rateUsed = 0;
   private stopped = false;
-  private server: Server | null = null;
-  private origin = '';
+  private readonly http = new LoopbackServer((request, res) => this.handle(request, res));
 
   constructor(options: GitHubStandInOptions) {
     const parsed = optionsSchema.parse(options);
@@ -298,18 +295,8 @@ export class GitHubStandIn {
 
   /** Listens on 127.0.0.1 (`port` 0: a free one); answers the API base URL, e.g. `http://127.0.0.1:PORT`. */
   async start(port = 0): Promise<string> {
-    if (this.server) return this.baseUrl;
     this.stopped = false;
-    const server = createServer((req, res) => {
-      // A request that broke off mid-body has no one to answer.
-      this.handle(req, res).catch(() => res.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.http.start(port);
     return this.baseUrl;
   }
 
@@ -320,20 +307,13 @@ export class GitHubStandIn {
       clearTimeout(timer);
       this.finishCopy(fullName);
     }
-    const server = this.server;
-    this.server = null;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await this.http.stop();
     await this.deliveriesSettled();
   }
 
   /** The REST root, `http://127.0.0.1:PORT`; valid after {@link start}. */
   get baseUrl(): string {
-    return this.origin;
+    return this.http.origin;
   }
 
   /**
@@ -351,12 +331,12 @@ export class GitHubStandIn {
    * the way); a status answers that error (a JSON body) without doing the work.
    */
   onNextRequest(match: { method: string; path: RegExp }, fault: GitHubStandInFault): void {
-    this.faults.push({ method: match.method.toUpperCase(), path: match.path, fault });
+    this.faults.add(match, fault);
   }
 
   /** Forgets the faults and failures no request has met yet (GitHub is back). */
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
     this.failures = [];
   }
 
@@ -403,10 +383,7 @@ export class GitHubStandIn {
 
   /** Calls `listener` on every state change made through the API or these methods; answers the unsubscribe. */
   onChange(listener: (event: GitHubStandInEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /** The whole state as plain JSON, for a page. */
@@ -434,41 +411,27 @@ export class GitHubStandIn {
 
   // ---- HTTP ----
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', this.origin);
+  private async handle({ req, method, url, body: text }: LoopbackRequest, res: ServerResponse): Promise<void> {
     const path = url.pathname;
-    this.requests.push(`${method} ${path}`);
-    // A long-running sandbox keeps the latest requests only.
-    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
-
-    const index = this.faults.findIndex((fault) => fault.method === method && fault.path.test(path));
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
-    if (fault !== undefined && fault !== 'drop-answer') {
-      this.write(res, { status: fault.status, body: fault.body ?? { message: 'Server Error' }, headers: fault.headers ?? {} });
-      return;
-    }
-    const failure = this.failures.find((candidate) => candidate.times > 0 && candidate.pattern.test(`${method} ${path}`));
+    appendCapped(this.requests, `${method} ${path}`);
+    const fault = this.faults.take(method, path);
+    // A status fault answers first; failNext's failures meet only the requests it leaves.
+    const failure = typeof fault === 'object' ? undefined : this.failures.find((candidate) => candidate.times > 0 && candidate.pattern.test(`${method} ${path}`));
     if (failure) {
       failure.times -= 1;
       this.write(res, { status: failure.status, body: failure.body });
       return;
     }
-
-    let answer: Answer;
-    try {
-      answer = this.authenticate(req) ?? this.parseAndRoute(method, url, text);
-    } catch (error) {
-      answer = { status: 500, body: { message: error instanceof Error ? error.message : String(error) } };
-    }
-    if (fault === 'drop-answer') {
-      req.socket.destroy();
-      return;
-    }
-    this.write(res, answer);
+    await serveUnderFault(
+      res,
+      fault,
+      {
+        faultAnswer: (status) => ({ status: status.status, body: status.body ?? { message: 'Server Error' }, headers: status.headers ?? {} }),
+        work: () => this.authenticate(req) ?? this.parseAndRoute(method, url, text),
+        failed: (error) => ({ status: 500, body: { message: messageOf(error) } }),
+      },
+      (response, answer) => this.write(response, answer),
+    );
   }
 
   private write(res: ServerResponse, answer: Answer): void {
@@ -574,7 +537,7 @@ export class GitHubStandIn {
     };
     this.repos.set(fullName, repo);
     this.generated.push(fullName);
-    this.emit({ type: 'repository', repository: fullName, template: templateName });
+    this.listeners.emit({ type: 'repository', repository: fullName, template: templateName });
     // GitHub answers at once and copies the template's files in the background.
     const copy = () => {
       repo.files = files;
@@ -670,7 +633,7 @@ export class GitHubStandIn {
       );
     }
     repo.topics = [...new Set(input.data.names)];
-    this.emit({ type: 'topics', repository: fullName, topics: [...repo.topics] });
+    this.listeners.emit({ type: 'topics', repository: fullName, topics: [...repo.topics] });
     return { status: 200, body: { names: repo.topics } };
   }
 
@@ -681,7 +644,7 @@ export class GitHubStandIn {
     const input = teamBody.safeParse(body ?? {});
     if (!input.success) return invalid(input.error, docs);
     repo.teams.set(team, input.data.permission);
-    this.emit({ type: 'team', repository: fullName, team, permission: input.data.permission });
+    this.listeners.emit({ type: 'team', repository: fullName, team, permission: input.data.permission });
     return { status: 204 };
   }
 
@@ -726,7 +689,7 @@ export class GitHubStandIn {
     const input = protectionBody.safeParse(body ?? {});
     if (!input.success) return invalid(input.error, docs);
     repo.protection = structuredClone(body);
-    this.emit({ type: 'protection', repository: fullName, branch });
+    this.listeners.emit({ type: 'protection', repository: fullName, branch });
     const url = `${this.baseUrl}/repos/${fullName}/branches/${branch}/protection`;
     const rules = input.data;
     return {
@@ -779,18 +742,8 @@ export class GitHubStandIn {
     const previous = repo.commits.at(-1)?.files;
     repo.commits.push({ sha, files, message, time });
     const paths = [...new Set([...files.keys(), ...(previous?.keys() ?? [])])].filter((path) => files.get(path) !== previous?.get(path));
-    this.emit({ type: 'commit', repository: `${repo.owner}/${repo.name}`, sha, message, paths });
+    this.listeners.emit({ type: 'commit', repository: `${repo.owner}/${repo.name}`, sha, message, paths });
     return sha;
-  }
-
-  private emit(event: GitHubStandInEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A page's listener must never break GitHub.
-      }
-    }
   }
 
   // ---- webhooks ----
@@ -912,7 +865,7 @@ export class GitHubStandIn {
         const retryable = status === null || status >= 500;
         if (!retryable || attempt >= this.options.webhookRetries || this.stopped) {
           delivery.state = status !== null && status < 300 ? 'delivered' : 'failed';
-          this.emit({ type: 'delivery', repository, id: delivery.id, event, state: delivery.state, status });
+          this.listeners.emit({ type: 'delivery', repository, id: delivery.id, event, state: delivery.state, status });
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, this.options.webhookRetryDelayMs * 2 ** attempt));

@@ -28,8 +28,8 @@
  * 401, as Jenkins answers.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { appendCapped, Faults, jsonAnswer, LoopbackServer, messageOf, serveUnderFault, writeAnswer, type LoopbackAnswer, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
 /** How a stand-in job ends its build. */
 export type StandInResult = 'SUCCESS' | 'FAILURE' | 'UNSTABLE' | 'ABORTED';
@@ -129,7 +129,7 @@ export interface StandInQueueItem {
 }
 
 /** A fault for the next matching request: do the work and drop the connection, or answer an error without doing it. */
-export type StandInFault = 'drop-answer' | { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> };
+export type StandInFault = LoopbackFault;
 
 export interface JenkinsStandInOptions {
   readonly user: string;
@@ -147,11 +147,7 @@ export interface JenkinsStandInOptions {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: string;
-}
+type Answer = LoopbackAnswer;
 
 interface JobState {
   readonly path: string;
@@ -226,15 +222,14 @@ export class JenkinsStandIn {
   private readonly options: Required<Omit<JenkinsStandInOptions, 'queueDelayMs'>> & { queueDelayMs: readonly [number, number] };
   private readonly jobs = new Map<string, JobState>();
   private readonly queueItems: QueueItemState[] = [];
-  private readonly faults: Array<{ method: string; path: RegExp; fault: StandInFault }> = [];
+  private readonly faults = new Faults<StandInFault>();
   private readonly sessions = new Map<string, string>();
   private readonly sessionCookie = `JSESSIONID.${randomBytes(4).toString('hex')}`;
   private readonly crumbSalt = randomBytes(16);
   private readonly waiters = new Map<string, { started: Deferred<StandInBuild>; finished: Deferred<StandInBuild> }>();
   private nextQueueId = 1;
   private held: string | null = null;
-  private server: Server | null = null;
-  private origin = '';
+  private readonly http = new LoopbackServer((request, res) => this.handle(request, res));
 
   constructor(options: JenkinsStandInOptions) {
     const delay = options.queueDelayMs ?? [0, 50];
@@ -250,14 +245,7 @@ export class JenkinsStandIn {
 
   /** Listens on 127.0.0.1 (`port` 0: a free one); answers the base URL, context path included. */
   async start(port = 0): Promise<string> {
-    if (this.server) return this.baseUrl;
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.http.start(port);
     return this.baseUrl;
   }
 
@@ -265,18 +253,12 @@ export class JenkinsStandIn {
   async stop(): Promise<void> {
     for (const item of this.queueItems) if (item.timer) clearTimeout(item.timer);
     for (const job of this.jobs.values()) for (const build of job.builds) if (build.building) build.abort.abort();
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await this.http.stop();
   }
 
   /** `http://127.0.0.1:PORT` plus the context path; valid after {@link start}. */
   get baseUrl(): string {
-    return `${this.origin}${this.options.contextPath}`;
+    return `${this.http.origin}${this.options.contextPath}`;
   }
 
   /** Defines (or redefines) the job at folder path `jobPath` (`ml/train-model`); its folders need no definition. */
@@ -323,12 +305,12 @@ export class JenkinsStandIn {
    * before answering; a status answers that error without doing the work.
    */
   onNextRequest(match: { method: string; path: RegExp }, fault: StandInFault): void {
-    this.faults.push({ method: match.method.toUpperCase(), path: match.path, fault });
+    this.faults.add(match, fault);
   }
 
   /** Forgets the faults {@link onNextRequest} set that no request has met yet (Jenkins is back). */
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** Items whose quiet period ends stay in the queue as buildable, with `why`, until {@link releaseQueue}. */
@@ -370,42 +352,20 @@ export class JenkinsStandIn {
 
   // ---- HTTP ----
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', this.origin);
+  private async handle({ req, method, url, body }: LoopbackRequest, res: ServerResponse): Promise<void> {
     const record = { method, path: `${url.pathname}${url.search}`, status: 0 };
-    this.requests.push(record);
-    // A long-running sandbox keeps the latest requests only.
-    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
-
-    const index = this.faults.findIndex((fault) => fault.method === method && fault.path.test(url.pathname));
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
-    if (fault !== undefined && fault !== 'drop-answer') {
-      record.status = fault.status;
-      this.write(res, { status: fault.status, headers: { 'Content-Type': 'text/html;charset=utf-8', ...fault.headers }, body: fault.body ?? '' });
-      return;
-    }
-
-    let answer: Answer;
-    try {
-      answer = this.route(req, method, url, body);
-    } catch (error) {
-      answer = page(500, 'Oops!', error instanceof Error ? error.message : String(error));
-    }
-    if (fault === 'drop-answer') {
-      req.socket.destroy();
-      return;
-    }
-    record.status = answer.status;
-    this.write(res, answer);
-  }
-
-  private write(res: ServerResponse, answer: Answer): void {
-    res.writeHead(answer.status, { 'X-Jenkins': '2.479.3', ...answer.headers });
-    res.end(answer.body);
+    appendCapped(this.requests, record);
+    const sent = await serveUnderFault(
+      res,
+      this.faults.take(method, url.pathname),
+      {
+        faultAnswer: (fault) => ({ status: fault.status, headers: { 'Content-Type': 'text/html;charset=utf-8', ...fault.headers }, body: fault.body ?? '' }),
+        work: () => this.route(req, method, url, body),
+        failed: (error) => page(500, 'Oops!', messageOf(error)),
+      },
+      (response, answer) => writeAnswer(response, answer, { 'X-Jenkins': '2.479.3' }),
+    );
+    record.status = sent?.status ?? 0;
   }
 
   private route(req: IncomingMessage, method: string, url: URL, body: string): Answer {
@@ -1019,8 +979,7 @@ function deferred<T>(): Deferred<T> {
 }
 
 function json(value: JsonObject, tree: string | null): Answer {
-  const body = tree === null ? value : applyTree(value, parseTree(tree));
-  return { status: 200, headers: { 'Content-Type': 'application/json;charset=utf-8' }, body: JSON.stringify(body) };
+  return jsonAnswer(200, tree === null ? value : applyTree(value, parseTree(tree)), 'application/json;charset=utf-8');
 }
 
 /** Jenkins answers errors with an HTML page; its first paragraph says what went wrong. */

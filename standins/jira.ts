@@ -35,8 +35,7 @@
  * back-off that the stand-in compresses from Jira's minutes to seconds.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import commentFixture from '../test/fixtures/jira/cloud/comment-created.json' with { type: 'json' };
 import notFoundFixture from '../test/fixtures/jira/cloud/error-issue-not-found.json' with { type: 'json' };
@@ -44,6 +43,7 @@ import issueFixture from '../test/fixtures/jira/cloud/issue.json' with { type: '
 import transitionsFixture from '../test/fixtures/jira/cloud/transitions.json' with { type: 'json' };
 import createdDelivery from '../test/fixtures/jira/webhooks/issue_created.json' with { type: 'json' };
 import updatedDelivery from '../test/fixtures/jira/webhooks/issue_updated_status.json' with { type: 'json' };
+import { appendCapped, ChangeListeners, Faults, jsonAnswer, LoopbackServer, messageOf, serveUnderFault, writeAnswer, type LoopbackAnswer, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
 /** A Jira user as the stand-in keeps one (Cloud: account id, no user name). */
 export interface JiraStandInUser {
@@ -53,9 +53,9 @@ export interface JiraStandInUser {
 }
 
 /**
- * An issue as the tests read and change it; the same shape as test/support/fake-jira.ts's
- * `FakeIssue`, plus optional fields. Changing it directly changes what the REST API answers
- * but sends no webhook; {@link JiraStandIn.moveStatus} and {@link JiraStandIn.editIssue} do.
+ * An issue as the tests and the sandbox read and change it. Changing it directly changes what
+ * the REST API answers but sends no webhook; {@link JiraStandIn.moveStatus} and
+ * {@link JiraStandIn.editIssue} do.
  */
 export interface JiraStandInIssue {
   key: string;
@@ -185,7 +185,7 @@ export class JiraStandInError extends Error {
 }
 
 /** A fault for the next matching request: do the work and drop the connection, or answer an error without doing it. */
-export type JiraStandInFault = 'drop-answer' | { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> };
+export type JiraStandInFault = LoopbackFault;
 
 /** Options of {@link JiraStandIn}. */
 export interface JiraStandInOptions {
@@ -207,11 +207,7 @@ export interface JiraStandInOptions {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+type Answer = LoopbackAnswer;
 
 interface IssueMeta {
   readonly id: number;
@@ -249,7 +245,7 @@ export class JiraStandIn {
   readonly requests: string[] = [];
   /** Every webhook delivery, in order. */
   readonly deliveries: JiraWebhookDelivery[] = [];
-  /** Called as each comment is stored (test/support/fake-jira.ts has the same hook). */
+  /** Called as each comment is stored. */
   onComment: ((key: string, comment: JiraStandInComment) => void) | undefined;
   readonly statuses: readonly string[];
 
@@ -260,8 +256,9 @@ export class JiraStandIn {
   private readonly meta = new Map<string, IssueMeta>();
   private readonly componentIds = new Map<string, number>();
   private readonly hooks: Array<Required<JiraWebhookRegistration> & { readonly id: number }> = [];
-  private readonly listeners = new Set<(change: JiraStandInChange) => void>();
-  private readonly faults: Array<{ method: string; path: RegExp; fault: JiraStandInFault }> = [];
+  // A page's listener must not break the site.
+  private readonly listeners = new ChangeListeners<JiraStandInChange>();
+  private readonly faults = new Faults<JiraStandInFault>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private nextIssueId = 10_000;
@@ -269,8 +266,7 @@ export class JiraStandIn {
   private nextLinkId = 10_000;
   private nextChangelogId = 10_000;
   private nextHookId = 1;
-  private server: Server | null = null;
-  private origin = '';
+  private readonly http = new LoopbackServer((request, res) => this.handle(request, res));
 
   constructor(options: JiraStandInOptions) {
     if (options.statuses.length === 0) throw new TypeError('a Jira workflow needs at least one status');
@@ -288,14 +284,7 @@ export class JiraStandIn {
 
   /** Listens on 127.0.0.1 (`port` 0: a free one); answers the site URL, e.g. `http://127.0.0.1:41234`. */
   async start(port = 0): Promise<string> {
-    if (this.server) return this.baseUrl;
-    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.http.start(port);
     return this.baseUrl;
   }
 
@@ -303,26 +292,20 @@ export class JiraStandIn {
   async stop(): Promise<void> {
     this.stopping.abort();
     await Promise.allSettled([...this.inflight]);
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await this.http.stop();
   }
 
   /** The site URL (`JIRA_BASE_URL`); valid after {@link start}. */
   get baseUrl(): string {
-    return this.origin;
+    return this.http.origin;
   }
 
-  /** Puts an issue on the site as it is, with no webhook (test/support/fake-jira.ts's `addIssue`). */
+  /** Puts an issue on the site as it is, with no webhook. */
   addIssue(issue: JiraStandInIssue): void {
     this.issues.set(issue.key, issue);
     this.metaOf(issue.key);
     for (const name of issue.components) this.componentId(name);
-    this.emit({ type: 'issue-created', key: issue.key });
+    this.listeners.emit({ type: 'issue-created', key: issue.key });
   }
 
   /** Comments on an issue whose ADF text contains `text`. */
@@ -408,7 +391,7 @@ export class JiraStandIn {
     const fields = items.map((item) => String(item.field));
     if (items.length === 0) return fields;
     this.touch(key);
-    this.emit({ type: 'issue-updated', key, fields });
+    this.listeners.emit({ type: 'issue-updated', key, fields });
     this.deliver('jira:issue_updated', key, {
       webhookEvent: 'jira:issue_updated',
       issue_event_type_name: 'issue_updated',
@@ -443,8 +426,7 @@ export class JiraStandIn {
 
   /** Calls `listener` after every state change; answers the unsubscribe function. */
   onChange(listener: (change: JiraStandInChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** The site as plain JSON: issues with status, people, components, comments (ADF bodies) and remote links; the deliveries. */
@@ -481,50 +463,33 @@ export class JiraStandIn {
     });
   }
 
-  /**
-   * The next request whose method and path (without the query) match gets `fault`:
-   * `'drop-answer'` does the work and destroys the socket before answering; a status answers
-   * that error without doing the work.
-   */
+  /** The next request whose method and path (without the query) match gets `fault`; a status body that is JSON goes as JSON, else as text. */
   onNextRequest(match: { method: string; path: RegExp }, fault: JiraStandInFault): void {
-    this.faults.push({ method: match.method.toUpperCase(), path: match.path, fault });
+    this.faults.add(match, fault);
   }
 
   /** Forgets the faults {@link onNextRequest} set that no request has met yet. */
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   // ---- HTTP ----
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', this.origin);
-    this.requests.push(`${method} ${url.pathname}`);
-    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
-
-    const index = this.faults.findIndex((fault) => fault.method === method && fault.path.test(url.pathname));
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
-    if (fault !== undefined && fault !== 'drop-answer') {
-      const text = fault.body ?? '';
-      write(res, { status: fault.status, headers: { 'Content-Type': isJson(text) ? JSON_TYPE : 'text/plain;charset=UTF-8', ...fault.headers }, body: text });
-      return;
-    }
-
-    let answer: Answer;
-    try {
-      answer = this.route(req, method, url, body);
-    } catch (error) {
-      answer = errors(500, [error instanceof Error ? error.message : String(error)]);
-    }
-    if (fault === 'drop-answer') {
-      req.socket.destroy();
-      return;
-    }
-    write(res, answer);
+  private async handle({ req, method, url, body }: LoopbackRequest, res: ServerResponse): Promise<void> {
+    appendCapped(this.requests, `${method} ${url.pathname}`);
+    await serveUnderFault(
+      res,
+      this.faults.take(method, url.pathname),
+      {
+        faultAnswer: (fault) => {
+          const text = fault.body ?? '';
+          return { status: fault.status, headers: { 'Content-Type': isJson(text) ? JSON_TYPE : 'text/plain;charset=UTF-8', ...fault.headers }, body: text };
+        },
+        work: () => this.route(req, method, url, body),
+        failed: (error) => errors(500, [messageOf(error)]),
+      },
+      (response, answer) => writeAnswer(response, answer, { 'X-AREQUESTID': randomUUID().slice(0, 8) }),
+    );
   }
 
   private route(req: IncomingMessage, method: string, url: URL, text: string): Answer {
@@ -586,7 +551,7 @@ export class JiraStandIn {
     this.comments.set(issue.key, [...(this.comments.get(issue.key) ?? []), comment]);
     this.touch(issue.key);
     this.onComment?.(issue.key, comment);
-    this.emit({ type: 'comment-added', key: issue.key, commentId: comment.id });
+    this.listeners.emit({ type: 'comment-added', key: issue.key, commentId: comment.id });
     this.deliver('comment_created', issue.key, { webhookEvent: 'comment_created', comment: this.commentJson(issue, comment, false, 2) });
     return json(201, this.commentJson(issue, comment, false));
   }
@@ -629,7 +594,7 @@ export class JiraStandIn {
     };
     links.set(globalId, link);
     this.remoteLinks.set(issue.key, links);
-    this.emit({ type: 'remote-link', key: issue.key, globalId, created: existing === undefined });
+    this.listeners.emit({ type: 'remote-link', key: issue.key, globalId, created: existing === undefined });
     return json(existing ? 200 : 201, { id: link.id, self: `${this.baseUrl}/rest/api/3/issue/${issue.key}/remotelink/${link.id}` });
   }
 
@@ -641,7 +606,7 @@ export class JiraStandIn {
     issue.status = to;
     this.touch(issue.key);
     if (by === 'api') this.transitions.push({ key: issue.key, to });
-    this.emit({ type: 'transitioned', key: issue.key, from, to, by });
+    this.listeners.emit({ type: 'transitioned', key: issue.key, from, to, by });
     this.deliver('jira:issue_updated', issue.key, {
       webhookEvent: 'jira:issue_updated',
       issue_event_type_name: 'issue_generic',
@@ -696,16 +661,6 @@ export class JiraStandIn {
 
   private reporterOf(issue: JiraStandInIssue): JiraStandInUser | null {
     return issue.reporter === undefined ? (issue.assignee ?? this.person) : issue.reporter;
-  }
-
-  private emit(change: JiraStandInChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // A page's listener must not break the site.
-      }
-    }
   }
 
   // ---- webhooks ----
@@ -952,13 +907,8 @@ export class JiraStandIn {
   }
 }
 
-function write(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, { 'X-AREQUESTID': randomUUID().slice(0, 8), ...answer.headers });
-  res.end(answer.body);
-}
-
 function json(status: number, value: unknown): Answer {
-  return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(value) };
+  return jsonAnswer(status, value, JSON_TYPE);
 }
 
 /** Jira's `ErrorCollection`. */

@@ -19,13 +19,13 @@
  * Anything else → 404. Not served: the default (unnamed) server, progress event streams,
  * tokens, groups, services, `include_stopped_servers`, the named-server limit.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import pendingFixture from '../test/fixtures/jupyterhub/user-server-pending.json' with { type: 'json' };
 import userFixture from '../test/fixtures/jupyterhub/user-no-servers.json' with { type: 'json' };
+import { appendCapped, ChangeListeners, Faults, jsonAnswer, LoopbackServer, messageOf, serveUnderFault, writeAnswer, type LoopbackAnswer, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
-/** A server's state, as the hub's server model has it (the same shape as test/support/fake-jupyterhub.ts's). */
+/** A server's state, as the hub's server model has it. */
 export interface JupyterHubStandInServer {
   /** `spawn` while starting, `stop` while stopping, else null. */
   pending: string | null;
@@ -47,7 +47,7 @@ export interface JupyterHubStandInSnapshot {
 }
 
 /** A fault for the next matching request: do the work and drop the connection, or answer with a status (and body) without doing it. */
-export type JupyterHubStandInFault = 'drop-answer' | { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> };
+export type JupyterHubStandInFault = LoopbackFault;
 
 /** Options of {@link JupyterHubStandIn}. */
 export interface JupyterHubStandInOptions {
@@ -68,11 +68,7 @@ export interface JupyterHubStandInOptions {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+type Answer = LoopbackAnswer;
 
 interface ServerTimes {
   started: number;
@@ -97,10 +93,10 @@ export class JupyterHubStandIn {
   private readonly options: Required<Omit<JupyterHubStandInOptions, 'users'>> & { users: Set<string> | null };
   private readonly times = new Map<string, ServerTimes>();
   private readonly created = new Map<string, number>();
-  private readonly listeners = new Set<(change: JupyterHubStandInChange) => void>();
-  private readonly faults: Array<{ method: string; path: RegExp; fault: JupyterHubStandInFault }> = [];
-  private server: Server | null = null;
-  private origin = '';
+  // A page's listener must not break the hub.
+  private readonly listeners = new ChangeListeners<JupyterHubStandInChange>();
+  private readonly faults = new Faults<JupyterHubStandInFault>();
+  private readonly http = new LoopbackServer((request, res) => this.handle(request, res));
 
   constructor(options: JupyterHubStandInOptions) {
     this.options = {
@@ -114,32 +110,19 @@ export class JupyterHubStandIn {
 
   /** Listens on 127.0.0.1 (`port` 0: a free one); answers the hub URL without `/hub` (`JUPYTERHUB_URL`). */
   async start(port = 0): Promise<string> {
-    if (this.server) return this.baseUrl;
-    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.http.start(port);
     return this.baseUrl;
   }
 
   /** Drops pending spawns and closes the server. */
   async stop(): Promise<void> {
     for (const times of this.times.values()) if (times.timer) clearTimeout(times.timer);
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await this.http.stop();
   }
 
   /** The hub URL, e.g. `http://127.0.0.1:41234`; valid after {@link start}. */
   get baseUrl(): string {
-    return this.origin;
+    return this.http.origin;
   }
 
   /** Makes the hub know `name`, as its first login does. */
@@ -158,7 +141,7 @@ export class JupyterHubStandIn {
     state.pending = null;
     state.ready = true;
     if (times) times.lastActivity = Date.now();
-    this.emit({ type: 'server-ready', user, server });
+    this.listeners.emit({ type: 'server-ready', user, server });
     return true;
   }
 
@@ -170,14 +153,13 @@ export class JupyterHubStandIn {
     if (times?.timer) clearTimeout(times.timer);
     this.times.delete(`${user}/${server}`);
     servers.delete(server);
-    this.emit({ type: 'server-stopped', user, server });
+    this.listeners.emit({ type: 'server-stopped', user, server });
     return true;
   }
 
   /** Calls `listener` after every state change; answers the unsubscribe function. */
   onChange(listener: (change: JupyterHubStandInChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** The hub as plain JSON: users with their active servers. */
@@ -197,49 +179,30 @@ export class JupyterHubStandIn {
     };
   }
 
-  /**
-   * The next request whose method and path (without the query) match gets `fault`:
-   * `'drop-answer'` does the work and destroys the socket before answering; a status answers
-   * with it (and `body`) without doing the work.
-   */
+  /** The next request whose method and path (without the query) match gets `fault` ({@link JupyterHubStandInFault}), a status with the hub's JSON content type. */
   onNextRequest(match: { method: string; path: RegExp }, fault: JupyterHubStandInFault): void {
-    this.faults.push({ method: match.method.toUpperCase(), path: match.path, fault });
+    this.faults.add(match, fault);
   }
 
   /** Forgets the faults {@link onNextRequest} set that no request has met yet. */
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   // ---- HTTP ----
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', this.origin);
-    this.requests.push(`${method} ${url.pathname}`);
-    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
-
-    const index = this.faults.findIndex((fault) => fault.method === method && fault.path.test(url.pathname));
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
-    if (fault !== undefined && fault !== 'drop-answer') {
-      write(res, { status: fault.status, headers: { 'Content-Type': JSON_TYPE, ...fault.headers }, body: fault.body ?? '' });
-      return;
-    }
-
-    let answer: Answer;
-    try {
-      answer = await this.route(req, method, url, body);
-    } catch (error) {
-      answer = hubError(500, error instanceof Error ? error.message : String(error));
-    }
-    if (fault === 'drop-answer') {
-      req.socket.destroy();
-      return;
-    }
-    write(res, answer);
+  private async handle({ req, method, url, body }: LoopbackRequest, res: ServerResponse): Promise<void> {
+    appendCapped(this.requests, `${method} ${url.pathname}`);
+    await serveUnderFault(
+      res,
+      this.faults.take(method, url.pathname),
+      {
+        faultAnswer: (fault) => ({ status: fault.status, headers: { 'Content-Type': JSON_TYPE, ...fault.headers }, body: fault.body ?? '' }),
+        work: () => this.route(req, method, url, body),
+        failed: (error) => hubError(500, messageOf(error)),
+      },
+      writeAnswer,
+    );
   }
 
   private async route(req: IncomingMessage, method: string, url: URL, text: string): Promise<Answer> {
@@ -298,7 +261,7 @@ export class JupyterHubStandIn {
     const times: ServerTimes = { started: now, lastActivity: now, timer: null };
     this.times.set(`${user}/${serverName}`, times);
     this.starts.push(`${user}/${serverName}`);
-    this.emit({ type: 'server-spawning', user, server: serverName });
+    this.listeners.emit({ type: 'server-spawning', user, server: serverName });
 
     const delay = this.options.spawnDelayMs;
     if (delay !== null) times.timer = setTimeout(() => this.finishSpawn(user, serverName), delay);
@@ -337,29 +300,14 @@ export class JupyterHubStandIn {
       servers,
     };
   }
-
-  private emit(change: JupyterHubStandInChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // A page's listener must not break the hub.
-      }
-    }
-  }
 }
 
 function serverPath(user: string, server: string): string {
   return `/user/${encodeURIComponent(user)}/${encodeURIComponent(server)}/`;
 }
 
-function write(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
-}
-
 function json(status: number, value: Json): Answer {
-  return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(value) };
+  return jsonAnswer(status, value, JSON_TYPE);
 }
 
 /** The hub's error body: `{"status": 400, "message": "…"}`. */

@@ -32,10 +32,10 @@
  * methods, multi-person DMs, message deletion through the API.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
+import { appendCapped, ChangeListeners, Faults, jsonAnswer, LoopbackServer, messageOf, serveUnderFault, writeAnswer, type LoopbackAnswer, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
 /** Message metadata as Slack stores it (`event_type`, `event_payload`). */
 export interface SlackStandInMetadata {
@@ -43,7 +43,7 @@ export interface SlackStandInMetadata {
   event_payload: Record<string, unknown>;
 }
 
-/** A message as the tests assert on it: the shape of test/support/fake-slack.ts, plus who posted it. */
+/** A message as the tests and the sandbox read it. */
 export interface SlackStandInMessage {
   /** Channel or DM id. */
   channel: string;
@@ -135,16 +135,14 @@ export interface SlackStandInSnapshot {
 }
 
 /** A fault for the next matching request: do the work and drop the connection, or answer this without doing it. */
-export type SlackStandInFault =
-  | 'drop-answer'
-  | { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> };
+export type SlackStandInFault = LoopbackFault;
 
 export interface SlackStandInOptions {
   /** The bot token (`xoxb-…`) every call must carry. */
   readonly token: string;
   /**
    * Channels (id → name) that exist, the bot a member of each. Left out, any channel id posted
-   * to comes into being with the bot in it, as test/support/fake-slack.ts accepts any channel.
+   * to comes into being with the bot in it.
    */
   readonly channels?: Readonly<Record<string, string>>;
   /**
@@ -165,11 +163,7 @@ export interface SlackStandInOptions {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+type Answer = LoopbackAnswer;
 
 interface ChannelState {
   readonly id: string;
@@ -249,7 +243,7 @@ const responseUrlBody = z.object({
 export class SlackStandIn {
   /** Every message posted, in order (channels and DMs); `chat.update` changes them in place. */
   readonly messages: SlackStandInMessage[] = [];
-  /** Web API methods called (the latest 10 000), in order, as test/support/fake-slack.ts records them. */
+  /** Web API methods called (the latest 10 000), in order. */
   readonly requests: string[] = [];
   /** The same calls with their arguments (token left out) and answer: `ok`, or Slack's error code, or the HTTP status of a fault. */
   readonly calls: Array<{ method: string; args: Record<string, unknown>; outcome: string }> = [];
@@ -269,15 +263,15 @@ export class SlackStandIn {
   private readonly fixedChannels: boolean;
   private readonly channels = new Map<string, ChannelState>();
   private readonly users: SlackStandInUser[] | null;
-  private readonly faults: Array<{ method: string | RegExp; fault: SlackStandInFault }> = [];
-  private readonly listeners = new Set<(event: SlackStandInEvent) => void>();
+  private readonly faults = new Faults<SlackStandInFault>();
+  // A page's listener must not change what Slack answers; its failure stays visible.
+  private readonly listeners = new ChangeListeners<SlackStandInEvent>((error) => process.emitWarning(`SlackStandIn change listener failed: ${messageOf(error)}`));
   private readonly responseUrls = new Map<string, ResponseUrlState>();
   private refusal: { method: string; error: string } | null = null;
   private lastTsMicros = 0;
   private nextBlockId = 1;
   private nextDm = 1;
-  private server: Server | null = null;
-  private origin = '';
+  private readonly http = new LoopbackServer((request, res) => this.handle(request, res));
 
   constructor(options: SlackStandInOptions) {
     this.token = options.token;
@@ -295,31 +289,18 @@ export class SlackStandIn {
 
   /** Listens on 127.0.0.1 (`port` 0: a free one); answers the Web API base URL, `http://127.0.0.1:PORT/api/`. */
   async start(port = 0): Promise<string> {
-    if (this.server) return this.apiUrl;
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.http.start(port);
     return this.apiUrl;
   }
 
   /** Closes the server and its connections. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await this.http.stop();
   }
 
   /** The Web API base URL (`slackApiUrl`), ending in `/api/`; valid after {@link start}. */
   get apiUrl(): string {
-    return `${this.origin}/api/`;
+    return `${this.http.origin}/api/`;
   }
 
   /** Makes `method` (default chat.postMessage) answer `{ ok: false, error }` until `restore()` is called. */
@@ -334,7 +315,7 @@ export class SlackStandIn {
    * status answers that (body default `{"ok":false,"error":"internal_error"}`) without doing it.
    */
   onNextRequest(match: string | RegExp, fault: SlackStandInFault): void {
-    this.faults.push({ method: match, fault });
+    this.faults.add({ path: match }, fault);
   }
 
   /** The next call of `method` is rate limited: 429, `Retry-After: <seconds>`, Slack's `ratelimited` body. */
@@ -348,7 +329,7 @@ export class SlackStandIn {
 
   /** Forgets the faults no request has met yet. */
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** Removes the bot from a channel (as `/kick` or conversations.leave would): its calls there get `not_in_channel`. */
@@ -366,14 +347,13 @@ export class SlackStandIn {
     const target = this.channels.get(channel) ?? this.ensureChannel(channel);
     const message: SlackStandInMessage = { channel: target.id, ts: this.nextTs(), text, blocks: [], user: userId };
     this.messages.push(message);
-    this.emit({ type: 'message.posted', channel: target.id, ts: message.ts });
+    this.listeners.emit({ type: 'message.posted', channel: target.id, ts: message.ts });
     return message;
   }
 
   /** Subscribes to state changes; returns the unsubscribe. A listener's error is reported as a process warning. */
   onChange(listener: (event: SlackStandInEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** The workspace as plain JSON: channels with their messages (oldest first), DMs, ephemerals, users, clicks. */
@@ -438,7 +418,7 @@ export class SlackStandIn {
       channel: { id: message.channel, name: channel?.kind === 'im' ? 'directmessage' : (channel?.name ?? message.channel) },
       message: { ...this.messageJson(message, true), type: 'message', ts: message.ts },
       state: { values: {} },
-      response_url: `${this.origin}/actions/${this.team.id}/${clickId}`,
+      response_url: `${this.http.origin}/actions/${this.team.id}/${clickId}`,
       actions: [
         {
           type: 'button',
@@ -478,76 +458,59 @@ export class SlackStandIn {
       body = error instanceof Error ? error.message : String(error);
     }
     click.status = status;
-    this.emit({ type: 'click', click: { ...click } });
+    this.listeners.emit({ type: 'click', click: { ...click } });
     return { status, body, payload, rawBody, headers };
   }
 
   // ---- HTTP ----
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', this.origin);
-
+  private async handle({ req, method, url, body: raw }: LoopbackRequest, res: ServerResponse): Promise<void> {
     const responseUrl = /^\/actions\/[^/]+\/([0-9a-f]+)$/.exec(url.pathname);
-    if (responseUrl && req.method === 'POST') {
-      this.write(res, this.respondToClick(responseUrl[1] ?? '', raw));
+    if (responseUrl && method === 'POST') {
+      writeAnswer(res, this.respondToClick(responseUrl[1] ?? '', raw));
       return;
     }
     const apiMethod = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname)?.[1];
-    if (!apiMethod || (req.method !== 'POST' && req.method !== 'GET')) {
-      this.write(res, { status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not Found' });
+    if (!apiMethod || (method !== 'POST' && method !== 'GET')) {
+      writeAnswer(res, { status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not Found' });
       return;
     }
 
-    this.requests.push(apiMethod);
-    // A long-running sandbox keeps the latest calls only.
-    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
+    appendCapped(this.requests, apiMethod);
     const call = { method: apiMethod, args: {} as Record<string, unknown>, outcome: '' };
-    this.calls.push(call);
-    if (this.calls.length > 10_000) this.calls.splice(0, this.calls.length - 10_000);
-
-    const index = this.faults.findIndex((fault) => (typeof fault.method === 'string' ? fault.method === apiMethod : fault.method.test(apiMethod)));
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
-    if (fault !== undefined && fault !== 'drop-answer') {
-      call.outcome = String(fault.status);
-      this.write(res, {
-        status: fault.status,
-        headers: { 'Content-Type': 'application/json; charset=utf-8', ...fault.headers },
-        body: fault.body ?? JSON.stringify({ ok: false, error: 'internal_error' }),
-      });
-      return;
-    }
-
-    let answer: Answer;
-    try {
-      const { args, bodyToken, json } = parseArguments(req.headers['content-type'], raw, url.searchParams);
-      const { token: _token, ...shown } = args;
-      call.args = shown;
-      this.authenticate(req.headers.authorization, json ? undefined : bodyToken);
-      const result = this.route(apiMethod, args);
-      call.outcome = 'ok';
-      answer = slackJson(200, { ok: true, ...result });
-    } catch (error) {
-      if (error instanceof SlackApiError) {
-        call.outcome = error.code;
-        answer = slackJson(error.code === 'unknown_method' ? 404 : 200, { ok: false, error: error.code, ...error.extra });
-      } else {
-        call.outcome = 'internal_error';
-        answer = slackJson(500, { ok: false, error: 'internal_error' });
-      }
-    }
-    if (fault === 'drop-answer') {
-      req.socket.destroy();
-      return;
-    }
-    this.write(res, answer);
-  }
-
-  private write(res: ServerResponse, answer: Answer): void {
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
+    appendCapped(this.calls, call);
+    await serveUnderFault(
+      res,
+      this.faults.take(method, apiMethod),
+      {
+        faultAnswer: (fault) => {
+          call.outcome = String(fault.status);
+          return {
+            status: fault.status,
+            headers: { 'Content-Type': 'application/json; charset=utf-8', ...fault.headers },
+            body: fault.body ?? JSON.stringify({ ok: false, error: 'internal_error' }),
+          };
+        },
+        work: () => {
+          const { args, bodyToken, json } = parseArguments(req.headers['content-type'], raw, url.searchParams);
+          const { token: _token, ...shown } = args;
+          call.args = shown;
+          this.authenticate(req.headers.authorization, json ? undefined : bodyToken);
+          const result = this.route(apiMethod, args);
+          call.outcome = 'ok';
+          return slackJson(200, { ok: true, ...result });
+        },
+        failed: (error) => {
+          if (!(error instanceof SlackApiError)) {
+            call.outcome = 'internal_error';
+            return slackJson(500, { ok: false, error: 'internal_error' });
+          }
+          call.outcome = error.code;
+          return slackJson(error.code === 'unknown_method' ? 404 : 200, { ok: false, error: error.code, ...error.extra });
+        },
+      },
+      writeAnswer,
+    );
   }
 
   private authenticate(authorization: string | undefined, bodyToken: string | undefined): void {
@@ -605,7 +568,7 @@ export class SlackStandIn {
       ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}),
     };
     this.messages.push(message);
-    this.emit({ type: 'message.posted', channel: channel.id, ts: message.ts });
+    this.listeners.emit({ type: 'message.posted', channel: channel.id, ts: message.ts });
     return { channel: channel.id, ts: message.ts, message: this.messageJson(message, true) };
   }
 
@@ -622,7 +585,7 @@ export class SlackStandIn {
     if (blocks !== undefined) message.blocks = blocks;
     if (metadata !== undefined) message.metadata = metadata;
     message.edited = { user: this.bot.userId, ts: this.nextTs() };
-    this.emit({ type: 'message.updated', channel: channel.id, ts: message.ts });
+    this.listeners.emit({ type: 'message.updated', channel: channel.id, ts: message.ts });
     const json = this.messageJson(message, true);
     return { channel: channel.id, ts: message.ts, text: message.text, message: json };
   }
@@ -695,14 +658,14 @@ export class SlackStandIn {
     if (body.delete_original) {
       if (original) {
         this.messages.splice(this.messages.indexOf(original), 1);
-        this.emit({ type: 'message.deleted', channel: target.channel, ts: target.messageTs });
+        this.listeners.emit({ type: 'message.deleted', channel: target.channel, ts: target.messageTs });
       }
     } else if (body.replace_original) {
       if (!original) return slackJson(404, { ok: false, error: 'message_not_found' });
       if (body.text !== undefined) original.text = body.text;
       if (body.blocks !== undefined) original.blocks = this.blocksOf(body.blocks) ?? [];
       original.edited = { user: this.bot.userId, ts: this.nextTs() };
-      this.emit({ type: 'message.updated', channel: target.channel, ts: target.messageTs });
+      this.listeners.emit({ type: 'message.updated', channel: target.channel, ts: target.messageTs });
     } else if (body.response_type === 'in_channel') {
       const message: SlackStandInMessage = {
         channel: target.channel,
@@ -713,10 +676,10 @@ export class SlackStandIn {
         ...(body.thread_ts ? { thread_ts: body.thread_ts } : {}),
       };
       this.messages.push(message);
-      this.emit({ type: 'message.posted', channel: target.channel, ts: message.ts });
+      this.listeners.emit({ type: 'message.posted', channel: target.channel, ts: message.ts });
     } else {
       this.ephemerals.push({ channel: target.channel, user: target.user, text: body.text ?? '', blocks: body.blocks ?? [] });
-      this.emit({ type: 'ephemeral.posted', channel: target.channel, user: target.user });
+      this.listeners.emit({ type: 'ephemeral.posted', channel: target.channel, user: target.user });
     }
     return slackJson(200, { ok: true });
   }
@@ -764,14 +727,14 @@ export class SlackStandIn {
     const channel = this.ensureChannel(id, name);
     if (channel.member === member) return;
     channel.member = member;
-    this.emit({ type: 'membership.changed', channel: id, member });
+    this.listeners.emit({ type: 'membership.changed', channel: id, member });
   }
 
   private openDm(user: string): ChannelState {
     const id = `D0${String(this.nextDm++).padStart(8, '0')}`;
     const dm: ChannelState = { id, name: user, kind: 'im', user, member: true, created: this.seconds() };
     this.channels.set(id, dm);
-    this.emit({ type: 'dm.opened', channel: id, user });
+    this.listeners.emit({ type: 'dm.opened', channel: id, user });
     return dm;
   }
 
@@ -851,17 +814,6 @@ export class SlackStandIn {
       is_app_user: false,
       updated: this.seconds(),
     };
-  }
-
-  private emit(event: SlackStandInEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A page's listener must not change what Slack answers; its failure stays visible.
-        process.emitWarning(`SlackStandIn change listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
   }
 }
 
@@ -943,5 +895,5 @@ function findAction(blocks: readonly unknown[], actionId: string): FoundAction |
 }
 
 function slackJson(status: number, body: JsonObject): Answer {
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+  return jsonAnswer(status, body, 'application/json; charset=utf-8');
 }

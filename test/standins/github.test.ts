@@ -378,7 +378,7 @@ describe('for a page', () => {
   });
 });
 
-describe('without templates, as the nock fake', () => {
+describe('without templates', () => {
   it('generates from any template a repository with a README', async () => {
     await startStandIn({ templates: undefined });
     await create();

@@ -500,7 +500,7 @@ describe('JiraStandIn for a page', () => {
     expect(seen).toEqual(['MLM-7:10000']);
   });
 
-  it('lets the tests change an issue in place, as the nock fake did', async () => {
+  it('lets the tests change an issue in place', async () => {
     jira.issues.get('MLM-7')!.status = 'Ready for training';
     jira.issues.get('MLM-7')!.components = ['ranking'];
     expect(await client().getStatus('MLM-7')).toBe('Ready for training');

@@ -214,7 +214,7 @@ describe('SlackStandIn with the real SlackClient', () => {
     await expect(client().postMessageOnce(message)).resolves.toMatchObject({ created: true });
   });
 
-  it('takes any channel when no channel list is given, as the nock fake did', async () => {
+  it('takes any channel when no channel list is given', async () => {
     await startStandIn({ channels: undefined });
     await expect(client().postMessageOnce({ ...message, channel: 'C0ANYWHERE1' })).resolves.toMatchObject({ channel: 'C0ANYWHERE1', created: true });
     expect(slack.snapshot().channels.map((channel) => channel.id)).toEqual(['C0ANYWHERE1']);

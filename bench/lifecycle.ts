@@ -1,36 +1,43 @@
 /**
  * Lifecycle benchmarks, each runnable alone: `npm run bench -- burst` and `npm run bench -- recovery`.
  *
- * - burst: the whole service in this process (real BPMN on a local engine, our workers and
- *   webhook ingress; Jira, GitHub and Slack as the tests' loopback stand-ins), N
- *   `jira:issue_created` deliveries sent at once, then the drain: lifecycles reaching the
- *   ready-for-training wait per second, beside the engine's bare no-op task throughput
- *   measured in the same run with the same parallelism. Also the process's RSS idle and with
- *   the N lifecycles waiting (memory goal: <= 150 MB and flat).
+ * - burst: the service exactly as `npm start` runs it, in a process of its own
+ *   (bench/service-child.ts: real BPMN on a local engine, our workers and webhook ingress);
+ *   Jira, GitHub and Slack as zero-latency loopback stand-ins (standins/) in this process,
+ *   holding N tickets; N signed `jira:issue_created` deliveries sent at once, then the drain:
+ *   lifecycles reaching the ready-for-training wait per second, beside the engine's bare no-op
+ *   task throughput measured in the same run with the same parallelism, the load average and
+ *   the CPU each process used. Also the service's memory after a full GC idle, on the way and
+ *   with the N lifecycles waiting (goal: RSS <= 150 MB and flat), and where it goes before any
+ *   work (bench/memory-baseline.ts: empty Node, each dependency, our code).
  * - recovery: a worker process (test/runtime/fixtures/crash-worker.ts) SIGKILLed right after
  *   its effect, K times, each time restarted at once: kill → completion p50 and max, effects
  *   made once; and the lock-extension requests a 60 s handler costs.
  *
  * Environment: ENGINE_REST_URL, BENCH_BURST_N [1000], BENCH_BURST_SEND_CONCURRENCY [50],
- * BENCH_BARE_N [2000], BENCH_KILLS [20], BENCH_LONG_HANDLER_S [60].
+ * BENCH_BARE_N [2000], BENCH_BURST_MAX_S [600], BENCH_SERVICE_NODE_FLAGS (node flags of the service,
+ * e.g. --max-semi-space-size=8), BENCH_SERVICE_MALLOC_ARENA_MAX (its MALLOC_ARENA_MAX), BENCH_KILLS [20], BENCH_LONG_HANDLER_S [60].
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type Task, type TaskService } from 'camunda-external-task-client-js';
-import { loadConfig } from '../src/config/load.ts';
+import { GitHubStandIn } from '../standins/github.ts';
+import { JiraStandIn } from '../standins/jira.ts';
+import { SlackStandIn } from '../standins/slack.ts';
 import { EngineClient } from '../src/engine/camunda7/rest.ts';
 import { findFreePort, startLocalEngine } from '../src/engine/local.ts';
+import { signJiraBody } from '../src/http/verify-jira.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import type { Service } from '../src/service.ts';
-import { issueCreated, sendJiraWebhook, testEnv } from '../test/support/service.ts';
+import { mib, parseMemoryLine, type MemoryReading } from './memory.ts';
 import { startCountingProxy } from './proxy.ts';
-import { fmt, percentile } from './stats.ts';
-import { processRssMb } from './sys.ts';
+import { fmt, percentile, renderTable } from './stats.ts';
+import { busyPercent, machineCpu, othersPercent, processCpuMs } from './sys.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const started = performance.now();
@@ -49,6 +56,7 @@ export async function runLifecycleBench(scenario: LifecycleScenario): Promise<nu
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const workDir = await mkdtemp(join(os.tmpdir(), 'model-lifecycle-bench-'));
   let stopEngine: () => Promise<void> = async () => {};
+  let enginePid: number | undefined;
   try {
     console.log(`model-lifecycle bench (${scenario}): ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
     let restUrl = process.env.ENGINE_REST_URL;
@@ -56,9 +64,10 @@ export async function runLifecycleBench(scenario: LifecycleScenario): Promise<nu
       const engine = await startLocalEngine({ port: await findFreePort(), dataDir: join(workDir, 'engine'), dbUrl: 'jdbc:h2:mem:bench;DB_CLOSE_DELAY=-1', log });
       stopEngine = engine.stop;
       restUrl = engine.restUrl;
+      enginePid = engine.pid;
       progress(`engine up at ${restUrl}`);
     }
-    if (scenario === 'burst') await burst(restUrl, workDir);
+    if (scenario === 'burst') await burst(restUrl, workDir, enginePid);
     else await recovery(restUrl);
     return 0;
   } catch (error) {
@@ -84,10 +93,49 @@ function oneTaskXml(key: string, topic: string): string {
 </bpmn:definitions>`;
 }
 
-async function burst(restUrl: string, workDir: string): Promise<void> {
+/** Credentials the stand-ins accept and the service is given: loopback only, for this bench. */
+const BURST_ENV = {
+  JIRA_EMAIL: 'lifecycle-robot@acme.test',
+  JIRA_API_TOKEN: 'jira-api-token',
+  JIRA_WEBHOOK_SECRET: 'bench-jira-webhook-secret',
+  GITHUB_TOKEN: 'ghp_benchtoken',
+  GITHUB_WEBHOOK_SECRET: 'bench-github-webhook-secret',
+  SLACK_BOT_TOKEN: 'xoxb-bench-token',
+  // Stage 1 never reaches Jenkins or MLflow: nothing listens there.
+  JENKINS_URL: 'http://127.0.0.1:9',
+  JENKINS_USER: 'model-lifecycle',
+  JENKINS_API_TOKEN: 'jenkins-api-token',
+  JENKINS_CALLBACK_SECRET: 'bench-jenkins-callback-secret',
+  MLFLOW_TRACKING_URI: 'http://127.0.0.1:9',
+} as const;
+const MAX_PARALLEL = 8;
+const createdFixture = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/jira/webhooks/issue_created.json'), 'utf8'));
+
+/** Jira's published `jira:issue_created` delivery for an issue of the bench's project (as test/support/service.ts's `issueCreated`, without its nock). */
+function issueCreated(key: string): string {
+  const issue = createdFixture.issue;
+  return JSON.stringify({
+    ...createdFixture,
+    timestamp: Date.now(),
+    issue: {
+      ...issue,
+      key,
+      id: String(20_000 + Number(key.split('-')[1])),
+      fields: { ...issue.fields, summary: `Churn predictor ${key.toLowerCase()}`, project: { ...issue.fields.project, key: 'MLM' }, issuetype: { ...issue.fields.issuetype, name: 'Model' } },
+    },
+  });
+}
+
+const mb = (bytes: number | undefined) => fmt(bytes === undefined ? Number.NaN : mib(bytes));
+const loadNow = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const describeMemory = (m: MemoryReading | undefined) =>
+  m ? `RSS ${mb(m.rss)} MB, heap used ${mb(m.heapUsed)} MB of ${mb(m.heapTotal)} held (new space ${mb(m.committed.new_space)}, old space ${mb(m.spaces.old_space)} of ${mb(m.committed.old_space)}, code ${mb(m.spaces.code_space)}), external ${mb(m.external)} MB, V8 malloc ${mb(m.malloced)} MB` : 'unknown';
+
+async function burst(restUrl: string, workDir: string, enginePid: number | undefined): Promise<void> {
   const n = int('BENCH_BURST_N', 1_000);
   const sendConcurrency = int('BENCH_BURST_SEND_CONCURRENCY', 50);
   const bareN = int('BENCH_BARE_N', 2_000);
+  const deadlineMs = int('BENCH_BURST_MAX_S', 600) * 1_000;
   const engine = new EngineClient({ baseUrl: restUrl, timeoutMs: 30_000 });
 
   // The flow-test policy with the production settle wait and worker settings.
@@ -97,13 +145,10 @@ async function burst(restUrl: string, workDir: string): Promise<void> {
     policyFile,
     flowPolicy
       .replace(/start_settle = "[^"]*"/, 'start_settle = "PT5S"')
-      .replace(/max_parallel = \d+/, 'max_parallel = 8')
+      .replace(/max_parallel = \d+/, `max_parallel = ${MAX_PARALLEL}`)
       .replace(/long_poll_ms = \d+/, 'long_poll_ms = 30000')
       .replace(/lock_duration_ms = \d+/, 'lock_duration_ms = 60000'),
   );
-  const loaded = loadConfig({ env: { ...testEnv, POLICY_FILE: policyFile, LOG_LEVEL: 'warn' }, cwd: ROOT });
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  const maxParallel = loaded.config.policy.worker.max_parallel;
 
   // The engine's bare task throughput, same parallelism, same run: the ceiling the drain is compared with.
   const bareKey = `bench_bare_${Date.now().toString(36)}`;
@@ -111,67 +156,125 @@ async function burst(restUrl: string, workDir: string): Promise<void> {
   await engine.deploy(bareKey, [{ name: `${bareKey}.bpmn`, content: oneTaskXml(bareKey, bareTopic) }]);
   for (let i = 0; i < bareN; i += 50) await Promise.all(Array.from({ length: Math.min(50, bareN - i) }, (_, j) => engine.startProcess(bareKey, { businessKey: `b-${i + j}`, variables: {} })));
   let bareDone = 0;
-  const bare = new Client({ baseUrl: restUrl, workerId: 'bench-bare', maxTasks: maxParallel, maxParallelExecutions: maxParallel, asyncResponseTimeout: 30_000, interval: 20, autoPoll: false });
+  const bare = new Client({ baseUrl: restUrl, workerId: 'bench-bare', maxTasks: MAX_PARALLEL, maxParallelExecutions: MAX_PARALLEL, asyncResponseTimeout: 30_000, interval: 20, autoPoll: false });
   bare.subscribe(bareTopic, { lockDuration: 60_000 }, async ({ task, taskService }: { task: Task; taskService: TaskService }) => {
     await taskService.complete(task);
     bareDone++;
   });
+  const bareLoad = loadNow();
+  const bareWindow = cpuWindow(enginePid);
   const bare0 = performance.now();
   bare.start();
   while (bareDone < bareN && performance.now() - bare0 < 120_000) await sleep(50);
-  const bareTasksPerSecond = (bareDone * 1000) / (performance.now() - bare0);
+  const bareMs = performance.now() - bare0;
+  const bareCpu = bareWindow.end();
+  const bareTasksPerSecond = (bareDone * 1000) / bareMs;
   bare.stop();
-  progress(`engine bare no-op throughput: ${bareDone} tasks in ${((performance.now() - bare0) / 1000).toFixed(1)} s = ${fmt(bareTasksPerSecond)} tasks/s (maxParallel ${maxParallel})`);
+  progress(
+    `engine bare no-op throughput: ${bareDone} tasks in ${(bareMs / 1000).toFixed(1)} s = ${fmt(bareTasksPerSecond)} tasks/s (maxParallel ${MAX_PARALLEL}; ` +
+      `engine ${fmt((bareCpu.engineMs ?? Number.NaN) / Math.max(1, bareDone), 2)} ms CPU/task, others ${fmt(bareCpu.othersPct)}% of the machine; load before ${bareLoad})`,
+  );
 
-  // The service in its own process (bench/service-child.ts), so the RSS read is the service's.
-  const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bench/service-child.ts')], {
+  // The stand-ins live here, in the bench's process; the service gets their URLs by environment.
+  const jira = new JiraStandIn({ statuses: ['Backlog', 'Research', 'Ready for training', 'Ready for build'], email: BURST_ENV.JIRA_EMAIL, apiToken: BURST_ENV.JIRA_API_TOKEN });
+  const github = new GitHubStandIn({ token: BURST_ENV.GITHUB_TOKEN });
+  const slack = new SlackStandIn({ token: BURST_ENV.SLACK_BOT_TOKEN });
+  const [jiraUrl, githubUrl, slackUrl] = await Promise.all([jira.start(), github.start(), slack.start()]);
+  const keys = Array.from({ length: n }, (_, i) => `MLM-${10_000 + i}`);
+  for (const key of keys) {
+    jira.addIssue({
+      key,
+      summary: `Churn predictor ${key.toLowerCase()}`,
+      status: 'Backlog',
+      components: ['search'],
+      assignee: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Mia Krystof', emailAddress: 'mia@acme.test' },
+      reporter: null,
+      issueType: 'Model',
+      description: null,
+      labels: [],
+      fields: {},
+    });
+  }
+
+  // The service exactly as `npm start` runs it, in its own process (bench/service-child.ts).
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const nodeFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const arenas = process.env.BENCH_SERVICE_MALLOC_ARENA_MAX;
+  const runtime = `node ${nodeFlags.join(' ') || 'with default flags'}${arenas ? `, MALLOC_ARENA_MAX=${arenas}` : ''}`;
+  const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, join(ROOT, 'bench/service-child.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ENGINE_REST_URL: restUrl, POLICY_FILE: policyFile, BENCH_BURST_N: String(n) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.tmpdir(),
+      NODE_ENV: 'production',
+      SANDBOX: 'off',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WORKER_ID: 'bench-burst',
+      CAMUNDA_URL: restUrl,
+      POLICY_FILE: policyFile,
+      JIRA_BASE_URL: jiraUrl,
+      GITHUB_API_URL: githubUrl,
+      SLACK_API_URL: slackUrl,
+      ...BURST_ENV,
+      ...(process.env.BENCH_SERVICE_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_SERVICE_MALLOC_ARENA_MAX } : {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
   });
-  /** The service's RSS and V8 heap after a full GC, MB. */
-  const memory = async (): Promise<{ rss: number; heap: number }> => {
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  /** The service's memory after a full GC. */
+  const memory = async (): Promise<MemoryReading | undefined> => {
     const seen = out.length;
     child.kill('SIGUSR2');
-    for (let waited = 0; waited < 10_000; waited += 50) {
-      const match = /mem (\S+) (\S+)/.exec(out.slice(seen));
-      if (match) return { rss: Number(match[1]), heap: Number(match[2]) };
-      await sleep(50);
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      const reading = parseMemoryLine(out.slice(seen));
+      if (reading) return reading;
+      await sleep(20);
     }
-    return { rss: processRssMb(child.pid!) ?? Number.NaN, heap: Number.NaN };
+    return undefined;
   };
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setInterval(() => {
-      const match = /url (\S+)/.exec(out);
-      if (match) {
-        clearInterval(timer);
-        resolveUrl(match[1]!);
-      }
-    }, 50);
-    child.once('exit', (code) => reject(new Error(`the service exited with ${code} before listening`)));
-  });
-  // sendJiraWebhook reads only the ingress url.
-  const service = { url } as Pick<Service, 'url'>;
-  const keys = Array.from({ length: n }, (_, i) => `MLM-${10_000 + i}`);
   try {
+    const ready = await Promise.race([
+      (async () => {
+        for (let waited = 0; waited < 120_000; waited += 200) {
+          const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+          if (ok) return true;
+          await sleep(200);
+        }
+        return false;
+      })(),
+      exited.then(() => false),
+    ]);
+    if (!ready) throw new Error(`the service did not become ready at ${url}`);
     await sleep(5_000);
     const idle = await memory();
-    const rssIdleMb = idle.rss;
-    progress(`burst: ${n} signed jira:issue_created deliveries, ${sendConcurrency} at a time`);
+    progress(`service idle (pid ${child.pid}, ${runtime}): ${describeMemory(idle)}`);
+
+    const burstLoad = loadNow();
+    progress(`burst: ${n} signed jira:issue_created deliveries, ${sendConcurrency} at a time (load ${burstLoad})`);
     const acks: number[] = [];
     const statuses = new Map<number, number>();
+    const window = cpuWindow(enginePid, child.pid);
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: sendConcurrency }, async () => {
         while (next < n) {
           const key = keys[next++]!;
+          const body = issueCreated(key);
           const sent = performance.now();
-          const answer = await sendJiraWebhook(service as Service, issueCreated(key, `Churn predictor ${key.toLowerCase()}`));
+          const answer = await fetch(`${url}/webhooks/jira`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-atlassian-webhook-identifier': `bench-${key}`, 'x-hub-signature': signJiraBody(BURST_ENV.JIRA_WEBHOOK_SECRET, body) },
+            body,
+          });
+          await answer.arrayBuffer();
           acks.push(performance.now() - sent);
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         }
@@ -186,41 +289,102 @@ async function burst(restUrl: string, workDir: string): Promise<void> {
       return ((await response.json()) as { count: number }).count;
     };
     const samples: Array<{ t: number; waiting: number }> = [];
-    const deadline = t0 + Math.max(180_000, n * 500);
+    const marks: Array<{ waiting: number; memory: MemoryReading | undefined }> = [];
     let firstAt: number | undefined;
     for (;;) {
       const count = await waiting();
       const t = performance.now();
       samples.push({ t, waiting: count });
       if (count > 0 && firstAt === undefined) firstAt = t;
-      if (count >= n || t > deadline) break;
+      if (count >= n || t - t0 > deadlineMs) break;
+      // The memory on the way, at each quarter, to see whether it grows with the lifecycles waiting.
+      if (count >= ((marks.length + 1) * n) / 4) marks.push({ waiting: count, memory: await memory() });
       await sleep(250);
     }
+    const cpu = window.end();
+    const drainLoad = loadNow();
     const last = samples.at(-1)!;
     const drainMs = last.t - t0;
     const drainRate = (last.waiting * 1000) / drainMs;
     const steadyRate = firstAt !== undefined && last.t > firstAt ? (last.waiting * 1000) / (last.t - firstAt) : Number.NaN;
-    const peak = Math.max(...samples.slice(1).map((s, i) => ((s.waiting - samples[i]!.waiting) * 1000) / (s.t - samples[i]!.t)));
-    const tasksPerLifecycle = 9;
+    const tasks = await fetch(`${restUrl}/history/external-task-log/count?processDefinitionKey=model-lifecycle&successLog=true`).then(async (r) => ((await r.json()) as { count: number }).count);
+    const tasksPerLifecycle = tasks / Math.max(1, last.waiting);
     progress(
       `drain: ${last.waiting}/${n} lifecycles at the wait ${(drainMs / 1000).toFixed(1)} s after the first delivery = ${fmt(drainRate, 1)} lifecycles/s ` +
-        `(${fmt(steadyRate, 1)}/s from the first arrival, peak ${fmt(peak, 1)}/s; first after ${fmt(((firstAt ?? last.t) - t0) / 1000, 1)} s)`,
+        `(${fmt(steadyRate, 1)}/s from the first arrival ${fmt(((firstAt ?? last.t) - t0) / 1000, 1)} s in); ${tasks} external tasks = ${fmt(tasksPerLifecycle, 1)} a lifecycle; load after ${drainLoad}`,
     );
     await sleep(5_000);
-    const waitingMemory = await memory();
-    const rssWaitingMb = waitingMemory.rss;
+    const loaded = await memory();
+    const engineCeiling = bareTasksPerSecond / tasksPerLifecycle;
+    const perLifecycle = (ms: number | undefined) => fmt(ms === undefined ? Number.NaN : ms / Math.max(1, last.waiting), 1);
     console.log(
-      `\nburst N=${n}: drain ${fmt(drainRate, 1)} lifecycles/s overall, ${fmt(steadyRate, 1)}/s once the first arrived ` +
-        `(≈ ${fmt(steadyRate * tasksPerLifecycle)} external tasks/s at ${tasksPerLifecycle} tasks a lifecycle); engine bare no-op ${fmt(bareTasksPerSecond)} tasks/s ` +
-        `= ${fmt(bareTasksPerSecond / tasksPerLifecycle, 1)} lifecycles/s at most.\n` +
-        `  ${last.waiting >= n ? 'PASS' : 'MISS'}  every lifecycle reached the wait\n` +
+      `\nburst N=${n} (load average ${burstLoad} before, ${drainLoad} after; other processes took ${fmt(cpu.othersPct)}% of the machine during the drain):\n` +
+        `  drain ${fmt(drainRate, 1)} lifecycles/s from the first delivery, ${fmt(steadyRate, 1)}/s from the first arrival at the wait ` +
+        `(${fmt(drainRate * tasksPerLifecycle)} external tasks/s at ${fmt(tasksPerLifecycle, 1)} a lifecycle)\n` +
+        `  engine bare no-op, same run: ${fmt(bareTasksPerSecond)} tasks/s = ${fmt(engineCeiling, 1)} lifecycles/s at ${fmt(tasksPerLifecycle, 1)} tasks each; drain/bare ${fmt(drainRate / engineCeiling, 2)}\n` +
+        `  CPU per lifecycle during the drain: engine ${perLifecycle(cpu.engineMs)} ms, service ${perLifecycle(cpu.childMs)} ms, bench + stand-ins ${perLifecycle(cpu.ownMs)} ms; ` +
+        `machine ${fmt(cpu.busyPct)}% busy\n` +
+        `  acks p50 ${fmt(percentile(acks, 50))} ms, p99 ${fmt(percentile(acks, 99))} ms, statuses ${JSON.stringify(Object.fromEntries(statuses))}\n` +
+        `  ${last.waiting >= n ? 'PASS' : 'MISS'}  every lifecycle reached the wait (${last.waiting}/${n})\n` +
         `  ${drainRate >= 8 ? 'PASS' : 'MISS'}  drain >= 8 lifecycles/s (${fmt(drainRate, 1)})\n` +
-        `memory (the service process, stand-ins included): RSS after GC idle ${fmt(rssIdleMb)} MB (heap ${fmt(idle.heap)} MB), with ${last.waiting} lifecycles waiting ${fmt(rssWaitingMb)} MB (heap ${fmt(waitingMemory.heap)} MB)\n  ${rssWaitingMb <= 150 ? 'PASS' : 'MISS'}  RSS <= 150 MB with the lifecycles waiting`,
+        `memory of the service process alone (${runtime}; after a full GC):\n` +
+        `  idle: ${describeMemory(idle)}\n` +
+        marks.map((mark) => `  ${mark.waiting} waiting: ${describeMemory(mark.memory)}\n`).join('') +
+        `  ${last.waiting} waiting, drained: ${describeMemory(loaded)}\n` +
+        `  ${(loaded?.rss ?? Infinity) <= 150 * 2 ** 20 ? 'PASS' : 'MISS'}  RSS <= 150 MB with the lifecycles waiting (${mb(loaded?.rss)} MB; +${mb((loaded?.rss ?? Number.NaN) - (idle?.rss ?? Number.NaN))} MB over idle)`,
     );
   } finally {
     child.kill('SIGTERM');
-    await new Promise((done) => child.once('exit', done));
+    await exited;
+    await Promise.all([jira.stop(), github.stop(), slack.stop()]);
   }
+  await printMemoryBaseline();
+}
+
+/** CPU used between now and `end()`: the engine's, the child's, this process's, and the rest of the machine's share. */
+function cpuWindow(enginePid: number | undefined, childPid?: number) {
+  const engine0 = enginePid ? processCpuMs(enginePid) : undefined;
+  const child0 = childPid ? processCpuMs(childPid) : undefined;
+  const own0 = process.cpuUsage();
+  const machine0 = machineCpu();
+  return {
+    end() {
+      const engine1 = enginePid ? processCpuMs(enginePid) : undefined;
+      const child1 = childPid ? processCpuMs(childPid) : undefined;
+      const own = process.cpuUsage(own0);
+      const machine1 = machineCpu();
+      const engineMs = engine0 !== undefined && engine1 !== undefined ? engine1 - engine0 : undefined;
+      const childMs = child0 !== undefined && child1 !== undefined ? child1 - child0 : undefined;
+      const ownMs = (own.user + own.system) / 1000;
+      return {
+        engineMs,
+        childMs,
+        ownMs,
+        busyPct: busyPercent(machine0, machine1),
+        othersPct: othersPercent(machine0, machine1, ownMs + (childMs ?? 0), engineMs),
+      };
+    },
+  };
+}
+
+/** Where the memory goes before any work: an empty Node process, then each dependency and our code (bench/memory-baseline.ts). */
+async function printMemoryBaseline(): Promise<void> {
+  const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bench/memory-baseline.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  await new Promise((done) => child.once('exit', done));
+  const rows: string[][] = [];
+  let previous: MemoryReading | undefined;
+  for (const line of out.split('\n')) {
+    const match = /^step (.*)\t(\{.*\})$/.exec(line);
+    if (!match) continue;
+    const reading = JSON.parse(match[2]!) as MemoryReading;
+    rows.push([match[1]!, mb(reading.rss), previous ? `+${mb(reading.rss - previous.rss)}` : '', mb(reading.heapUsed), mb(reading.committed.new_space), mb(reading.external)]);
+    previous = reading;
+  }
+  console.log(`\nmemory before any work, one process importing step by step (after a full GC each):\n${renderTable(['import', 'RSS MB', 'step MB', 'heap used MB', 'new space MB', 'external MB'], rows)}`);
 }
 
 async function recovery(restUrl: string): Promise<void> {

@@ -1,37 +1,14 @@
 /**
- * The service alone in its own process for the burst bench, so its RSS is the service's: real
- * workers and webhook ingress against ENGINE_REST_URL, Jira/GitHub/Slack as the loopback
- * stand-ins of the tests (standins/). Creates the Jira issues MLM-10000 … MLM-(10000+BENCH_BURST_N-1)
- * in the stand-in, prints `url <ingress url>` when ready, and stops on SIGTERM.
+ * The service exactly as `npm start` runs it (src/main.ts: configuration from the environment,
+ * `startService`, the workers and the webhook ingress), in a process of its own for the burst
+ * bench, so the memory read is the service's alone. The bench (bench/lifecycle.ts) runs the
+ * stand-ins in its own process and passes their URLs and credentials here by environment
+ * (CAMUNDA_URL, PORT, JIRA_BASE_URL, GITHUB_API_URL, SLACK_API_URL, …); readiness is `GET /readyz`.
  *
- * Environment: ENGINE_REST_URL, POLICY_FILE, BENCH_BURST_N.
+ * The one addition: on SIGUSR2 it collects garbage (run it with `--expose-gc`) and prints one
+ * line `mem <json>` (bench/memory.ts).
  */
-import { loadConfig } from '../src/config/load.ts';
-import { createLogger } from '../src/observability/logger.ts';
-import { startService } from '../src/service.ts';
-import { installWorld, testEnv, uninstallWorld } from '../test/support/service.ts';
+import { readMemory } from './memory.ts';
 
-const n = Number(process.env.BENCH_BURST_N ?? 1_000);
-// First the stand-ins: testEnv points at them once they listen.
-const world = await installWorld();
-const loaded = loadConfig({ env: { ...testEnv, POLICY_FILE: process.env.POLICY_FILE ?? '', LOG_LEVEL: 'warn' }, cwd: process.cwd() });
-if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-for (let i = 0; i < n; i++) {
-  const key = `MLM-${10_000 + i}`;
-  world.jira.addIssue({
-    key,
-    summary: `Churn predictor ${key.toLowerCase()}`,
-    status: 'Backlog',
-    components: ['search'],
-    assignee: { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Mia Krystof', emailAddress: 'mia@acme.test' },
-  });
-}
-const service = await startService({ config: loaded.config, engineRestUrl: process.env.ENGINE_REST_URL ?? '', log: createLogger({ level: 'warn' }), port: 0 });
-process.stdout.write(`url ${service.url}\n`);
-// SIGUSR2: collect garbage (run with --expose-gc), then report `mem <rss MB> <heap used MB>`.
-process.on('SIGUSR2', () => {
-  globalThis.gc?.();
-  const { rss, heapUsed } = process.memoryUsage();
-  process.stdout.write(`mem ${(rss / 2 ** 20).toFixed(1)} ${(heapUsed / 2 ** 20).toFixed(1)}\n`);
-});
-process.once('SIGTERM', () => void service.stop().then(uninstallWorld).finally(() => process.exit(0)));
+process.on('SIGUSR2', () => process.stdout.write(`mem ${JSON.stringify(readMemory())}\n`));
+await import('../src/main.ts');

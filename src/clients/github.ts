@@ -343,7 +343,369 @@ export class GitHubClient {
       throw gitHubFailure(error, `reading ${owner}/${repo}:${path}@${ref.slice(0, 12)}`);
     }
   }
+  // ---- review: the release branch, its pull request, reviewers and their load ----
+
+  /**
+   * Makes sure `branch` exists, pointing it at `fromSha` when it must be created: reads the ref
+   * first, creates it when missing, and on 422 "Reference already exists" (a concurrent or
+   * earlier run won) reads it again. An existing branch is left where it points.
+   */
+  async ensureBranch(owner: string, repo: string, branch: string, fromSha: string): Promise<{ sha: string; created: boolean }> {
+    const operation = `creating branch ${branch} of ${owner}/${repo} at ${fromSha.slice(0, 12)}`;
+    const existing = await this.branchRef(owner, repo, branch);
+    if (existing) return { sha: existing, created: false };
+    try {
+      const { data } = await this.octokit.rest.git.createRef({ request: { lookBeforeRepeat: true }, owner, repo, ref: `refs/heads/${branch}`, sha: fromSha });
+      return { sha: parseAnswer(gitRefAnswer, data, operation).object.sha, created: true };
+    } catch (error) {
+      const http = asHttpError(error);
+      if (http?.status === 422 && /already exists/i.test(gitHubErrorText(http.response?.data) ?? '')) {
+        const raced = await this.branchRef(owner, repo, branch);
+        if (raced) return { sha: raced, created: false };
+      }
+      throw gitHubFailure(error, operation, {
+        404: 'check that the repository exists and that the token can write contents',
+        409: 'the repository is empty: a branch needs a first commit',
+        422: `GitHub refused the branch: check that commit ${fromSha} exists in ${owner}/${repo} and that "${branch}" is a valid branch name (github.release_branch)`,
+      });
+    }
+  }
+
+  /** The commit `branch` points at, or null when there is no such branch. */
+  private async branchRef(owner: string, repo: string, branch: string): Promise<string | null> {
+    const operation = `reading branch ${branch} of ${owner}/${repo}`;
+    try {
+      const { data } = await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
+      return parseAnswer(gitRefAnswer, data, operation).object.sha;
+    } catch (error) {
+      if (asHttpError(error)?.status === 404) return null;
+      throw gitHubFailure(error, operation);
+    }
+  }
+
+  /**
+   * The open pull request from `head` into `base` (branches of `owner/repo`), opened when there
+   * is none: lists the open ones first, and on 422 "A pull request already exists" (a
+   * concurrent or earlier run won) lists them again.
+   */
+  async findOrOpenPullRequest(input: OpenPullRequestInput): Promise<GitHubPullRequestRef & { created: boolean }> {
+    const operation = `opening the pull request ${input.head} → ${input.base} in ${input.owner}/${input.repo}`;
+    const existing = await this.openPullRequest(input);
+    if (existing) return { ...existing, created: false };
+    try {
+      const { data } = await this.octokit.rest.pulls.create({
+        request: { lookBeforeRepeat: true },
+        owner: input.owner,
+        repo: input.repo,
+        head: input.head,
+        base: input.base,
+        title: input.title,
+        body: input.body,
+      });
+      return { ...toPullRequestRef(parseAnswer(pullRequestSimpleAnswer, data, operation)), created: true };
+    } catch (error) {
+      const http = asHttpError(error);
+      if (http?.status === 422 && /pull request already exists/i.test(gitHubErrorText(http.response?.data) ?? '')) {
+        const raced = await this.openPullRequest(input);
+        if (raced) return { ...raced, created: false };
+      }
+      throw gitHubFailure(error, operation, {
+        403: 'the token needs write access to pull requests of the repository',
+        404: `check that ${input.owner}/${input.repo} exists and that the token can open pull requests`,
+        422: `GitHub refused the pull request: check that branches ${input.head} and ${input.base} exist and differ (a head with nothing to merge cannot be opened)`,
+      });
+    }
+  }
+
+  private async openPullRequest(input: OpenPullRequestInput): Promise<GitHubPullRequestRef | null> {
+    const operation = `looking for an open pull request ${input.head} → ${input.base} in ${input.owner}/${input.repo}`;
+    try {
+      const { data } = await this.octokit.rest.pulls.list({ owner: input.owner, repo: input.repo, head: `${input.owner}:${input.head}`, base: input.base, state: 'open', per_page: 100 });
+      const pulls = parseAnswer(z.array(pullRequestSimpleAnswer), data, operation);
+      // GitHub filters by head and base already; the check guards against a server that ignores them.
+      const found = pulls.find((pull) => pull.head.ref === input.head && pull.base.ref === input.base);
+      return found ? toPullRequestRef(found) : null;
+    } catch (error) {
+      throw gitHubFailure(error, operation, { 404: `the repository ${input.owner}/${input.repo} does not exist, or the service cannot see it` });
+    }
+  }
+
+  /** One pull request now: its state, merge, head commit, author and the reviewers still requested. */
+  async pullRequest(owner: string, repo: string, number: number): Promise<GitHubPullRequest> {
+    const operation = `reading pull request #${number} of ${owner}/${repo}`;
+    try {
+      const { data } = await this.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      const pull = parseAnswer(pullRequestAnswer, data, operation);
+      return {
+        ...toPullRequestRef(pull),
+        mergedAt: pull.merged_at ?? null,
+        mergeCommitSha: pull.merge_commit_sha ?? null,
+        baseRef: pull.base.ref,
+        headRef: pull.head.ref,
+        author: pull.user?.login ?? null,
+        requestedReviewers: (pull.requested_reviewers ?? []).map((user) => user.login),
+        requestedTeams: (pull.requested_teams ?? []).map((team) => team.slug),
+      };
+    } catch (error) {
+      throw gitHubFailure(error, operation, { 404: `pull request #${number} does not exist in ${owner}/${repo}, or the service cannot see it` });
+    }
+  }
+
+  /**
+   * Every review of a pull request, oldest first (GitHub lists them in chronological order).
+   * The latest review per user decides: see {@link latestReviewByUser}.
+   */
+  async pullRequestReviews(owner: string, repo: string, number: number): Promise<GitHubReview[]> {
+    const operation = `reading the reviews of pull request #${number} of ${owner}/${repo}`;
+    try {
+      const data = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { owner, repo, pull_number: number, per_page: 100 });
+      return parseAnswer(z.array(reviewAnswer), data, operation).map((review) => ({
+        id: review.id,
+        login: review.user?.login ?? null,
+        state: review.state,
+        submittedAt: review.submitted_at ?? null,
+        commitId: review.commit_id ?? null,
+        body: review.body ?? '',
+      }));
+    } catch (error) {
+      throw gitHubFailure(error, operation, { 404: `pull request #${number} does not exist in ${owner}/${repo}, or the service cannot see it` });
+    }
+  }
+
+  /**
+   * The GitHub logins of the pull request's commit authors and committers (GET
+   * /pulls/{n}/commits, at most 250 commits as GitHub lists them), without duplicates. Commits
+   * whose e-mail belongs to no GitHub account have no login and are left out.
+   */
+  async pullRequestCommitAuthors(owner: string, repo: string, number: number): Promise<string[]> {
+    const operation = `reading the commits of pull request #${number} of ${owner}/${repo}`;
+    try {
+      const data = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, { owner, repo, pull_number: number, per_page: 100 });
+      const commits = parseAnswer(z.array(pullCommitAnswer), data, operation);
+      const logins = commits.flatMap((commit) => [commit.author?.login, commit.committer?.login]).filter((login): login is string => typeof login === 'string' && login !== '');
+      return [...new Set(logins)];
+    } catch (error) {
+      throw gitHubFailure(error, operation, { 404: `pull request #${number} does not exist in ${owner}/${repo}, or the service cannot see it` });
+    }
+  }
+
+  /** Requests reviews from `logins` (POST: requesting someone already requested changes nothing). */
+  async requestReviewers(owner: string, repo: string, number: number, logins: readonly string[]): Promise<void> {
+    if (logins.length === 0) return;
+    try {
+      await this.octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, reviewers: [...logins] });
+    } catch (error) {
+      throw gitHubFailure(error, `requesting reviews from ${logins.join(', ')} on pull request #${number} of ${owner}/${repo}`, {
+        404: `pull request #${number} does not exist in ${owner}/${repo}, or the service cannot see it`,
+        422: 'a reviewer must be a collaborator of the repository (and not the pull request author): check [reviewers] and [[teams]].maintainers in the policy file',
+      });
+    }
+  }
+
+  /** Withdraws review requests from `logins` (DELETE: withdrawing one not requested changes nothing). */
+  async removeRequestedReviewers(owner: string, repo: string, number: number, logins: readonly string[]): Promise<void> {
+    if (logins.length === 0) return;
+    try {
+      await this.octokit.rest.pulls.removeRequestedReviewers({ owner, repo, pull_number: number, reviewers: [...logins] });
+    } catch (error) {
+      throw gitHubFailure(error, `withdrawing the review requests of ${logins.join(', ')} on pull request #${number} of ${owner}/${repo}`, {
+        404: `pull request #${number} does not exist in ${owner}/${repo}, or the service cannot see it`,
+      });
+    }
+  }
+
+  /**
+   * How busy each reviewer is in the organisation, from the search API (`total_count` only):
+   * `open`, pull requests open now that wait for their review (`is:pr is:open
+   * review-requested:<login>`); `recentRequested`, pull requests created since `since` that
+   * still wait for it; `recentReviewed`, those created since `since` they reviewed. A request is
+   * cleared once its review is given, so the two recent counts together are the requests of
+   * the period. Logins are searched one after another: the search API allows 30 requests a
+   * minute, and the client's retry waits out its limit (`Retry-After`, `x-ratelimit-reset`).
+   *
+   * @param since a date (`YYYY-MM-DD`) or ISO 8601 time; only its date is used.
+   */
+  async openReviewLoad(org: string, logins: readonly string[], since: string): Promise<ReviewLoad[]> {
+    const date = since.slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new TypeError(`openReviewLoad: since must be a date (YYYY-MM-DD) or an ISO 8601 time, got ${JSON.stringify(since)}`);
+    const loads: ReviewLoad[] = [];
+    for (const login of logins) {
+      loads.push({
+        login,
+        open: await this.searchCount(`is:pr is:open review-requested:${login} org:${org}`),
+        recentRequested: await this.searchCount(`is:pr review-requested:${login} org:${org} created:>=${date}`),
+        recentReviewed: await this.searchCount(`is:pr reviewed-by:${login} org:${org} created:>=${date}`),
+      });
+    }
+    return loads;
+  }
+
+  private async searchCount(q: string): Promise<number> {
+    const operation = `searching pull requests (${q})`;
+    try {
+      const { data } = await this.octokit.rest.search.issuesAndPullRequests({ q, per_page: 1 });
+      return parseAnswer(searchAnswer, data, operation).total_count;
+    } catch (error) {
+      throw gitHubFailure(error, operation, {
+        422: 'GitHub refused the search: check github.org and the reviewer logins in the policy file (a login that does not exist fails the search)',
+        403: 'the search API refused the token or its rate limit is spent; the engine retries the task',
+      });
+    }
+  }
+
+  /** The logins of a team's members (members of child teams included, as GitHub lists them). */
+  async teamMembers(org: string, teamSlug: string): Promise<string[]> {
+    const operation = `listing the members of team ${org}/${teamSlug}`;
+    try {
+      const data = await this.octokit.paginate(this.octokit.rest.teams.listMembersInOrg, { org, team_slug: teamSlug, per_page: 100 });
+      return parseAnswer(z.array(userAnswer), data, operation).map((user) => user.login);
+    } catch (error) {
+      throw gitHubFailure(error, operation, {
+        404: 'check the team slug (teams[].github_team in the policy file) and that the token can read the organisation\'s teams (members: read)',
+      });
+    }
+  }
+
+  /** The logins of the repository's collaborators with the `maintain` or `admin` role. */
+  async repositoryMaintainers(owner: string, repo: string): Promise<string[]> {
+    const operation = `listing the maintainers of ${owner}/${repo}`;
+    try {
+      const data = await this.octokit.paginate(this.octokit.rest.repos.listCollaborators, { owner, repo, permission: 'maintain', per_page: 100 });
+      return parseAnswer(z.array(collaboratorAnswer), data, operation)
+        .filter((user) => user.permissions === undefined || user.permissions.maintain === true || user.permissions.admin)
+        .map((user) => user.login);
+    } catch (error) {
+      throw gitHubFailure(error, operation, {
+        403: 'listing collaborators needs push access to the repository',
+        404: `the repository ${owner}/${repo} does not exist, or the service cannot see it`,
+      });
+    }
+  }
 }
+
+/** Input of {@link GitHubClient.findOrOpenPullRequest}: `head` and `base` are branches of `owner/repo`. */
+export interface OpenPullRequestInput {
+  readonly owner: string;
+  readonly repo: string;
+  readonly head: string;
+  readonly base: string;
+  readonly title: string;
+  readonly body: string;
+}
+
+/** What the list and the create of pull requests give. */
+export interface GitHubPullRequestRef {
+  readonly number: number;
+  readonly htmlUrl: string;
+  readonly headSha: string;
+  readonly state: 'open' | 'closed';
+  /** From the single-pull-request read only; the list answer carries `merged_at`, which this is derived from. */
+  readonly merged: boolean;
+}
+
+/** A pull request as {@link GitHubClient.pullRequest} reads it. */
+export interface GitHubPullRequest extends GitHubPullRequestRef {
+  readonly mergedAt: string | null;
+  readonly mergeCommitSha: string | null;
+  readonly headRef: string;
+  readonly baseRef: string;
+  /** Login of who opened it; null for a deleted account. */
+  readonly author: string | null;
+  /** Logins whose review is requested and not yet given (GitHub removes a request once reviewed). */
+  readonly requestedReviewers: readonly string[];
+  /** Slugs of the teams whose review is requested. */
+  readonly requestedTeams: readonly string[];
+}
+
+/** A review state as the REST API spells it (`PENDING`: a draft review not submitted yet). */
+export type GitHubReviewState = z.infer<typeof reviewState>;
+
+/** One review of a pull request. */
+export interface GitHubReview {
+  readonly id: number;
+  /** Null for a deleted account. */
+  readonly login: string | null;
+  readonly state: GitHubReviewState;
+  readonly submittedAt: string | null;
+  /** The head commit the review was given on; null once that commit is gone. */
+  readonly commitId: string | null;
+  readonly body: string;
+}
+
+/** One reviewer's load, from {@link GitHubClient.openReviewLoad}. */
+export interface ReviewLoad {
+  readonly login: string;
+  /** Open pull requests waiting for their review now. */
+  readonly open: number;
+  /** Pull requests created since the date that still wait for their review. */
+  readonly recentRequested: number;
+  /** Pull requests created since the date that they reviewed. */
+  readonly recentReviewed: number;
+}
+
+/**
+ * The review that decides per user: the latest submitted one that is not a comment (a
+ * `COMMENTED` review neither approves nor withdraws an approval; a `DISMISSED` one withdraws
+ * it), as GitHub counts approvals. Pending (draft) reviews and deleted accounts are left out.
+ */
+export function latestReviewByUser(reviews: readonly GitHubReview[]): Map<string, GitHubReview> {
+  const latest = new Map<string, GitHubReview>();
+  const ordered = [...reviews].sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? '') || a.id - b.id);
+  for (const review of ordered) {
+    if (review.login === null || review.state === 'PENDING' || review.state === 'COMMENTED') continue;
+    latest.set(review.login.toLowerCase(), review);
+  }
+  return latest;
+}
+
+const gitRefAnswer = z.object({ ref: z.string(), object: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/) }) });
+const userAnswer = z.object({ login: z.string().min(1) });
+const pullRequestSimpleAnswer = z.object({
+  number: z.number().int().positive(),
+  html_url: z.string(),
+  state: z.enum(['open', 'closed']),
+  merged_at: z.string().nullable().optional(),
+  head: z.object({ ref: z.string(), sha: z.string().regex(/^[0-9a-f]{40}$/) }),
+  base: z.object({ ref: z.string() }),
+});
+const pullRequestAnswer = pullRequestSimpleAnswer.extend({
+  merged: z.boolean(),
+  merge_commit_sha: z.string().nullable().optional(),
+  user: userAnswer.nullable().optional(),
+  requested_reviewers: z.array(userAnswer).nullable().optional(),
+  requested_teams: z.array(z.object({ slug: z.string() })).nullable().optional(),
+});
+const reviewState = z.enum(['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING']);
+const reviewAnswer = z.object({
+  id: z.number().int(),
+  user: userAnswer.nullable(),
+  state: reviewState,
+  submitted_at: z.string().nullable().optional(),
+  commit_id: z.string().nullable().optional(),
+  body: z.string().nullable().optional(),
+});
+const pullCommitAnswer = z.object({ sha: z.string(), author: userAnswer.nullable().optional(), committer: userAnswer.nullable().optional() });
+const searchAnswer = z.object({ total_count: z.number().int().min(0), incomplete_results: z.boolean().optional() });
+const collaboratorAnswer = userAnswer.extend({
+  permissions: z.object({ admin: z.boolean(), maintain: z.boolean().optional(), push: z.boolean().optional(), pull: z.boolean().optional() }).optional(),
+});
+
+function toPullRequestRef(pull: z.infer<typeof pullRequestSimpleAnswer> & { merged?: boolean }): GitHubPullRequestRef {
+  return {
+    number: pull.number,
+    htmlUrl: pull.html_url,
+    headSha: pull.head.sha,
+    state: pull.state,
+    merged: pull.merged ?? (pull.merged_at !== null && pull.merged_at !== undefined),
+  };
+}
+
+function parseAnswer<T extends z.ZodType>(schema: T, data: unknown, operation: string): z.infer<T> {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw unexpectedAnswer('GitHub', operation, parsed.error, 'check GITHUB_API_URL: GitHub Enterprise Server needs https://HOST/api/v3');
+  return parsed.data;
+}
+
 
 const branchAnswer = z.object({ commit: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/) }) });
 

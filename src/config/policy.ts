@@ -30,6 +30,14 @@ const githubLogin = z
   .string({ error: expecting('a GitHub login', 'use the user name from the GitHub profile address, e.g. "alice"') })
   .regex(GITHUB_LOGIN);
 
+/** `git check-ref-format --branch` rules, for a branch name written in the policy. */
+function isValidBranchName(name: string): boolean {
+  if (name === '' || name === '@' || name.length > 255) return false;
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.includes('..') || name.includes('@{') || name.includes('//')) return false;
+  if (name.startsWith('/') || name.endsWith('/') || name.endsWith('.') || name.startsWith('-')) return false;
+  return name.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
+}
+
 const nonEmpty = (expected: string, fix: string) => z.string({ error: expecting(expected, fix) }).trim().min(1);
 
 const customFieldId = (what: string) =>
@@ -100,11 +108,17 @@ const jiraSchema = table(
         model_name: customFieldId('the model name').describe('Custom field with the model name; absent → a slug of the summary'),
         team: customFieldId('the team').describe('Custom field with the team; absent → the first component'),
         model_type: customFieldId('the model type').describe('Custom field with the model type; absent → defaults.model_type'),
+        reviewers: customFieldId('the reviewers (a multi-user picker)').describe(
+          'Multi-user picker custom field the robot fills with the chosen reviewers ("Reviewers"); absent → reviewers are named in the comment only',
+        ),
+        required_reviewers: customFieldId('the required reviewers (a multi-user picker)').describe(
+          'Multi-user picker custom field the robot fills with the reviewers whose approval is required ("Required reviewers"); absent → named in the comment only',
+        ),
       },
       'add [jira.fields] with custom field ids, or leave it out',
     )
       .prefault({})
-      .describe('Custom fields carrying the model request; all optional'),
+      .describe('Custom fields carrying the model request, and the reviewer fields the robot sets; all optional'),
   },
   'add a [jira] table with project, issue_type and [jira.statuses]',
 ).describe('The Jira project and workflow');
@@ -136,6 +150,13 @@ const githubSchema = table(
       })
       .default('push')
       .describe("Permission the model's team gets on the repository"),
+    release_branch: z
+      .string({ error: expecting('a git branch name', 'name the branch reviewed models are merged into, e.g. "release"') })
+      .refine(isValidBranchName, {
+        error: expecting('a valid git branch name', 'letters, digits, "-", "_", "." and "/" between names; no spaces, "..", "~^:?*[\\", "@{", and no "/" or "." at the ends, e.g. "release"'),
+      })
+      .default('release')
+      .describe('Branch a reviewed model is promoted into: the review pull request merges the default branch into it; created from the first commit when missing'),
     branch_protection: table(
       {
         enabled: z.boolean({ error: expecting('true or false', 'write enabled = true (no quotes)') }).default(true).describe('Protect the default branch'),

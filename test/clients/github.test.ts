@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { ClientError } from '../../src/clients/errors.ts';
-import { GitHubClient } from '../../src/clients/github.ts';
+import { GitHubClient, latestReviewByUser } from '../../src/clients/github.ts';
 import type { RetryOptions } from '../../src/clients/retry.ts';
 import { fixture, recordedRetry, useNock } from './support.ts';
 
@@ -373,5 +373,226 @@ describe('GitHub writes whose answer is lost (a 504 after GitHub acted)', () => 
     expect(rules).toHaveLength(2);
     expect(rules[1]).toEqual(rules[0]);
     expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('GitHubClient review calls', () => {
+  const SHA = 'aa218f56b14c9653891f9e74264a383fa43fefbd';
+  const HEAD = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
+  const prInput = { owner: 'octocat', repo: 'Hello-World', head: 'new-topic', base: 'master', title: 'Amazing new feature', body: 'Please pull these awesome changes in!' };
+  const openPr = { number: 1347, htmlUrl: 'https://github.com/octocat/Hello-World/pull/1347', headSha: HEAD, state: 'open', merged: false };
+  const unmerged = <T extends Record<string, unknown>>(pull: T) => ({ ...pull, merged_at: null, closed_at: null });
+
+  it('ensureBranch: finds the branch and creates nothing', async () => {
+    nock(API).get('/repos/octocat/Hello-World/git/ref/heads%2FfeatureA').reply(200, fixture('github/git-ref.json'));
+    await expect(github().ensureBranch('octocat', 'Hello-World', 'featureA', HEAD)).resolves.toEqual({ sha: SHA, created: false });
+  });
+
+  it('ensureBranch: creates a missing branch at the commit given', async () => {
+    const scope = nock(API)
+      .get('/repos/octocat/Hello-World/git/ref/heads%2FfeatureA')
+      .reply(404, fixture('github/error-not-found.json'))
+      .post('/repos/octocat/Hello-World/git/refs', { ref: 'refs/heads/featureA', sha: SHA })
+      .reply(201, fixture('github/git-ref.json'));
+    await expect(github().ensureBranch('octocat', 'Hello-World', 'featureA', SHA)).resolves.toEqual({ sha: SHA, created: true });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('ensureBranch: reads the branch again when creating it loses the race ("Reference already exists")', async () => {
+    nock(API)
+      .get('/repos/octocat/Hello-World/git/ref/heads%2FfeatureA')
+      .reply(404, fixture('github/error-not-found.json'))
+      .post('/repos/octocat/Hello-World/git/refs')
+      .reply(422, fixture('github/error-reference-exists.json'))
+      .get('/repos/octocat/Hello-World/git/ref/heads%2FfeatureA')
+      .reply(200, fixture('github/git-ref.json'));
+    await expect(github().ensureBranch('octocat', 'Hello-World', 'featureA', HEAD)).resolves.toEqual({ sha: SHA, created: false });
+  });
+
+  it('ensureBranch: an unknown commit is an operator-readable failure', async () => {
+    nock(API)
+      .get('/repos/octocat/Hello-World/git/ref/heads%2Frelease')
+      .reply(404, fixture('github/error-not-found.json'))
+      .post('/repos/octocat/Hello-World/git/refs')
+      .reply(422, { message: 'Object does not exist', documentation_url: 'https://docs.github.com/rest/git/refs#create-a-reference', status: '422' });
+    const error = (await github().ensureBranch('octocat', 'Hello-World', 'release', HEAD).catch((e: unknown) => e)) as ClientError;
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.message).toContain('GitHub: creating branch release of octocat/Hello-World at 6dcb09b5b578 failed: 422');
+    expect(error.message).toContain('Object does not exist');
+    expect(error.message).toContain('github.release_branch');
+  });
+
+  it('findOrOpenPullRequest: finds the open pull request of head and base', async () => {
+    nock(API)
+      .get('/repos/octocat/Hello-World/pulls')
+      .query({ head: 'octocat:new-topic', base: 'master', state: 'open', per_page: '100' })
+      .reply(200, fixture<unknown[]>('github/pull-request-simple-items.json').map((pull) => unmerged(pull as Record<string, unknown>)));
+    await expect(github().findOrOpenPullRequest(prInput)).resolves.toEqual({ ...openPr, created: false });
+  });
+
+  it('findOrOpenPullRequest: opens one when none is open', async () => {
+    const scope = nock(API)
+      .get('/repos/octocat/Hello-World/pulls')
+      .query(true)
+      .reply(200, [])
+      .post('/repos/octocat/Hello-World/pulls', { head: 'new-topic', base: 'master', title: 'Amazing new feature', body: 'Please pull these awesome changes in!' })
+      .reply(201, unmerged(fixture('github/pull-request.json')));
+    await expect(github().findOrOpenPullRequest(prInput)).resolves.toEqual({ ...openPr, created: true });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('findOrOpenPullRequest: lists again when opening loses the race ("A pull request already exists")', async () => {
+    nock(API)
+      .get('/repos/octocat/Hello-World/pulls')
+      .query(true)
+      .reply(200, [])
+      .post('/repos/octocat/Hello-World/pulls')
+      .reply(422, fixture('github/error-pull-request-exists.json'))
+      .get('/repos/octocat/Hello-World/pulls')
+      .query(true)
+      .reply(200, fixture<unknown[]>('github/pull-request-simple-items.json').map((pull) => unmerged(pull as Record<string, unknown>)));
+    await expect(github().findOrOpenPullRequest(prInput)).resolves.toEqual({ ...openPr, created: false });
+  });
+
+  it('findOrOpenPullRequest: a lost answer to the create is not resent blindly', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(API).get('/repos/octocat/Hello-World/pulls').query(true).reply(200, []).post('/repos/octocat/Hello-World/pulls').reply(504, '');
+    const error = (await github(retry).findOrOpenPullRequest(prInput).catch((e: unknown) => e)) as ClientError;
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.retryable).toBe(true);
+    expect(waits).toEqual([]);
+  });
+
+  it('findOrOpenPullRequest: nothing to merge is an operator-readable failure', async () => {
+    nock(API)
+      .get('/repos/octocat/Hello-World/pulls')
+      .query(true)
+      .reply(200, [])
+      .post('/repos/octocat/Hello-World/pulls')
+      .reply(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: 'No commits between master and new-topic' }], status: '422' });
+    const error = (await github().findOrOpenPullRequest(prInput).catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toContain('opening the pull request new-topic → master in octocat/Hello-World failed: 422');
+    expect(error.message).toContain('No commits between master and new-topic');
+  });
+
+  it('pullRequest: state, merge, head, author and the reviewers still requested', async () => {
+    nock(API).get('/repos/octocat/Hello-World/pulls/1347').reply(200, fixture('github/pull-request.json'));
+    await expect(github().pullRequest('octocat', 'Hello-World', 1347)).resolves.toEqual({
+      ...openPr,
+      mergedAt: '2011-01-26T19:01:12Z',
+      mergeCommitSha: 'e5bd3914e2e596debea16f433f57875b5b90bcd6',
+      headRef: 'new-topic',
+      baseRef: 'master',
+      author: 'octocat',
+      requestedReviewers: ['other_user'],
+      requestedTeams: ['justice-league'],
+    });
+  });
+
+  it('pullRequest: a missing pull request names itself', async () => {
+    nock(API).get('/repos/octocat/Hello-World/pulls/9').reply(404, fixture('github/error-not-found.json'));
+    const error = (await github().pullRequest('octocat', 'Hello-World', 9).catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toContain('reading pull request #9 of octocat/Hello-World failed: 404');
+    expect(error.message).toContain('pull request #9 does not exist in octocat/Hello-World');
+  });
+
+  it('pullRequestReviews: every review with its user, state, time and commit', async () => {
+    nock(API).get('/repos/octocat/Hello-World/pulls/12/reviews').query({ per_page: '100' }).reply(200, fixture('github/pull-request-review-items.json'));
+    await expect(github().pullRequestReviews('octocat', 'Hello-World', 12)).resolves.toEqual([
+      { id: 80, login: 'octocat', state: 'APPROVED', submittedAt: '2019-11-17T17:43:43Z', commitId: 'ecdd80bb57125d7ba9641ffaa4d7d2c19d3f3091', body: 'Here is the body for the review.' },
+    ]);
+  });
+
+  it('latestReviewByUser: the latest approving or blocking review decides; comments do not withdraw an approval', () => {
+    const review = (id: number, login: string, state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING', at: string | null) => ({
+      id,
+      login,
+      state,
+      submittedAt: at,
+      commitId: null,
+      body: '',
+    });
+    const latest = latestReviewByUser([
+      review(1, 'alice', 'CHANGES_REQUESTED', '2026-01-01T10:00:00Z'),
+      review(2, 'alice', 'APPROVED', '2026-01-01T11:00:00Z'),
+      review(3, 'Alice', 'COMMENTED', '2026-01-01T12:00:00Z'),
+      review(4, 'bob', 'APPROVED', '2026-01-01T10:00:00Z'),
+      review(5, 'bob', 'DISMISSED', '2026-01-01T11:00:00Z'),
+      review(6, 'carol', 'PENDING', null),
+    ]);
+    expect(Object.fromEntries([...latest].map(([login, r]) => [login, r.state]))).toEqual({ alice: 'APPROVED', bob: 'DISMISSED' });
+  });
+
+  it('pullRequestCommitAuthors: the logins of the commit authors and committers, once each', async () => {
+    nock(API).get('/repos/octocat/Hello-World/pulls/1347/commits').query({ per_page: '100' }).reply(200, fixture('github/commit-items.json'));
+    await expect(github().pullRequestCommitAuthors('octocat', 'Hello-World', 1347)).resolves.toEqual(['octocat']);
+  });
+
+  it('requestReviewers and removeRequestedReviewers send the logins; an empty list sends nothing', async () => {
+    const scope = nock(API)
+      .post('/repos/octocat/Hello-World/pulls/1347/requested_reviewers', { reviewers: ['other_user'] })
+      .reply(201, fixture('github/pull-request.json'))
+      .delete('/repos/octocat/Hello-World/pulls/1347/requested_reviewers', { reviewers: ['other_user'] })
+      .reply(200, fixture('github/pull-request.json'));
+    await github().requestReviewers('octocat', 'Hello-World', 1347, ['other_user']);
+    await github().removeRequestedReviewers('octocat', 'Hello-World', 1347, ['other_user']);
+    await github().requestReviewers('octocat', 'Hello-World', 1347, []);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('requestReviewers: a reviewer who is no collaborator is an operator-readable failure', async () => {
+    nock(API)
+      .post('/repos/octocat/Hello-World/pulls/1347/requested_reviewers')
+      .reply(422, { message: 'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the octocat/Hello-World repository.', status: '422' });
+    const error = (await github().requestReviewers('octocat', 'Hello-World', 1347, ['mallory']).catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toContain('requesting reviews from mallory on pull request #1347 of octocat/Hello-World failed: 422');
+    expect(error.message).toContain('must be a collaborator');
+  });
+
+  it('openReviewLoad: three counts per login from the search API', async () => {
+    const counts = new Map([
+      ['is:pr is:open review-requested:octocat org:acme-ml', 2],
+      ['is:pr review-requested:octocat org:acme-ml created:>=2026-10-31', 1],
+      ['is:pr reviewed-by:octocat org:acme-ml created:>=2026-10-31', 4],
+    ]);
+    const scope = nock(API);
+    for (const [q, count] of counts) scope.get('/search/issues').query({ q, per_page: '1' }).reply(200, { ...fixture('github/issue-search-result.json'), total_count: count });
+    await expect(github().openReviewLoad('acme-ml', ['octocat'], '2026-10-31T08:00:00Z')).resolves.toEqual([{ login: 'octocat', open: 2, recentRequested: 1, recentReviewed: 4 }]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('openReviewLoad: waits out the search rate limit (x-ratelimit-reset) and goes on', async () => {
+    const { retry, waits } = recordedRetry({ maxDelayMs: 120_000 });
+    nock(API)
+      .get('/search/issues')
+      .query(true)
+      .reply(403, { message: 'API rate limit exceeded for user ID 1.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 30) })
+      .get('/search/issues')
+      .query(true)
+      .times(3)
+      .reply(200, fixture('github/issue-search-result.json'));
+    await expect(github(retry).openReviewLoad('acme-ml', ['octocat'], '2026-10-31')).resolves.toEqual([{ login: 'octocat', open: 280, recentRequested: 280, recentReviewed: 280 }]);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(1000);
+  });
+
+  it('teamMembers and repositoryMaintainers: logins; collaborators below maintain are left out', async () => {
+    const admin = { ...fixture<Array<Record<string, unknown>>>('github/collaborator-items.json')[0], login: 'hubot', permissions: { pull: true, triage: true, push: true, maintain: true, admin: true }, role_name: 'admin' };
+    nock(API)
+      .get('/orgs/acme-ml/teams/justice-league/members')
+      .query({ per_page: '100' })
+      .reply(200, fixture('github/simple-user-items.json'))
+      .get('/repos/octocat/Hello-World/collaborators')
+      .query({ permission: 'maintain', per_page: '100' })
+      .reply(200, [...fixture<unknown[]>('github/collaborator-items.json'), admin]);
+    await expect(github().teamMembers('acme-ml', 'justice-league')).resolves.toEqual(['octocat']);
+    await expect(github().repositoryMaintainers('octocat', 'Hello-World')).resolves.toEqual(['hubot']);
+  });
+
+  it('teamMembers: an unknown team names the policy key', async () => {
+    nock(API).get('/orgs/acme-ml/teams/nobody/members').query(true).reply(404, fixture('github/error-not-found.json'));
+    const error = (await github().teamMembers('acme-ml', 'nobody').catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toContain('listing the members of team acme-ml/nobody failed: 404');
+    expect(error.message).toContain('teams[].github_team');
   });
 });

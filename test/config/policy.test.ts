@@ -30,6 +30,7 @@ describe('parsePolicy', () => {
       private: true,
       topics: ['ml-model'],
       team_permission: 'push',
+      release_branch: 'release',
       branch_protection: { enabled: true, required_approvals: 2, required_status_checks: [] },
     });
     expect(policy.jupyterhub).toEqual({ enabled: false, server_name: 'research', username_from: 'email_local_part' });
@@ -162,6 +163,17 @@ mypy_max_error = 2
       'p.toml: build.checks.format_required: expected true or false, got "true" — write format_required = true (no quotes)',
       'p.toml: build.checks.mypy_max_error: unknown key — did you mean "mypy_max_errors"?',
     ]);
+  });
+
+  it('takes a valid git branch name as github.release_branch and names the fix of an invalid one', () => {
+    const withRelease = (name: string) => fixture('minimal.toml').replace('[github]', `[github]\nrelease_branch = ${JSON.stringify(name)}`);
+    expect(policyOf(withRelease('releases/models')).github.release_branch).toBe('releases/models');
+    for (const bad of ['release candidate', 'release..1', '/release', 'release/', 'release.lock', '.release', 'rel~1', '']) {
+      const result = parsePolicy(withRelease(bad), 'config/policy.toml');
+      expect(result.ok, bad).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems.join('\n'), bad).toContain('config/policy.toml: github.release_branch: expected a valid git branch name');
+    }
   });
 
   it('accepts further status roles for the process', () => {

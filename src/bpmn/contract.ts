@@ -114,6 +114,10 @@ export const Messages = {
   jenkinsBuildFinished: 'jenkins-build:finished',
   /** A push to the default branch of a model repository, correlated by the `repositoryFullName` variable. */
   githubPush: 'github:push',
+  /** A review submitted on a pull request of a model repository, correlated by `repositoryFullName`; sets `review`. */
+  githubPrReview: 'github:pr-review',
+  /** A pull request of a model repository merged, correlated by `repositoryFullName`; sets `mergedPr`. */
+  githubPrMerged: 'github:pr-merged',
 } as const;
 
 /** BPMN error codes a worker may raise; each is declared and caught in the BPMN. */

@@ -38,16 +38,65 @@ const githubPingSchema = z.looseObject({
   hook_id: z.number().int().optional(),
 });
 
+/** The part of a `pull_request_review` payload routing reads. */
+export const githubPullRequestReviewSchema = z.looseObject({
+  action: z.string().min(1).describe('submitted, edited or dismissed'),
+  review: z.looseObject({
+    user: z.looseObject({ login: z.string().min(1) }).nullable().describe('Who reviewed; null for a deleted account'),
+    state: z.string().min(1).describe('approved, changes_requested, commented or dismissed (lowercase in webhooks)'),
+    submitted_at: z.string().nullable().optional().describe('When the review was submitted, ISO 8601'),
+  }),
+  pull_request: z.looseObject({ number: z.number().int().positive().describe('The pull request reviewed') }),
+  repository: z.looseObject({ full_name: repositoryFullName }),
+});
+export type GitHubPullRequestReview = z.infer<typeof githubPullRequestReviewSchema>;
+
+/** The part of a `pull_request` payload routing reads. */
+export const githubPullRequestSchema = z.looseObject({
+  action: z.string().min(1).describe('opened, closed, synchronize, review_requested, …'),
+  number: z.number().int().positive().describe('The pull request number'),
+  pull_request: z.looseObject({
+    merged: z.boolean().nullable().optional().describe('Whether a closed pull request was merged'),
+    merge_commit_sha: z.string().nullable().optional().describe('The commit the merge made on the base branch'),
+    merged_at: z.string().nullable().optional().describe('When it was merged, ISO 8601'),
+  }),
+  repository: z.looseObject({ full_name: repositoryFullName }),
+});
+export type GitHubPullRequestEvent = z.infer<typeof githubPullRequestSchema>;
+
+/** The review a `github:pr-review` message carries (the `review` variable); `state` in the REST API's spelling. */
+export const prReviewVariableSchema = z.object({
+  login: z.string().min(1).describe('GitHub login of the reviewer'),
+  state: z.enum(['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED']).describe('The review state, uppercase as the REST API spells it'),
+  submittedAt: z.string().nullable().describe('When the review was submitted, ISO 8601'),
+  prNumber: z.number().int().positive().describe('The pull request reviewed'),
+});
+export type PrReviewVariable = z.infer<typeof prReviewVariableSchema>;
+
+/** The merge a `github:pr-merged` message carries (the `mergedPr` variable). */
+export const mergedPrVariableSchema = z.object({
+  number: z.number().int().positive().describe('The pull request merged'),
+  mergeCommitSha: z.string().nullable().describe('The commit the merge made on the base branch'),
+  mergedAt: z.string().nullable().describe('When it was merged, ISO 8601'),
+});
+export type MergedPrVariable = z.infer<typeof mergedPrVariableSchema>;
+
 /** Why a delivery moves nothing. */
 export type GitHubIgnoreReason =
-  /** An event the lifecycle does not handle (yet: a later stage handles `pull_request` and `pull_request_review`). */
+  /** An event the lifecycle does not handle. */
   | 'event_not_handled'
   /** A push to a branch other than the repository's default branch. */
   | 'not_default_branch'
   /** A push of a tag. */
   | 'tag'
   /** A push that deleted the default branch. */
-  | 'ref_deleted';
+  | 'ref_deleted'
+  /** A `pull_request` or `pull_request_review` action other than a merge or a submitted review. */
+  | 'action_not_handled'
+  /** A review by a deleted account, or a submitted review in a state the lifecycle does not know. */
+  | 'review_not_usable'
+  /** A pull request closed without merging. */
+  | 'not_merged';
 
 /** What a delivery asks of the lifecycle. */
 export type GitHubRoute =
@@ -70,6 +119,24 @@ export type GitHubRoute =
       readonly correlationKeys: { readonly repositoryFullName: string };
       /** Process variables the message sets: the commit the default branch now points at. */
       readonly variables: { readonly pushedCommit: string };
+    }
+  | {
+      readonly kind: 'correlate';
+      readonly event: 'pull_request_review';
+      readonly messageName: typeof Messages.githubPrReview;
+      readonly repositoryFullName: string;
+      readonly correlationKeys: { readonly repositoryFullName: string };
+      /** The review submitted. */
+      readonly variables: { readonly review: PrReviewVariable };
+    }
+  | {
+      readonly kind: 'correlate';
+      readonly event: 'pull_request';
+      readonly messageName: typeof Messages.githubPrMerged;
+      readonly repositoryFullName: string;
+      readonly correlationKeys: { readonly repositoryFullName: string };
+      /** The merge. */
+      readonly variables: { readonly mergedPr: MergedPrVariable };
     };
 
 /**
@@ -80,9 +147,16 @@ export type GitHubRoute =
  *   `github:push` to every instance whose `repositoryFullName` is the repository's, with
  *   `pushedCommit: after`;
  * - a push of a tag, to another branch, or deleting the branch → `ignore`;
- * - any other event (`pull_request`, `pull_request_review` included, for now) → `ignore`;
- * - a missing event header, or a `push` or `ping` body without what routing reads → `invalid`,
- *   naming the field.
+ * - `pull_request_review` with action `submitted` → correlate `github:pr-review` to every
+ *   instance of the repository, with `review: { login, state, submittedAt, prNumber }` (the state
+ *   uppercased, as the REST API spells it); other actions (`edited`, `dismissed`: the
+ *   lifecycle re-reads the reviews at its check) → `ignore`;
+ * - `pull_request` with action `closed` and `merged: true` → correlate `github:pr-merged`
+ *   with `mergedPr: { number, mergeCommitSha, mergedAt }`; closed unmerged, or any other
+ *   action → `ignore`;
+ * - any other event → `ignore`;
+ * - a missing event header, or a `push`, `ping`, `pull_request` or `pull_request_review` body
+ *   without what routing reads → `invalid`, naming the field.
  */
 export function routeGitHubDelivery(event: string | undefined, body: unknown): GitHubRoute {
   if (event === undefined || event.trim() === '') return { kind: 'invalid', field: 'X-GitHub-Event', message: 'the X-GitHub-Event header is missing' };
@@ -94,6 +168,10 @@ export function routeGitHubDelivery(event: string | undefined, body: unknown): G
     }
     case 'push':
       return routePush(body);
+    case 'pull_request_review':
+      return routePullRequestReview(body);
+    case 'pull_request':
+      return routePullRequest(body);
     default:
       return { kind: 'ignore', event, reason: 'event_not_handled' };
   }
@@ -116,6 +194,45 @@ function routePush(body: unknown): GitHubRoute {
     branch: push.repository.default_branch,
     correlationKeys: { repositoryFullName: repository },
     variables: { pushedCommit: push.after },
+  };
+}
+
+const REVIEW_STATES = new Set<PrReviewVariable['state']>(['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED']);
+
+function routePullRequestReview(body: unknown): GitHubRoute {
+  const parsed = githubPullRequestReviewSchema.safeParse(body);
+  if (!parsed.success) return invalid(parsed.error);
+  const delivery = parsed.data;
+  const repository = delivery.repository.full_name;
+  const ignore = (reason: GitHubIgnoreReason): GitHubRoute => ({ kind: 'ignore', event: 'pull_request_review', reason, repositoryFullName: repository });
+  if (delivery.action !== 'submitted') return ignore('action_not_handled');
+  const state = delivery.review.state.toUpperCase() as PrReviewVariable['state'];
+  if (delivery.review.user === null || !REVIEW_STATES.has(state)) return ignore('review_not_usable');
+  return {
+    kind: 'correlate',
+    event: 'pull_request_review',
+    messageName: Messages.githubPrReview,
+    repositoryFullName: repository,
+    correlationKeys: { repositoryFullName: repository },
+    variables: { review: { login: delivery.review.user.login, state, submittedAt: delivery.review.submitted_at ?? null, prNumber: delivery.pull_request.number } },
+  };
+}
+
+function routePullRequest(body: unknown): GitHubRoute {
+  const parsed = githubPullRequestSchema.safeParse(body);
+  if (!parsed.success) return invalid(parsed.error);
+  const delivery = parsed.data;
+  const repository = delivery.repository.full_name;
+  const ignore = (reason: GitHubIgnoreReason): GitHubRoute => ({ kind: 'ignore', event: 'pull_request', reason, repositoryFullName: repository });
+  if (delivery.action !== 'closed') return ignore('action_not_handled');
+  if (delivery.pull_request.merged !== true) return ignore('not_merged');
+  return {
+    kind: 'correlate',
+    event: 'pull_request',
+    messageName: Messages.githubPrMerged,
+    repositoryFullName: repository,
+    correlationKeys: { repositoryFullName: repository },
+    variables: { mergedPr: { number: delivery.number, mergeCommitSha: delivery.pull_request.merge_commit_sha ?? null, mergedAt: delivery.pull_request.merged_at ?? null } },
   };
 }
 

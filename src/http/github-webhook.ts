@@ -45,12 +45,17 @@ export interface GitHubWebhookDeps {
  * Answers:
  * - 200 `{ result: 'correlated', repositoryFullName, pushedCommit, instances }`: a push to the
  *   default branch reached the lifecycles waiting for one (message `github:push`);
+ * - 200 `{ result: 'correlated', event: 'pull_request_review', repositoryFullName, review, instances }`:
+ *   a submitted review (message `github:pr-review`);
+ * - 200 `{ result: 'correlated', event: 'pull_request', repositoryFullName, mergedPr, instances }`:
+ *   a merged pull request (message `github:pr-merged`);
  * - 200 `{ result: 'pong' }`: the `ping` GitHub sends when the webhook is created;
  * - 200 `{ result: 'duplicate', reason: 'delivery', deliveryId, first }`: a delivery id handled
  *   before (GitHub's "Redeliver" keeps the id); nothing is done again;
- * - 202 `{ result: 'not_awaited', … }`: nothing waits for a push to that repository;
- * - 202 `{ result: 'ignored', event, reason }`: a tag, another branch, a deleted branch, or an
- *   event not handled (`pull_request` and `pull_request_review` until a later stage uses them);
+ * - 202 `{ result: 'not_awaited', … }`: nothing waits for that message from that repository;
+ * - 202 `{ result: 'ignored', event, reason }`: a tag, another branch, a deleted branch, a
+ *   pull request action other than a merge, a review action other than `submitted`, or an
+ *   event not handled;
  * - 400 `{ error: 'invalid_payload', field, message }`: no `X-GitHub-Event`, or a body that is
  *   not JSON or lacks what routing reads;
  * - 401 `{ error: 'unauthorized' }`: unsigned or forged (always, without a secret); nothing
@@ -137,7 +142,10 @@ async function execute(deps: GitHubWebhookDeps, route: Exclude<GitHubRoute, { ki
       return {
         result,
         status: result === 'correlated' ? 200 : 202,
-        body: { result, repositoryFullName: route.repositoryFullName, pushedCommit: route.variables.pushedCommit, instances: count },
+        body:
+          route.event === 'push'
+            ? { result, repositoryFullName: route.repositoryFullName, pushedCommit: route.variables.pushedCommit, instances: count }
+            : { result, event: route.event, repositoryFullName: route.repositoryFullName, ...route.variables, instances: count },
       };
     }
   }

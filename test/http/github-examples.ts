@@ -38,3 +38,25 @@ export function pushExample(changes: { fullName?: string; ref?: string; after?: 
   if (changes.deleted !== undefined) push.deleted = changes.deleted;
   return push;
 }
+
+/** The first published `pull_request_review` `submitted` example, with its review's state or user replaced. */
+export function reviewExample(changes: { state?: string; user?: null }): Record<string, unknown> & { review: Record<string, unknown> } {
+  const base = examplesOf('pull_request_review').find((delivery) => delivery.action === 'submitted');
+  if (!base) throw new Error('@octokit/webhooks-examples has no submitted pull_request_review');
+  const delivery = structuredClone(base) as unknown as Record<string, unknown> & { review: Record<string, unknown> };
+  if (changes.state !== undefined) delivery.review.state = changes.state;
+  if (changes.user !== undefined) delivery.review.user = changes.user;
+  return delivery;
+}
+
+/**
+ * The published `pull_request` `closed` example as GitHub sends it for a merge: `merged: true` and
+ * `merged_at` set (the package's closed examples are unmerged; `merge_commit_sha` is kept).
+ */
+export function mergedPullRequestExample(): Record<string, unknown> & { pull_request: Record<string, unknown> } {
+  const base = examplesOf('pull_request').find((delivery) => delivery.action === 'closed');
+  if (!base) throw new Error('@octokit/webhooks-examples has no closed pull_request');
+  const delivery = structuredClone(base) as unknown as Record<string, unknown> & { pull_request: Record<string, unknown> };
+  Object.assign(delivery.pull_request, { merged: true, merged_at: '2019-05-15T15:20:40Z' });
+  return delivery;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { routeGitHubDelivery } from '../../src/http/github-route.ts';
-import { defaultBranchPushes, examplesOf, pushExample, tagPushes } from './github-examples.ts';
+import { defaultBranchPushes, examplesOf, mergedPullRequestExample, pushExample, reviewExample, tagPushes } from './github-examples.ts';
 
 describe('routeGitHubDelivery', () => {
   it('correlates github:push for every published push to the default branch, with the repository and the new commit', () => {
@@ -53,14 +53,82 @@ describe('routeGitHubDelivery', () => {
     }
   });
 
-  it('ignores pull_request and pull_request_review for now, and any other event', () => {
-    expect(routeGitHubDelivery('pull_request', examplesOf('pull_request')[0])).toEqual({ kind: 'ignore', event: 'pull_request', reason: 'event_not_handled' });
-    expect(routeGitHubDelivery('pull_request_review', examplesOf('pull_request_review')[0])).toEqual({
-      kind: 'ignore',
-      event: 'pull_request_review',
-      reason: 'event_not_handled',
-    });
+  it('ignores any other event', () => {
     expect(routeGitHubDelivery('issues', {})).toEqual({ kind: 'ignore', event: 'issues', reason: 'event_not_handled' });
+  });
+
+  it('correlates github:pr-review for every published submitted review, its state as the REST API spells it', () => {
+    const submitted = examplesOf('pull_request_review').filter((delivery) => delivery.action === 'submitted');
+    expect(submitted.length).toBeGreaterThan(0);
+    for (const delivery of submitted) {
+      expect(routeGitHubDelivery('pull_request_review', delivery)).toEqual({
+        kind: 'correlate',
+        event: 'pull_request_review',
+        messageName: 'github:pr-review',
+        repositoryFullName: delivery.repository.full_name,
+        correlationKeys: { repositoryFullName: delivery.repository.full_name },
+        variables: {
+          review: { login: delivery.review.user?.login, state: delivery.review.state.toUpperCase(), submittedAt: delivery.review.submitted_at, prNumber: delivery.pull_request.number },
+        },
+      });
+    }
+  });
+
+  it('carries an approval and a change request as APPROVED and CHANGES_REQUESTED', () => {
+    for (const [state, expected] of [
+      ['approved', 'APPROVED'],
+      ['changes_requested', 'CHANGES_REQUESTED'],
+    ] as const) {
+      const delivery = reviewExample({ state });
+      expect(routeGitHubDelivery('pull_request_review', delivery)).toMatchObject({ kind: 'correlate', variables: { review: { login: 'Codertocat', state: expected, prNumber: 2 } } });
+    }
+  });
+
+  it('ignores a dismissed or edited review, and a review by a deleted account', () => {
+    for (const delivery of examplesOf('pull_request_review').filter((candidate) => candidate.action !== 'submitted')) {
+      expect(routeGitHubDelivery('pull_request_review', delivery)).toEqual({
+        kind: 'ignore',
+        event: 'pull_request_review',
+        reason: 'action_not_handled',
+        repositoryFullName: delivery.repository.full_name,
+      });
+    }
+    expect(routeGitHubDelivery('pull_request_review', reviewExample({ user: null }))).toMatchObject({ kind: 'ignore', reason: 'review_not_usable' });
+    expect(routeGitHubDelivery('pull_request_review', reviewExample({ state: 'pending' }))).toMatchObject({ kind: 'ignore', reason: 'review_not_usable' });
+  });
+
+  it('correlates github:pr-merged for a closed and merged pull request', () => {
+    const merged = mergedPullRequestExample();
+    expect(routeGitHubDelivery('pull_request', merged)).toEqual({
+      kind: 'correlate',
+      event: 'pull_request',
+      messageName: 'github:pr-merged',
+      repositoryFullName: 'Codertocat/Hello-World',
+      correlationKeys: { repositoryFullName: 'Codertocat/Hello-World' },
+      variables: { mergedPr: { number: 2, mergeCommitSha: 'c4295bd74fb0f4fda03689c3df3f2803b658fd85', mergedAt: '2019-05-15T15:20:40Z' } },
+    });
+  });
+
+  it('ignores every published pull_request example: closed without merging, or another action', () => {
+    const examples = examplesOf('pull_request');
+    expect(examples.some((delivery) => delivery.action === 'closed')).toBe(true);
+    for (const delivery of examples) {
+      expect(routeGitHubDelivery('pull_request', delivery)).toEqual({
+        kind: 'ignore',
+        event: 'pull_request',
+        reason: delivery.action === 'closed' ? 'not_merged' : 'action_not_handled',
+        repositoryFullName: delivery.repository.full_name,
+      });
+    }
+  });
+
+  it('names the field when a pull request event lacks what routing reads', () => {
+    const noNumber = structuredClone(mergedPullRequestExample()) as Record<string, unknown>;
+    delete noNumber.number;
+    expect(routeGitHubDelivery('pull_request', noNumber)).toMatchObject({ kind: 'invalid', field: 'number' });
+    const noReview = structuredClone(reviewExample({})) as Record<string, unknown>;
+    delete noReview.review;
+    expect(routeGitHubDelivery('pull_request_review', noReview)).toMatchObject({ kind: 'invalid', field: 'review' });
   });
 
   it('names the field when a push lacks what routing reads', () => {

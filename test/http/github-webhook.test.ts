@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Webhooks } from '@octokit/webhooks';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultBranchPushes, examplesOf, pushExample, tagPushes } from './github-examples.ts';
+import { defaultBranchPushes, examplesOf, mergedPullRequestExample, pushExample, reviewExample, tagPushes } from './github-examples.ts';
 import { connectionRefused, ENGINE, isolateNetwork, optimisticLockingConflict, startApp, type RunningApp } from './support.ts';
 
 const WEBHOOK_SECRET = 'test-github-webhook-secret';
@@ -179,10 +179,60 @@ describe('POST /webhooks/github: what moves nothing', () => {
     expect(await webhookCounts(app)).toEqual({ pong: 1 });
   });
 
-  it('ignores pull_request and pull_request_review with 202 for now', async () => {
-    for (const event of ['pull_request', 'pull_request_review'] as const) {
-      expect(await send(app, { event, payload: examplesOf(event)[0] })).toMatchObject({ status: 202, body: { result: 'ignored', event, reason: 'event_not_handled' } });
-    }
+  it('ignores a pull_request that is no merge, and a review that is not submitted, with 202', async () => {
+    const opened = examplesOf('pull_request').find((delivery) => delivery.action === 'opened');
+    const dismissed = examplesOf('pull_request_review').find((delivery) => delivery.action === 'dismissed');
+    expect(await send(app, { event: 'pull_request', payload: opened })).toMatchObject({ status: 202, body: { result: 'ignored', event: 'pull_request', reason: 'action_not_handled' } });
+    expect(await send(app, { event: 'pull_request_review', payload: dismissed })).toMatchObject({
+      status: 202,
+      body: { result: 'ignored', event: 'pull_request_review', reason: 'action_not_handled', repositoryFullName: 'Codertocat/Hello-World' },
+    });
+  });
+});
+
+describe('POST /webhooks/github: reviews and merges', () => {
+  it('correlates github:pr-review for a submitted review, by repository, with the review', async () => {
+    const delivery = reviewExample({ state: 'approved' });
+    const review = { login: 'Codertocat', state: 'APPROVED', submittedAt: '2019-05-15T15:20:38Z', prNumber: 2 };
+    nock(ENGINE)
+      .post('/message', {
+        messageName: 'github:pr-review',
+        correlationKeys: { repositoryFullName: { value: 'Codertocat/Hello-World', type: 'String' } },
+        processVariables: { review: { value: JSON.stringify(review), type: 'Json' } },
+        all: true,
+        resultEnabled: true,
+      })
+      .reply(200, correlated(1));
+
+    expect(await send(app, { event: 'pull_request_review', payload: delivery })).toEqual({
+      status: 200,
+      body: { result: 'correlated', event: 'pull_request_review', repositoryFullName: 'Codertocat/Hello-World', review, instances: 1 },
+      retryAfter: null,
+    });
+  });
+
+  it('correlates github:pr-merged for a merged pull request, with the merge', async () => {
+    const mergedPr = { number: 2, mergeCommitSha: 'c4295bd74fb0f4fda03689c3df3f2803b658fd85', mergedAt: '2019-05-15T15:20:40Z' };
+    nock(ENGINE)
+      .post('/message', {
+        messageName: 'github:pr-merged',
+        correlationKeys: { repositoryFullName: { value: 'Codertocat/Hello-World', type: 'String' } },
+        processVariables: { mergedPr: { value: JSON.stringify(mergedPr), type: 'Json' } },
+        all: true,
+        resultEnabled: true,
+      })
+      .reply(200, []);
+
+    expect(await send(app, { event: 'pull_request', payload: mergedPullRequestExample() })).toEqual({
+      status: 202,
+      body: { result: 'not_awaited', event: 'pull_request', repositoryFullName: 'Codertocat/Hello-World', mergedPr, instances: 0 },
+      retryAfter: null,
+    });
+  });
+
+  it('answers 202 not_merged for a pull request closed without merging', async () => {
+    const closed = examplesOf('pull_request').find((delivery) => delivery.action === 'closed');
+    expect(await send(app, { event: 'pull_request', payload: closed })).toMatchObject({ status: 202, body: { result: 'ignored', event: 'pull_request', reason: 'not_merged' } });
   });
 });
 

@@ -17,14 +17,17 @@
  * | `POST /rest/api/3/issue/{key}/transitions` `{ transition: { id } }` | 204; an id not offered from the current status: 400 |
  * | `POST /rest/api/3/issue/{key}/remotelink` `{ globalId, application?, object: { url, title, … } }` | 201 `{ id, self }` (`cloud/remotelink-created.json`); the same `globalId` again updates the link: 200 |
  * | `GET /rest/api/3/issue/{key}/remotelink` | the issue's remote links, as Jira lists them |
+ * | `PUT /rest/api/3/issue/{key}` `{ fields: { customfield_X: [{ accountId }] \| null } }` (user-picker custom fields) | 204; the users are kept in the issue's `fields` as GET answers them; a field off the edit screen ({@link JiraStandInOptions.editableFields}) or not custom: 400 "cannot be set"; an account not in the directory: 400 |
+ * | `GET /rest/api/3/user/search?query=` | the active users of the directory ({@link JiraStandInOptions.users}) whose e-mail or display name starts with the query |
  *
  * Authentication: no or wrong credentials → 401 `Client must be authenticated to access this
  * resource.` Anything else → 404. Not served: Data Center's REST v2 (the client's
- * `api = "datacenter"`), JQL search, editing issues over REST, comment update/delete.
+ * `api = "datacenter"`), JQL search, editing other fields than user pickers over REST, comment
+ * update/delete.
  *
  * Webhooks ({@link JiraStandIn.registerWebhook}): {@link JiraStandIn.createIssue} sends
  * `jira:issue_created`; {@link JiraStandIn.moveStatus}, {@link JiraStandIn.editIssue} and a
- * transition made over REST send `jira:issue_updated` with a changelog; a comment made over REST
+ * transition or a user-field edit made over REST send `jira:issue_updated` with a changelog; a comment made over REST
  * sends `comment_created` to hooks registered for it. Bodies follow the deliveries under
  * test/fixtures/jira/webhooks (REST v2 field shapes, as Jira Cloud sends them), signed
  * `X-Hub-Signature: sha256=<HMAC-SHA256 of the body>` with the hook's secret, with
@@ -200,6 +203,13 @@ export interface JiraStandInOptions {
   readonly issueType?: string;
   /** Who creates, moves and edits issues in {@link JiraStandIn.createIssue} & co. */
   readonly person?: JiraStandInUser;
+  /**
+   * The user directory: `GET /user/search` finds people here, and user-picker fields take only
+   * their account ids (and the robot's and the person's). Default: nobody else.
+   */
+  readonly users?: readonly JiraStandInUser[];
+  /** Custom fields on the issue type's edit screen, which `PUT /issue` may set. Default: every `customfield_…`. */
+  readonly editableFields?: readonly string[];
   /** Webhook retries and their back-off. Default 5 retries from 1 s, doubling, at most 30 s; each attempt waits 20 s for an answer. */
   readonly webhookRetry?: { readonly retries?: number; readonly minDelayMs?: number; readonly maxDelayMs?: number; readonly timeoutMs?: number };
 }
@@ -228,6 +238,8 @@ const remoteLinkBody = z.looseObject({
   object: z.looseObject({ url: z.string().min(1), title: z.string().min(1), summary: z.string().optional(), icon: z.unknown().optional() }),
 });
 const commentListBody = z.looseObject({ ids: z.array(z.coerce.number().int()).max(1000) });
+const editIssueBody = z.looseObject({ fields: z.record(z.string(), z.unknown()) });
+const userPickerValue = z.union([z.null(), z.array(z.looseObject({ accountId: z.string() }))]);
 
 const RETRIED_STATUSES = new Set([408, 409, 425, 429]);
 
@@ -507,12 +519,14 @@ export class JiraStandIn {
     }
 
     if (path === '/rest/api/3/comment/list' && method === 'POST') return this.commentList(url, body);
+    if (path === '/rest/api/3/user/search' && method === 'GET') return json(200, this.searchUsers(url.searchParams.get('query') ?? ''));
     const match = /^\/rest\/api\/3\/issue\/([^/]+)(?:\/(comment|transitions|remotelink))?$/.exec(path);
     if (!match) return errors(404, [`No resource at ${method} ${url.pathname}`]);
     const issue = this.resolveIssue(decodeURIComponent(match[1] ?? ''));
     if (!issue) return json(404, notFoundFixture);
     const sub = match[2];
     if (sub === undefined && method === 'GET') return json(200, this.issueJson(issue, url.searchParams.get('fields')));
+    if (sub === undefined && method === 'PUT') return this.setFields(issue, body);
     if (sub === 'comment' && method === 'GET') return this.commentPage(issue, url);
     if (sub === 'comment' && method === 'POST') return this.addComment(issue, body);
     if (sub === 'transitions' && method === 'GET') return json(200, { transitions: this.transitionsOf(issue) });
@@ -568,6 +582,72 @@ export class JiraStandIn {
       for (const comment of comments) if (wanted.has(comment.id)) values.push(this.commentJson(issue, comment, expand));
     }
     return json(200, { isLast: true, maxResults: 1000, startAt: 0, total: values.length, values });
+  }
+
+  /** `PUT /issue/{key}` for user-picker custom fields: all checked first, then all set, one changelog item per changed field. */
+  private setFields(issue: JiraStandInIssue, body: unknown): Answer {
+    const parsed = editIssueBody.safeParse(body);
+    if (!parsed.success) return errors(400, ['Can not deserialize the request: it needs "fields".']);
+    const fieldErrors: Record<string, string> = {};
+    const next: Record<string, JsonObject[] | null> = {};
+    for (const [id, value] of Object.entries(parsed.data.fields)) {
+      const editable = /^customfield_\d+$/.test(id) && (this.options.editableFields?.includes(id) ?? true);
+      if (!editable) {
+        fieldErrors[id] = `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.`;
+        continue;
+      }
+      const users = userPickerValue.safeParse(value);
+      if (!users.success) {
+        fieldErrors[id] = 'Specify the users as an array of objects with an accountId.';
+        continue;
+      }
+      const known = (users.data ?? []).map((ref) => ({ ref, user: this.directoryUser(ref.accountId) }));
+      const unknown = known.find((entry) => entry.user === undefined);
+      if (unknown) {
+        fieldErrors[id] = `The user with account id '${unknown.ref.accountId}' does not exist.`;
+        continue;
+      }
+      next[id] = users.data === null || users.data.length === 0 ? null : known.map((entry) => this.userJson(entry.user, '3') as JsonObject);
+    }
+    if (Object.keys(fieldErrors).length > 0) return json(400, { errorMessages: [], errors: fieldErrors });
+    const items: JsonObject[] = [];
+    for (const [id, users] of Object.entries(next)) {
+      const before = (issue.fields?.[id] ?? null) as JsonObject[] | null;
+      if (JSON.stringify(before) === JSON.stringify(users)) continue;
+      items.push(changelogItem(id, 'custom', accountList(before), nameList(before), accountList(users), nameList(users)));
+      issue.fields = { ...issue.fields, [id]: users };
+    }
+    if (items.length > 0) {
+      const fields = items.map((item) => String(item.field));
+      this.touch(issue.key);
+      this.listeners.emit({ type: 'issue-updated', key: issue.key, fields });
+      this.deliver('jira:issue_updated', issue.key, {
+        webhookEvent: 'jira:issue_updated',
+        issue_event_type_name: 'issue_updated',
+        user: this.userV2(this.robot),
+        changelog: { id: String(this.nextChangelogId++), items },
+      });
+    }
+    return { status: 204, headers: {}, body: '' };
+  }
+
+  /** `GET /user/search?query=`: active users whose e-mail or display name (or a word of it) starts with the query. */
+  private searchUsers(query: string): Json[] {
+    const wanted = query.trim().toLowerCase();
+    if (wanted === '') return [];
+    const starts = (text: string) => text.toLowerCase().startsWith(wanted) || text.toLowerCase().split(/\s+/).some((word) => word.startsWith(wanted));
+    return this.directory()
+      .filter((user) => starts(user.emailAddress) || starts(user.displayName))
+      .map((user) => this.userJson(user, '3'));
+  }
+
+  private directory(): JiraStandInUser[] {
+    const people = [...(this.options.users ?? []), this.person, this.robot];
+    return people.filter((user, index) => people.findIndex((other) => other.accountId === user.accountId) === index);
+  }
+
+  private directoryUser(accountId: string): JiraStandInUser | undefined {
+    return this.directory().find((user) => user.accountId === accountId);
   }
 
   private transition(issue: JiraStandInIssue, body: unknown): Answer {
@@ -944,6 +1024,15 @@ function displayValue(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null && 'value' in value) return String((value as { value: unknown }).value);
   return JSON.stringify(value);
+}
+
+/** A user-picker value in a changelog: `[id1, id2]` and `Name One, Name Two`; empty: null. */
+function accountList(users: readonly JsonObject[] | null): string | null {
+  return users && users.length > 0 ? `[${users.map((user) => String(user['accountId'])).join(', ')}]` : null;
+}
+
+function nameList(users: readonly JsonObject[] | null): string | null {
+  return users && users.length > 0 ? users.map((user) => String(user['displayName'])).join(', ') : null;
 }
 
 function adfParagraph(text: string): JsonObject {

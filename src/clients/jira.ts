@@ -2,6 +2,7 @@ import { createClient, isApiError, isNetworkError, isRateLimitError, type Client
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Document } from '../domain/document.ts';
+import type { JiraUserRef } from '../domain/identity.ts';
 import type { JiraIssueView, JiraUser } from '../domain/jira-issue.ts';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import { toAdf, toWiki } from './jira-render.ts';
@@ -42,6 +43,8 @@ export interface RemoteLinkInput {
   readonly summary?: string;
   readonly iconUrl?: string;
 }
+
+export type { JiraUserRef };
 
 export const defaultCommentPropertyKey = 'model-lifecycle.idempotency';
 
@@ -95,6 +98,18 @@ const commentsPageAnswer = z.object({
 const commentListAnswer = z.object({ values: z.array(commentAnswer) });
 
 const createdCommentAnswer = z.object({ id: z.string() });
+
+/** `GET /user/search`: an array of users; Cloud hides `emailAddress` unless the user lets it show. */
+const userSearchAnswer = z.array(
+  z.object({
+    accountId: z.string().optional(),
+    name: z.string().optional(),
+    key: z.string().optional(),
+    displayName: z.string().optional(),
+    emailAddress: z.string().nullish(),
+    active: z.boolean().optional(),
+  }),
+);
 
 /**
  * A thin typed client for the Jira calls the lifecycle makes, on both Jira Cloud (REST v3,
@@ -289,6 +304,72 @@ export class JiraClient {
     );
   }
 
+  /**
+   * Sets user-picker custom fields (the ticket's *Reviewers*, *Required reviewers*) to exactly
+   * these users: `PUT /issue/{key}` with `{ fields: { customfield_X: [{ accountId }] } }` on
+   * Cloud, `[{ name }]` on Data Center. The PUT states the whole value, so sending it again is
+   * harmless: a lost answer is simply retried. An empty list clears the field; an empty record
+   * sends nothing. A field Jira will not set (not on the edit screen, unknown, a user it does
+   * not know) fails with a {@link ClientError} naming the field and the fix.
+   */
+  async setUserFields(key: string, fields: Readonly<Record<string, ReadonlyArray<JiraUserRef>>>): Promise<void> {
+    const ids = Object.keys(fields);
+    if (ids.length === 0) return;
+    const operation = `setting ${ids.join(', ')} on issue ${key}`;
+    const wanted = this.api === 'cloud' ? 'accountId' : 'name';
+    const wrong = ids.find((id) => (fields[id] ?? []).some((user) => !(wanted in user)));
+    if (wrong !== undefined) {
+      throw new ClientError({
+        system: 'Jira',
+        operation,
+        status: 0,
+        problem: `${wrong} names a user without ${wanted === 'accountId' ? 'an accountId' : 'a name'}, which Jira ${this.api === 'cloud' ? 'Cloud' : 'Data Center'} needs`,
+        hint: this.api === 'cloud' ? 'Jira Cloud identifies users by account id: look them up with findUsersByEmail' : 'Jira Data Center identifies users by user name',
+        retryable: false,
+      });
+    }
+    const body = {
+      fields: Object.fromEntries(
+        Object.entries(fields).map(([id, users]) => [id, users.map((user) => ('accountId' in user ? { accountId: user.accountId } : { name: user.name }))]),
+      ),
+    };
+    try {
+      await this.call(operation, { url: this.issuePath(key), method: 'PUT', body }, z.unknown(), {
+        403: `the Jira account of the service needs the Edit Issues permission in the project of ${key}`,
+        404: `check that issue ${key} exists and that the Jira account of the service can browse its project`,
+      });
+    } catch (error) {
+      if (error instanceof ClientError && error.status === 400) throw userFieldFailure(error, operation, ids);
+      throw error;
+    }
+  }
+
+  /**
+   * The active users Jira finds for an e-mail address (`GET /user/search`, `query=` on Cloud,
+   * `username=` on Data Center, both of which match e-mail addresses). Where Jira shows users'
+   * addresses, only those with exactly this one are kept; Cloud hides an address unless its
+   * owner lets it show, so a hidden one is kept as a match. Empty: nobody.
+   */
+  async findUsersByEmail(email: string): Promise<JiraUser[]> {
+    const answer = await this.call(
+      `looking up the Jira user with e-mail ${email}`,
+      {
+        url: `${this.apiPath}/user/search`,
+        method: 'GET',
+        searchParams: this.api === 'cloud' ? { query: email, maxResults: 10 } : { username: email, maxResults: 10 },
+      },
+      userSearchAnswer,
+      { 403: 'the Jira account of the service needs the Browse users and groups global permission' },
+    );
+    const active = answer.filter((user) => user.active !== false);
+    const exact = active.filter((user) => user.emailAddress?.toLowerCase() === email.toLowerCase());
+    const matches = exact.length > 0 ? exact : active.filter((user) => !user.emailAddress);
+    return matches.flatMap((user) => {
+      const mapped = toJiraUser(user);
+      return mapped ? [mapped] : [];
+    });
+  }
+
   private async findCommentByIdempotencyKey(key: string, idempotencyKey: string): Promise<string | undefined> {
     for (let startAt = 0; ; ) {
       const page = await this.call(
@@ -399,6 +480,30 @@ function propertyValueKey(value: unknown): unknown {
     }
   }
   return typeof parsed === 'object' && parsed !== null ? (parsed as { key?: unknown }).key : undefined;
+}
+
+/**
+ * A 400 to a user-field PUT, with a hint per field Jira named: a field it "cannot set" is missing
+ * from the edit screen (or is no field at all); any other complaint is about the users given.
+ */
+function userFieldFailure(error: ClientError, operation: string, ids: readonly string[]): ClientError {
+  const body = isApiError(error.cause) ? jiraErrorBody.safeParse(error.cause.body) : undefined;
+  const complaints = Object.entries(body?.success ? (body.data.errors ?? {}) : {});
+  const named = complaints.length > 0 ? complaints.map(([field, message]) => [field, String(message)] as const) : ids.map((id) => [id, ''] as const);
+  const hints = named.map(([field, message]) =>
+    /cannot be set|appropriate screen|unknown/i.test(message) || message === ''
+      ? `add ${field} to the edit screen of the project's issue type in Jira (Project settings → Screens), or fix its id under [jira.fields] in the policy`
+      : `${field} refused the users given: check that each is an active Jira user who may be assigned issues in the project`,
+  );
+  return new ClientError({
+    system: 'Jira',
+    operation,
+    status: 400,
+    vendorMessage: error.vendorMessage,
+    hint: [...new Set(hints)].join('; '),
+    retryable: false,
+    cause: error.cause,
+  });
 }
 
 function classifyJiraError(error: unknown): RetryVerdict {

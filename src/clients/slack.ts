@@ -14,7 +14,12 @@ import { createOnce, realSleep, resolveRetryPolicy, withRetry, type RetryOptions
 
 /** Options of {@link SlackClient}. */
 export interface SlackClientOptions {
-  /** Bot token (`xoxb-…`) with chat:write and the history scope of the channels used. */
+  /**
+   * Bot token (`xoxb-…`) with `chat:write` and the history scope of the channels used
+   * (`channels:history`, `groups:history` for private ones). Telling reviewers in direct
+   * messages also needs `users:read.email` ({@link SlackClient.lookupUserByEmail}), `im:write`
+   * and `im:history` ({@link SlackClient.postDirectMessageOnce}).
+   */
   readonly token: string;
   /** Web API root (`SLACK_API_URL`): GovSlack's `https://slack-gov.com/api/`, or a stand-in. Default `https://slack.com/api/`. */
   readonly slackApiUrl?: string;
@@ -44,6 +49,20 @@ export interface PostMessageInput {
   readonly notBefore?: Date;
 }
 
+/** What {@link SlackClient.postDirectMessageOnce} takes: a {@link PostMessageInput} to a person instead of a channel. */
+export interface PostDirectMessageInput extends Omit<PostMessageInput, 'channel'> {
+  /** The person's Slack user id (`U…` or `W…`). */
+  readonly user: string;
+}
+
+/** A person found in the Slack workspace. */
+export interface SlackUser {
+  /** User id (`U…`/`W…`): where a direct message goes, and `<@id>` mentions. */
+  readonly id: string;
+  /** The handle. */
+  readonly name: string;
+}
+
 /** `event_type` of the message metadata that carries the idempotency key. */
 export const slackMetadataEventType = 'model_lifecycle';
 
@@ -60,6 +79,10 @@ const historyAnswer = z.object({
 
 const postAnswer = z.object({ channel: z.string(), ts: z.string() });
 
+const lookupAnswer = z.object({ user: z.object({ id: z.string(), name: z.string(), deleted: z.boolean().optional() }) });
+
+const openAnswer = z.object({ channel: z.object({ id: z.string() }) });
+
 /** What operators can do about Slack's error codes (https://docs.slack.dev/reference/methods/chat.postMessage#errors). */
 const slackHints: Readonly<Record<string, string>> = {
   channel_not_found: 'invite the bot to the channel or fix teams[].slack_channel',
@@ -73,6 +96,9 @@ const slackHints: Readonly<Record<string, string>> = {
   invalid_blocks: 'the message blocks were rejected; this is a bug in the message template',
   msg_too_long: 'the message text is too long; this is a bug in the message template',
   ratelimited: 'Slack is rate limiting the service; the engine retries the task later',
+  user_not_found: 'no such Slack user: fix the id under [reviewers.slack_users] in the policy',
+  user_disabled: 'the Slack user is deactivated: name another reviewer or fix [reviewers.slack_users]',
+  cannot_dm_bot: 'the Slack id is a bot, not a person: fix [reviewers.slack_users]',
 };
 
 /**
@@ -149,6 +175,49 @@ export class SlackClient {
     });
     if (!created) this.log?.info({ channel: input.channel, ts, idempotencyKey: input.idempotencyKey }, 'Slack message already posted');
     return { channel: input.channel, ts, created };
+  }
+
+  /**
+   * The person with this e-mail address in the workspace (`users.lookupByEmail`, scope
+   * `users:read.email`), or null when there is none (`users_not_found`) or the account is
+   * deactivated.
+   */
+  async lookupUserByEmail(email: string): Promise<SlackUser | null> {
+    const operation = `looking up the Slack user with e-mail ${email}`;
+    try {
+      const answer = await withRetry(() => this.call(operation, () => this.web.users.lookupByEmail({ email })), {
+        policy: this.policy,
+        classify: classifySlackError,
+        what: 'Slack users.lookupByEmail',
+        log: this.log,
+        sleep: this.sleep,
+      });
+      const { user } = parseAnswer(lookupAnswer, answer, operation);
+      return user.deleted ? null : { id: user.id, name: user.name };
+    } catch (error) {
+      if (error instanceof ClientError && error.vendorMessage === 'users_not_found') return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Sends a person a direct message once per idempotency key: opens (or finds) the DM with
+   * `conversations.open` (scope `im:write`), then posts as {@link postMessageOnce} does,
+   * searching the DM's history (scope `im:history`) for the key before posting.
+   */
+  async postDirectMessageOnce(input: PostDirectMessageInput): Promise<{ channel: string; ts: string; created: boolean }> {
+    const operation = `opening a direct message with Slack user ${input.user}`;
+    // conversations.open is idempotent (an open DM answers `already_open`), so it retries like a read.
+    const answer = await withRetry(() => this.call(operation, () => this.web.conversations.open({ users: input.user })), {
+      policy: this.policy,
+      classify: classifySlackError,
+      what: `Slack conversations.open with ${input.user}`,
+      log: this.log,
+      sleep: this.sleep,
+    });
+    const { channel } = parseAnswer(openAnswer, answer, operation);
+    const { user: _user, ...message } = input;
+    return this.postMessageOnce({ ...message, channel: channel.id });
   }
 
   /** Pages back through the channel (newest first) until the key, `notBefore`, or the page budget. */

@@ -428,3 +428,98 @@ describe('Jira writes whose answer is lost', () => {
     expect(scope.isDone()).toBe(true);
   });
 });
+
+describe('JiraClient.setUserFields', () => {
+  it('PUTs the user-picker fields by account id on Cloud', async () => {
+    const scope = nock(CLOUD, { reqheaders: { authorization: basic } })
+      .put('/rest/api/3/issue/MLM-7', { fields: { customfield_10200: [{ accountId: 'a-carol' }, { accountId: 'a-dave' }], customfield_10201: [{ accountId: 'a-bob' }] } })
+      .reply(204);
+
+    await cloud().setUserFields('MLM-7', { customfield_10200: [{ accountId: 'a-carol' }, { accountId: 'a-dave' }], customfield_10201: [{ accountId: 'a-bob' }] });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('PUTs them by user name on Data Center (REST v2), and sends nothing for no fields', async () => {
+    nock(DC, { reqheaders: { authorization: 'Bearer pat-123' } })
+      .put('/rest/api/2/issue/MLM-7', { fields: { customfield_10200: [{ name: 'carol' }] } })
+      .reply(204);
+
+    await datacenter().setUserFields('MLM-7', { customfield_10200: [{ name: 'carol' }] });
+    await datacenter().setUserFields('MLM-7', {});
+  });
+
+  it('sends the same PUT again when its answer is lost: setting a value twice is harmless', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(CLOUD).put('/rest/api/3/issue/MLM-7').reply(504, 'Gateway Timeout').put('/rest/api/3/issue/MLM-7').reply(204);
+
+    await cloud(retry).setUserFields('MLM-7', { customfield_10200: [{ accountId: 'a-carol' }] });
+    expect(waits).toHaveLength(1);
+  });
+
+  it('names the field Jira cannot set and says to put it on the edit screen', async () => {
+    nock(CLOUD)
+      .put('/rest/api/3/issue/MLM-7')
+      .reply(400, { errorMessages: [], errors: { customfield_10200: "Field 'customfield_10200' cannot be set. It is not on the appropriate screen, or unknown." } });
+
+    const error = (await cloud({ retries: 2 }).setUserFields('MLM-7', { customfield_10200: [{ accountId: 'a-carol' }] }).catch((e: unknown) => e)) as ClientError;
+
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.message).toBe(
+      "Jira: setting customfield_10200 on issue MLM-7 failed: 400 Bad Request: customfield_10200: Field 'customfield_10200' cannot be set. It is not on the appropriate screen, or unknown. — add customfield_10200 to the edit screen of the project's issue type in Jira (Project settings → Screens), or fix its id under [jira.fields] in the policy",
+    );
+    expect(error.retryable).toBe(false);
+  });
+
+  it('says which field refused the users it was given', async () => {
+    nock(CLOUD).put('/rest/api/3/issue/MLM-7').reply(400, { errorMessages: [], errors: { customfield_10201: "The user with account id 'a-gone' does not exist." } });
+
+    const error = (await cloud().setUserFields('MLM-7', { customfield_10200: [], customfield_10201: [{ accountId: 'a-gone' }] }).catch((e: unknown) => e)) as ClientError;
+
+    expect(error.message).toContain('setting customfield_10200, customfield_10201 on issue MLM-7 failed');
+    expect(error.message).toContain('— customfield_10201 refused the users given: check that each is an active Jira user');
+  });
+
+  it('refuses, before calling, a user named the way the other deployment names users', async () => {
+    const error = (await cloud().setUserFields('MLM-7', { customfield_10200: [{ name: 'carol' }] }).catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toBe(
+      'Jira: setting customfield_10200 on issue MLM-7 failed: customfield_10200 names a user without an accountId, which Jira Cloud needs — Jira Cloud identifies users by account id: look them up with findUsersByEmail',
+    );
+    await expect(datacenter().setUserFields('MLM-7', { customfield_10200: [{ accountId: 'a-carol' }] })).rejects.toThrow(/without a name, which Jira Data Center needs/);
+  });
+});
+
+describe('JiraClient.findUsersByEmail', () => {
+  // Atlassian's example answer of GET /rest/api/3/user/search, trimmed (avatars left out).
+  const mia = { self: 'https://your-domain.atlassian.net/rest/api/3/user?accountId=5b10a2844c20165700ede21g', key: '', accountId: '5b10a2844c20165700ede21g', accountType: 'atlassian', name: '', displayName: 'Mia Krystof', active: true };
+
+  it('asks Cloud with query= and keeps a user whose address Jira hides', async () => {
+    nock(CLOUD).get('/rest/api/3/user/search').query({ query: 'mia@acme.io', maxResults: '10' }).reply(200, [mia, { ...mia, accountId: 'inactive', active: false }]);
+
+    await expect(cloud().findUsersByEmail('mia@acme.io')).resolves.toEqual([{ accountId: '5b10a2844c20165700ede21g', name: '', displayName: 'Mia Krystof' }]);
+  });
+
+  it('keeps only the exact address when Jira shows addresses, and answers [] for nobody', async () => {
+    nock(CLOUD)
+      .get('/rest/api/3/user/search')
+      .query(true)
+      .reply(200, [
+        { ...mia, emailAddress: 'mia@acme.io.other' },
+        { ...mia, accountId: 'a-mia', emailAddress: 'Mia@acme.io' },
+      ])
+      .get('/rest/api/3/user/search')
+      .query(true)
+      .reply(200, []);
+
+    await expect(cloud().findUsersByEmail('mia@acme.io')).resolves.toEqual([{ accountId: 'a-mia', name: '', displayName: 'Mia Krystof', emailAddress: 'Mia@acme.io' }]);
+    await expect(cloud().findUsersByEmail('nobody@acme.io')).resolves.toEqual([]);
+  });
+
+  it('asks Data Center with username=', async () => {
+    nock(DC)
+      .get('/rest/api/2/user/search')
+      .query({ username: 'carol@acme.io', maxResults: '10' })
+      .reply(200, [{ self: `${DC}/rest/api/2/user?username=carol`, key: 'JIRAUSER10100', name: 'carol', emailAddress: 'carol@acme.io', displayName: 'Carol Danvers', active: true }]);
+
+    await expect(datacenter().findUsersByEmail('carol@acme.io')).resolves.toEqual([{ name: 'carol', displayName: 'Carol Danvers', emailAddress: 'carol@acme.io' }]);
+  });
+});

@@ -205,3 +205,48 @@ describe('SlackClient.postMessageOnce', () => {
     expect(error.retryable).toBe(true);
   });
 });
+
+describe('SlackClient.lookupUserByEmail', () => {
+  const user = { ok: true, user: { id: 'W012A3CDE', team_id: 'T012AB3C4', name: 'spengler', deleted: false, real_name: 'Egon Spengler', profile: { email: 'spengler@ghostbusters.example.com' } } };
+
+  it('answers the id and handle of the person with the address', async () => {
+    nock(API)
+      .post('/api/users.lookupByEmail', (body: unknown) => bodyObject(body)['email'] === 'spengler@ghostbusters.example.com')
+      .reply(200, user);
+    await expect(slack().lookupUserByEmail('spengler@ghostbusters.example.com')).resolves.toEqual({ id: 'W012A3CDE', name: 'spengler' });
+  });
+
+  it('answers null for nobody (users_not_found) and for a deactivated account', async () => {
+    nock(API)
+      .post('/api/users.lookupByEmail')
+      .reply(200, { ok: false, error: 'users_not_found' })
+      .post('/api/users.lookupByEmail')
+      .reply(200, { ...user, user: { ...user.user, deleted: true } });
+    await expect(slack().lookupUserByEmail('nobody@acme.test')).resolves.toBeNull();
+    await expect(slack().lookupUserByEmail('spengler@ghostbusters.example.com')).resolves.toBeNull();
+  });
+
+  it('names the missing scope', async () => {
+    nock(API).post('/api/users.lookupByEmail').reply(200, { ok: false, error: 'missing_scope', needed: 'users:read.email', provided: 'chat:write' });
+    const error = (await slack().lookupUserByEmail('a@acme.test').catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toBe(
+      'Slack: looking up the Slack user with e-mail a@acme.test failed: missing_scope (needed: users:read.email) — add the missing scope to the Slack app and reinstall it',
+    );
+  });
+});
+
+describe('SlackClient.postDirectMessageOnce', () => {
+  it('opens the DM, looks in its history for the key, then posts there', async () => {
+    const scope = nock(API)
+      .post('/api/conversations.open', (body: unknown) => bodyObject(body)['users'] === 'W012A3CDE')
+      .reply(200, { ok: true, no_op: true, already_open: true, channel: { id: 'D069C7QFK' } })
+      .post('/api/conversations.history', (body: unknown) => bodyObject(body)['channel'] === 'D069C7QFK')
+      .reply(200, lastPage('slack/conversations-history.json'))
+      .post('/api/chat.postMessage', (body: unknown) => bodyObject(body)['channel'] === 'D069C7QFK')
+      .reply(200, { ...fixture('slack/chat-postMessage.json'), channel: 'D069C7QFK' });
+
+    const { channel: _channel, ...rest } = message;
+    await expect(slack().postDirectMessageOnce({ ...rest, user: 'W012A3CDE' })).resolves.toEqual({ channel: 'D069C7QFK', ts: '1503435956.000247', created: true });
+    expect(scope.isDone()).toBe(true);
+  });
+});

@@ -152,6 +152,8 @@ const TOKEN = 'jira-api-token';
 const STATUSES = ['Backlog', 'Research', 'Ready for training', 'Ready for build'];
 const SECRET = 'webhook-secret';
 const MIA = { accountId: 'a1', displayName: 'Mia Krystof', emailAddress: 'mia@acme.test' };
+const CAROL = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Carol Danvers', emailAddress: 'carol@acme.test' };
+const DAVE = { accountId: '5b10a0effa615349cb016cd8', displayName: 'Dave Lister', emailAddress: 'dave@acme.test' };
 const routing = { project: 'MLM', issueType: 'Model', statusRoles: { research: 'Research', ready_for_training: 'Ready for training' } };
 const noSleep = { retries: 2, sleep: async () => {} };
 
@@ -414,6 +416,40 @@ describe('JiraStandIn sends webhooks like Jira Cloud', () => {
     await jira.settled();
     expect(delivery.parse(receiver.json(0)).changelog?.items[0]).toMatchObject({ field: 'status', toString: 'Research' });
     expect(delivery.parse(receiver.json(0)).user.displayName).toBe('Model lifecycle robot');
+  });
+
+  it('sets user-picker fields over REST for the real client, with one changelog item per changed field', async () => {
+    await start({ users: [CAROL, DAVE], editableFields: ['customfield_10200', 'customfield_10201'] });
+    jira.addIssue({ key: 'MLM-7', summary: 'Churn predictor', status: 'Backlog', components: ['search'], assignee: MIA });
+    jira.registerWebhook({ url: receiver.url, secret: SECRET });
+    const [carol] = await client().findUsersByEmail('carol@acme.test');
+    expect(carol).toEqual({ accountId: CAROL.accountId, displayName: 'Carol Danvers', emailAddress: 'carol@acme.test' });
+    await expect(client().findUsersByEmail('nobody@acme.test')).resolves.toEqual([]);
+
+    await client().setUserFields('MLM-7', { customfield_10200: [{ accountId: CAROL.accountId }, { accountId: DAVE.accountId }], customfield_10201: [{ accountId: CAROL.accountId }] });
+    // The same PUT again (a lost answer repeated) changes nothing and sends nothing.
+    jira.onNextRequest({ method: 'PUT', path: /^\/rest\/api\/3\/issue\/MLM-7$/ }, 'drop-answer');
+    await client().setUserFields('MLM-7', { customfield_10201: [{ accountId: CAROL.accountId }] });
+    await jira.settled();
+
+    expect(receiver.received).toHaveLength(1);
+    const payload = delivery.parse(receiver.json(0));
+    expect(payload.user.displayName).toBe('Model lifecycle robot');
+    expect(payload.changelog?.items).toEqual([
+      { field: 'customfield_10200', fieldtype: 'custom', from: null, fromString: null, to: `[${CAROL.accountId}, ${DAVE.accountId}]`, toString: 'Carol Danvers, Dave Lister' },
+      { field: 'customfield_10201', fieldtype: 'custom', from: null, fromString: null, to: `[${CAROL.accountId}]`, toString: 'Carol Danvers' },
+    ]);
+    const fields = (await client().getIssue('MLM-7')).fields;
+    expect(fields['customfield_10200']).toMatchObject([{ accountId: CAROL.accountId, displayName: 'Carol Danvers' }, { accountId: DAVE.accountId }]);
+    expect(jira.snapshot().issues[0]?.fields['customfield_10201']).toMatchObject([{ accountId: CAROL.accountId }]);
+
+    await client().setUserFields('MLM-7', { customfield_10201: [] });
+    expect((await client().getIssue('MLM-7')).fields['customfield_10201']).toBeNull();
+
+    const offScreen = (await client().setUserFields('MLM-7', { customfield_10300: [{ accountId: CAROL.accountId }] }).catch((caught: unknown) => caught)) as ClientError;
+    expect(offScreen.message).toContain("customfield_10300: Field 'customfield_10300' cannot be set. It is not on the appropriate screen, or unknown. — add customfield_10300 to the edit screen");
+    const stranger = (await client().setUserFields('MLM-7', { customfield_10200: [{ accountId: 'nobody' }] }).catch((caught: unknown) => caught)) as ClientError;
+    expect(stranger.message).toContain('customfield_10200 refused the users given');
   });
 
   it('retries a 503 and a lost answer with the same identifier and a retry count, then stops', async () => {

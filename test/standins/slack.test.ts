@@ -321,6 +321,27 @@ describe('SlackStandIn with the real SlackClient', () => {
     ]);
   });
 
+  it('tells a person in a DM once: found by e-mail, the DM opened, its history searched before posting', async () => {
+    await startStandIn({ users: [{ id: 'U0REVIEW001', name: 'spengler', email: 'spengler@acme.example' }] });
+    const reviewer = await client().lookupUserByEmail('Spengler@acme.example');
+    expect(reviewer).toEqual({ id: 'U0REVIEW001', name: 'spengler' });
+    await expect(client().lookupUserByEmail('nobody@acme.example')).resolves.toBeNull();
+
+    const dm = { user: 'U0REVIEW001', idempotencyKey: 'MLM-7:review:reviewer-chosen:spengler', text: 'You were chosen as reviewer of MLM-7', blocks: message.blocks };
+    const first = await client().postDirectMessageOnce(dm);
+    expect(first).toMatchObject({ channel: expect.stringMatching(/^D/), created: true });
+    await expect(client().postDirectMessageOnce(dm)).resolves.toEqual({ ...first, created: false });
+    // A lost answer to the post: the client looks in the DM again and finds it.
+    slack.onNextRequest('chat.postMessage', 'drop-answer');
+    const other = { ...dm, idempotencyKey: 'MLM-7:review:reminder:1' };
+    await expect(client({ retry: recordedRetry().retry }).postDirectMessageOnce(other)).resolves.toMatchObject({ channel: first.channel, created: false });
+    expect(slack.snapshot().dms).toEqual([{ id: first.channel, user: 'U0REVIEW001', userName: 'spengler', messages: [expect.objectContaining({ text: dm.text }), expect.objectContaining({ text: dm.text })] }]);
+
+    const error = (await client().postDirectMessageOnce({ ...dm, user: 'U0STRANGER1' }).catch((caught: unknown) => caught)) as ClientError;
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.message).toBe('Slack: opening a direct message with Slack user U0STRANGER1 failed: user_not_found — no such Slack user: fix the id under [reviewers.slack_users] in the policy');
+  });
+
   it('gives a page a JSON snapshot and change events, with an unsubscribe', async () => {
     const events: SlackStandInEvent[] = [];
     const unsubscribe = slack.onChange((event) => events.push(event));

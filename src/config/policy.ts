@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
+import { isTimeZone, parseWorkingDuration, workingDayLength } from '../domain/working-time.ts';
 import {
   coverageMinSchema,
   cpuQuantitySchema,
@@ -369,6 +370,125 @@ const buildSchema = table(
   'add [build] or leave it out',
 ).describe('The build and test stage');
 
+/** A date as TOML writes it (`2025-03-10`, no quotes) or as a quoted "YYYY-MM-DD", read as "YYYY-MM-DD". */
+const CALENDAR_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const calendarDate = (fix: string) =>
+  z
+    .union([z.string(), z.date()], { error: expecting('a date such as 2025-03-10', fix) })
+    .transform((value) => (typeof value === 'string' ? value : value.toISOString().slice(0, 10)))
+    .pipe(z.string().regex(CALENDAR_DATE, { error: expecting('a date such as 2025-03-10', fix) }));
+
+const workingDuration = (example: string) =>
+  z
+    .string({
+      error: expecting(
+        'an ISO 8601 duration of working time with days, hours, minutes or seconds',
+        `e.g. "${example}"; P1D is one working day of [working_calendar], PT4H four working hours; years and months are not allowed`,
+      ),
+    })
+    .refine((text) => {
+      const length = parseWorkingDuration(text);
+      return length !== undefined && (length.days > 0 || length.ms > 0);
+    });
+
+const slackUserId = z
+  .string({
+    error: expecting('a Slack user id such as "U0123456789"', "open the person's Slack profile → ⋯ → Copy member ID (U… or W…); a @name or an e-mail does not work"),
+  })
+  .regex(/^[UW][A-Z0-9]{8,}$/);
+
+const reviewersSchema = table(
+  {
+    pool: z
+      .array(githubLogin, { error: expecting('an array of GitHub logins', 'e.g. pool = ["carol", "dave"]') })
+      .default([])
+      .describe('GitHub logins of the whole ML reviewer pool; the second reviewer comes from here'),
+    maintainer_sources: z
+      .array(
+        z.enum(['team', 'codeowners', 'repository'], {
+          error: expecting('"team", "codeowners" or "repository"', 'list where maintainers come from, e.g. maintainer_sources = ["team", "codeowners"]'),
+        }),
+        { error: expecting('an array of maintainer sources', 'e.g. maintainer_sources = ["team", "codeowners", "repository"]') },
+      )
+      .min(1, { error: 'is empty — list at least one of "team", "codeowners", "repository", or remove the key' })
+      .refine((sources) => new Set(sources).size === sources.length, { error: 'names a source twice — list each source once' })
+      .default(['team', 'codeowners', 'repository'])
+      .describe(
+        'Where the required reviewer (a maintainer) comes from, tried in order: team ([[teams]] maintainers), codeowners (CODEOWNERS of the model repository), repository (its maintainers on GitHub)',
+      ),
+    unavailable: z
+      .array(
+        table(
+          {
+            login: githubLogin.describe('GitHub login of the person away'),
+            from: calendarDate('write the first day away, e.g. from = 2025-03-10').describe('First day away, inclusive'),
+            to: calendarDate('write the last day away, e.g. to = 2025-03-14').describe('Last day away, inclusive'),
+          },
+          'each [[reviewers.unavailable]] entry is a table with login, from and to',
+        ).superRefine((period, ctx) => {
+          if (CALENDAR_DATE.test(period.from) && CALENDAR_DATE.test(period.to) && period.to < period.from) {
+            ctx.addIssue({ code: 'custom', path: ['to'], message: `is ${period.to}, before from (${period.from}) — the last day away comes on or after the first` });
+          }
+        }),
+        { error: expecting('[[reviewers.unavailable]] entries', 'add one table per absence: login, from and to') },
+      )
+      .default([])
+      .describe('Absences: nobody is asked to review on a day from..to (inclusive) of one of their entries'),
+    slack_users: z
+      .record(githubLogin, slackUserId, {
+        error: expecting('a table of GitHub login = Slack user id', 'e.g. [reviewers.slack_users] with alice = "U0123456789"'),
+      })
+      .default({})
+      .describe('Slack user id per GitHub login, for reviewers whose e-mail does not lead to their Slack account'),
+    remind_after: workingDuration('P1D')
+      .default('P1D')
+      .describe('Working time after which a reviewer who has not reviewed is reminded (ISO 8601, P1D = one working day)'),
+    reassign_after: workingDuration('P2D')
+      .default('P2D')
+      .describe('Working time after which a reviewer who has not reviewed is replaced by the next eligible one (ISO 8601)'),
+  },
+  'add [reviewers] or leave it out',
+).describe('Reviewer assignment');
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const workingCalendarSchema = table(
+  {
+    time_zone: z
+      .string({ error: expecting('an IANA time zone', 'e.g. "Europe/Berlin" or "UTC"') })
+      .refine(isTimeZone)
+      .default('UTC')
+      .describe('Time zone of the working hours, e.g. "Europe/Berlin"'),
+    days: z
+      .array(z.number({ error: expecting('a day number from 1 (Monday) to 7 (Sunday)', 'e.g. days = [1, 2, 3, 4, 5] for Monday to Friday') }).int().min(1).max(7), {
+        error: expecting('an array of day numbers', 'e.g. days = [1, 2, 3, 4, 5] for Monday to Friday'),
+      })
+      .min(1, { error: 'is empty — list at least one working day, e.g. days = [1, 2, 3, 4, 5]' })
+      .refine((days) => new Set(days).size === days.length, { error: 'names a day twice — list each day once' })
+      .default([1, 2, 3, 4, 5])
+      .describe('Working days, 1 = Monday … 7 = Sunday'),
+    start: z
+      .string({ error: expecting('a time "HH:MM"', 'e.g. start = "09:00"') })
+      .regex(HH_MM)
+      .default('09:00')
+      .describe('Start of the working day, local time "HH:MM"'),
+    end: z
+      .string({ error: expecting('a time "HH:MM"', 'e.g. end = "18:00"') })
+      .regex(HH_MM)
+      .default('18:00')
+      .describe('End of the working day, local time "HH:MM", after start'),
+    holidays: z
+      .array(calendarDate('write the date, e.g. holidays = [2025-12-25]'), { error: expecting('an array of dates', 'e.g. holidays = [2025-12-25, 2025-12-26]') })
+      .default([])
+      .describe('Dates nobody works, e.g. public holidays'),
+  },
+  'add [working_calendar] or leave it out',
+).superRefine((calendar, ctx) => {
+  if (HH_MM.test(calendar.start) && HH_MM.test(calendar.end) && calendar.end <= calendar.start) {
+    ctx.addIssue({ code: 'custom', path: ['end'], message: `is "${calendar.end}", not after start ("${calendar.start}") — the working day ends after it starts` });
+  }
+});
+
 const ms = (expected: string, fix: string) => z.number({ error: expecting(expected, fix) }).int();
 
 const workerSchema = table(
@@ -426,17 +546,8 @@ export const policySchema = table(
         });
       })
       .describe('Teams that own models; a ticket names one of them'),
-    reviewers: table(
-      {
-        pool: z
-          .array(githubLogin, { error: expecting('an array of GitHub logins', 'e.g. pool = ["carol", "dave"]') })
-          .default([])
-          .describe('GitHub logins of the whole ML reviewer pool; the second reviewer comes from here'),
-      },
-      'add [reviewers] or leave it out',
-    )
-      .prefault({})
-      .describe('Reviewer assignment'),
+    reviewers: reviewersSchema.prefault({}).describe('Reviewer assignment'),
+    working_calendar: workingCalendarSchema.prefault({}).describe('Working days and hours that review reminders count in'),
     defaults: defaultsSchema.prefault({}).describe('model.toml values of new models that the ticket does not give'),
     timings: timingsSchema.prefault({}).describe('Timers of the BPMN process'),
     jenkins: jenkinsSchema.prefault({}).describe('How the lifecycle waits for Jenkins builds'),
@@ -445,7 +556,24 @@ export const policySchema = table(
     worker: workerSchema.prefault({}).describe('External-task worker tuning'),
   },
   'the policy file must be a TOML table',
-).describe('The policy file: how this organisation runs model lifecycles');
+)
+  .superRefine((policy, ctx) => {
+    // Compared in working time: P1D is as long as the working day of [working_calendar].
+    const dayLength = workingDayLength(policy.working_calendar);
+    const { remind_after, reassign_after } = policy.reviewers;
+    const remind = parseWorkingDuration(remind_after);
+    const reassign = parseWorkingDuration(reassign_after);
+    // Only between valid values: a bad one is reported on its own key already.
+    if (!remind || !reassign || !(dayLength > 0)) return;
+    if (reassign.days * dayLength + reassign.ms <= remind.days * dayLength + remind.ms) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reviewers', 'reassign_after'],
+        message: `is "${reassign_after}", not longer than remind_after ("${remind_after}") — a reviewer is reminded first and replaced later, e.g. reassign_after = "P2D"`,
+      });
+    }
+  })
+  .describe('The policy file: how this organisation runs model lifecycles');
 
 export type Policy = z.infer<typeof policySchema>;
 export type Team = Policy['teams'][number];

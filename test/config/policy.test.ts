@@ -34,7 +34,15 @@ describe('parsePolicy', () => {
       branch_protection: { enabled: true, required_approvals: 2, required_status_checks: [] },
     });
     expect(policy.jupyterhub).toEqual({ enabled: false, server_name: 'research', username_from: 'email_local_part' });
-    expect(policy.reviewers).toEqual({ pool: [] });
+    expect(policy.reviewers).toEqual({
+      pool: [],
+      maintainer_sources: ['team', 'codeowners', 'repository'],
+      unavailable: [],
+      slack_users: {},
+      remind_after: 'P1D',
+      reassign_after: 'P2D',
+    });
+    expect(policy.working_calendar).toEqual({ time_zone: 'UTC', days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00', holidays: [] });
     expect(policy.defaults).toEqual({
       model_type: 'classification',
       python_version: '3.11',
@@ -174,6 +182,125 @@ mypy_max_error = 2
       if (result.ok) continue;
       expect(result.problems.join('\n'), bad).toContain('config/policy.toml: github.release_branch: expected a valid git branch name');
     }
+  });
+
+  it('reads reviewer sources, absences, Slack ids, reminder times and the working calendar', () => {
+    const policy = policyOf(
+      `${fixture('minimal.toml')}
+[reviewers]
+pool = ["carol", "dave"]
+maintainer_sources = ["codeowners", "team"]
+remind_after = "PT4H"
+reassign_after = "P1DT4H"
+
+[[reviewers.unavailable]]
+login = "carol"
+from = 2025-08-04
+to = 2025-08-15
+
+[[reviewers.unavailable]]
+login = "dave"
+from = "2025-12-24"
+to = "2025-12-24"
+
+[reviewers.slack_users]
+dave = "U0123456789"
+
+[working_calendar]
+time_zone = "Europe/Berlin"
+days = [1, 2, 3, 4]
+start = "08:30"
+end = "17:00"
+holidays = [2025-12-25, "2025-12-26"]
+`,
+    );
+    expect(policy.reviewers).toEqual({
+      pool: ['carol', 'dave'],
+      maintainer_sources: ['codeowners', 'team'],
+      remind_after: 'PT4H',
+      reassign_after: 'P1DT4H',
+      unavailable: [
+        { login: 'carol', from: '2025-08-04', to: '2025-08-15' },
+        { login: 'dave', from: '2025-12-24', to: '2025-12-24' },
+      ],
+      slack_users: { dave: 'U0123456789' },
+    });
+    expect(policy.working_calendar).toEqual({ time_zone: 'Europe/Berlin', days: [1, 2, 3, 4], start: '08:30', end: '17:00', holidays: ['2025-12-25', '2025-12-26'] });
+  });
+
+  it('names the key and the fix of every bad reviewer or calendar value', () => {
+    const result = parsePolicy(
+      `${fixture('minimal.toml')}
+[reviewers]
+maintainer_sources = ["team", "owners", "team"]
+remind_after = "P1M"
+reassign_after = "PT0S"
+slack_users = { dave = "@dave" }
+
+[[reviewers.unavailable]]
+login = "carol"
+from = 2025-08-15
+to = 2025-08-04
+
+[[reviewers.unavailable]]
+login = "dave"
+from = "next monday"
+to = 2025-08-04
+
+[working_calendar]
+time_zone = "Mars/Olympus"
+days = [0, 5]
+start = "9:00"
+end = "18:00"
+holidays = ["25.12.2025"]
+`,
+      'p.toml',
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      'p.toml: reviewers.maintainer_sources[1]: expected "team", "codeowners" or "repository", got "owners" — list where maintainers come from, e.g. maintainer_sources = ["team", "codeowners"]',
+      'p.toml: reviewers.unavailable[0].to: is 2025-08-04, before from (2025-08-15) — the last day away comes on or after the first',
+      expect.stringMatching(/^p\.toml: reviewers\.unavailable\[1\]\.from: expected a date such as 2025-03-10, got "next monday" — write the first day away/),
+      'p.toml: reviewers.slack_users.dave: expected a Slack user id such as "U0123456789", got "@dave" — open the person\'s Slack profile → ⋯ → Copy member ID (U… or W…); a @name or an e-mail does not work',
+      expect.stringMatching(/^p\.toml: reviewers\.remind_after: expected an ISO 8601 duration of working time .* got "P1M" — e\.g\. "P1D"; .*years and months are not allowed$/),
+      expect.stringMatching(/^p\.toml: reviewers\.reassign_after: expected an ISO 8601 duration of working time .* got "PT0S"/),
+      'p.toml: working_calendar.time_zone: expected an IANA time zone, got "Mars/Olympus" — e.g. "Europe/Berlin" or "UTC"',
+      expect.stringMatching(/^p\.toml: working_calendar\.days\[0\]: expected a day number from 1 \(Monday\) to 7 \(Sunday\), got 0/),
+      'p.toml: working_calendar.start: expected a time "HH:MM", got "9:00" — e.g. start = "09:00"',
+      'p.toml: working_calendar.holidays[0]: expected a date such as 2025-03-10, got "25.12.2025" — write the date, e.g. holidays = [2025-12-25]',
+    ]);
+  });
+
+  it('says when an absence ends before it starts, a source is named twice, or the working day ends before it starts', () => {
+    const problems = (text: string) => {
+      const result = parsePolicy(`${fixture('minimal.toml')}\n${text}`, 'p.toml');
+      return result.ok ? [] : result.problems;
+    };
+    expect(problems('[[reviewers.unavailable]]\nlogin = "carol"\nfrom = 2025-08-15\nto = 2025-08-04')).toEqual([
+      'p.toml: reviewers.unavailable[0].to: is 2025-08-04, before from (2025-08-15) — the last day away comes on or after the first',
+    ]);
+    expect(problems('[reviewers]\nmaintainer_sources = ["team", "team"]')).toEqual(['p.toml: reviewers.maintainer_sources: names a source twice — list each source once']);
+    expect(problems('[reviewers]\nmaintainer_sources = []')).toEqual([
+      'p.toml: reviewers.maintainer_sources: is empty — list at least one of "team", "codeowners", "repository", or remove the key',
+    ]);
+    expect(problems('[working_calendar]\nstart = "18:00"\nend = "09:00"')).toEqual([
+      'p.toml: working_calendar.end: is "09:00", not after start ("18:00") — the working day ends after it starts',
+    ]);
+    expect(problems('[working_calendar]\ndays = []')).toEqual(['p.toml: working_calendar.days: is empty — list at least one working day, e.g. days = [1, 2, 3, 4, 5]']);
+  });
+
+  it('wants reviewers replaced later than they are reminded, in working time', () => {
+    const problems = (text: string) => {
+      const result = parsePolicy(`${fixture('minimal.toml')}\n${text}`, 'p.toml');
+      return result.ok ? [] : result.problems;
+    };
+    expect(problems('[reviewers]\nremind_after = "P2D"\nreassign_after = "P1D"')).toEqual([
+      'p.toml: reviewers.reassign_after: is "P1D", not longer than remind_after ("P2D") — a reviewer is reminded first and replaced later, e.g. reassign_after = "P2D"',
+    ]);
+    // One working day of 09:00–18:00 is nine working hours, so PT10H is the longer.
+    expect(problems('[reviewers]\nremind_after = "P1D"\nreassign_after = "PT10H"')).toEqual([]);
+    expect(problems('[reviewers]\nremind_after = "P1D"\nreassign_after = "PT9H"')).toHaveLength(1);
   });
 
   it('accepts further status roles for the process', () => {

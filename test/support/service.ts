@@ -194,7 +194,10 @@ export function ticketEdited(key: string): unknown {
   return { ...payload, changelog: { ...payload.changelog, items: [{ field: 'Component', fieldtype: 'jira', from: null, fromString: null, to: '10000', toString: 'search' }] } };
 }
 
-let keys = Math.floor(Math.random() * 9_000) + 1_000;
+// Each test file loads this module afresh: starting from the clock (in milliseconds, files start
+// seconds apart and use a few dozen keys each) keeps the files of one run from reusing a key,
+// which the shared engine would take for a duplicate delivery of an earlier ticket.
+let keys = (Date.now() % 100_000_000) * 10;
 
 /** A fresh issue key, so tests sharing one engine never see each other's lifecycles. */
 export function nextIssueKey(): string {

@@ -34,7 +34,9 @@ const githubLogin = z
 /** `git check-ref-format --branch` rules, for a branch name written in the policy. */
 function isValidBranchName(name: string): boolean {
   if (name === '' || name === '@' || name.length > 255) return false;
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.includes('..') || name.includes('@{') || name.includes('//')) return false;
+  // Control characters and space, then git's forbidden punctuation.
+  if ([...name].some((char) => char.charCodeAt(0) <= 0x20 || char.charCodeAt(0) === 0x7f) || /[~^:?*[\\]/.test(name)) return false;
+  if (name.includes('..') || name.includes('@{') || name.includes('//')) return false;
   if (name.startsWith('/') || name.endsWith('/') || name.endsWith('.') || name.startsWith('-')) return false;
   return name.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
 }

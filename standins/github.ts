@@ -2,9 +2,11 @@
  * A stateful GitHub stand-in on loopback, shared by the tests and the local sandbox. It answers
  * the REST calls {@link GitHubClient} (src/clients/github.ts) makes, with the shapes of GitHub's
  * REST documentation (the examples trimmed into test/fixtures/github/, see its SOURCES.md), and
- * keeps state: repositories with their files, commits of the default branch, topics, team
- * permissions and branch protection. Commits to a default branch are delivered to registered
- * webhooks as signed `push` events, built from `@octokit/webhooks-examples`.
+ * keeps state: repositories with their files, commits of the default branch and of other
+ * branches, topics, team permissions, branch protection, pull requests with their requested
+ * reviewers and reviews, collaborators and team members. Commits are delivered to registered
+ * webhooks as signed `push` events, pull requests and reviews as `pull_request` and
+ * `pull_request_review` events, built from `@octokit/webhooks-examples`.
  *
  * What it serves (all behind `Authorization: token <token>` or `Bearer <token>`):
  *
@@ -18,12 +20,29 @@
  * | `PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` | 204 |
  * | `GET /repos/{owner}/{repo}/branches/{branch}` | "branch-with-protection" at the branch's head; 404 "Branch not found" |
  * | `PUT /repos/{owner}/{repo}/branches/{branch}/protection` | "protected-branch" for the rules sent; 422 when one of the four required keys is missing |
+ * | `GET /repos/{owner}/{repo}/git/ref/heads/{branch}` | "git-ref" at the branch's head; 404 unknown |
+ * | `POST /repos/{owner}/{repo}/git/refs` | 201 "git-ref": a branch at a commit of any branch, with that branch's history up to it; 422 "Reference already exists", "Object does not exist"; 409 empty repository |
+ * | `GET /repos/{owner}/{repo}/pulls?state=&head=owner:branch&base=` | "pull-request-simple" items, newest first (state default `open`) |
+ * | `POST /repos/{owner}/{repo}/pulls` | 201 "pull-request" (a `pull_request` `opened` delivery); 422 "A pull request already exists for owner:head.", "No commits between base and head", an unknown head or base |
+ * | `GET /repos/{owner}/{repo}/pulls/{n}` | "pull-request": head sha the head branch's now (frozen at the merge), requested reviewers, merge |
+ * | `GET /repos/{owner}/{repo}/pulls/{n}/commits` | "commit-items": head's commits base lacks (those merged, once merged), author and committer the pusher's login |
+ * | `GET /repos/{owner}/{repo}/pulls/{n}/reviews` | "pull-request-review-items", oldest first |
+ * | `POST`/`DELETE /repos/{owner}/{repo}/pulls/{n}/requested_reviewers` | "pull-request-simple"; POST 422 for the author, or a login that is no collaborator (when {@link GitHubStandIn.setCollaborator} set any) |
+ * | `PUT /repos/{owner}/{repo}/pulls/{n}/merge` | `{ sha, merged, message }`: a merge commit on the base branch, a `push` and a `pull_request` `closed` (`merged: true`) delivery; 405 not open or too few approvals for a protected default branch; 409 a stale `sha` |
+ * | `GET /search/issues?q=` | "issue-search-result" over the pull requests: `is:pr`, `is:open`/`closed`/`merged`, `review-requested:`, `reviewed-by:`, `author:`, `org:`, `repo:`, `created:>=…` |
+ * | `GET /repos/{owner}/{repo}/collaborators?permission=` | "collaborator" items with that permission or more |
+ * | `GET /orgs/{org}/teams/{team_slug}/members` | "simple-user" items set by {@link GitHubStandIn.setTeamMembers}; 404 unknown team |
+ *
+ * People's actions: {@link GitHubStandIn.push} (to the default or another branch),
+ * {@link GitHubStandIn.review} (a `pull_request_review` `submitted` delivery),
+ * {@link GitHubStandIn.mergePullRequest}.
  *
  * No token → 401 "Requires authentication", another token → 401 "Bad credentials". Anything
  * else → 404 "Not Found", as GitHub answers unknown routes. A body that is not JSON → 400
  * "Problems parsing JSON". Answers carry GitHub's rate-limit headers (never exhausted).
  *
- * Not served: branches other than the default one (writes and reads of them answer 404),
+ * Not served: contents writes to branches other than the default one (404; push to them with
+ * {@link GitHubStandIn.push}), merge conflicts (a merge takes head's files over base's),
  * GitHub App installation tokens, pagination, conditional requests, organisations and teams as
  * such (any team slug is accepted). {@link GitHubStandIn.repos} may be edited directly, as the
  * tests do; such edits emit no {@link GitHubStandIn.onChange} event.
@@ -34,13 +53,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import branchFixture from '../test/fixtures/github/branch.json' with { type: 'json' };
+import collaboratorFixture from '../test/fixtures/github/collaborator-items.json' with { type: 'json' };
+import commitItemsFixture from '../test/fixtures/github/commit-items.json' with { type: 'json' };
+import pullRequestExistsFixture from '../test/fixtures/github/error-pull-request-exists.json' with { type: 'json' };
+import referenceExistsFixture from '../test/fixtures/github/error-reference-exists.json' with { type: 'json' };
+import gitRefFixture from '../test/fixtures/github/git-ref.json' with { type: 'json' };
+import issueSearchFixture from '../test/fixtures/github/issue-search-result.json' with { type: 'json' };
+import pullRequestFixture from '../test/fixtures/github/pull-request.json' with { type: 'json' };
+import reviewItemsFixture from '../test/fixtures/github/pull-request-review-items.json' with { type: 'json' };
 import contentFixture from '../test/fixtures/github/content-file.json' with { type: 'json' };
 import emptyRepositoryFixture from '../test/fixtures/github/error-repository-empty.json' with { type: 'json' };
 import shaNotSuppliedFixture from '../test/fixtures/github/error-sha-not-supplied.json' with { type: 'json' };
 import nameExistsFixture from '../test/fixtures/github/error-template-name-exists.json' with { type: 'json' };
 import commitFixture from '../test/fixtures/github/file-commit.json' with { type: 'json' };
 import repositoryFixture from '../test/fixtures/github/repository.json' with { type: 'json' };
-import { defaultBranchPushExample } from './github-webhook-examples.ts';
+import { defaultBranchPushExample, webhookExamplesOf } from './github-webhook-examples.ts';
 import { appendCapped, ChangeListeners, Faults, LoopbackServer, messageOf, serveUnderFault, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
 /** A commit of a repository's default branch: its id and the files as they were then. */
@@ -50,6 +77,48 @@ export interface StandInCommit {
   readonly message: string;
   /** ISO 8601, as GitHub writes commit dates. */
   readonly time: string;
+  /** GitHub login of its author; default the token's user. */
+  readonly author?: string;
+}
+
+/** A collaborator's role on a repository, as GitHub names the built-in ones (`role_name`). */
+export type StandInRole = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
+
+/** A submitted review of a stand-in pull request. */
+export interface StandInReview {
+  readonly id: number;
+  readonly login: string;
+  readonly state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  readonly body: string;
+  readonly submittedAt: string;
+  /** The head commit reviewed. */
+  readonly commitId: string;
+}
+
+/** A pull request between two branches of one stand-in repository. */
+export interface StandInPullRequest {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  /** Branch names of the same repository. */
+  readonly head: string;
+  readonly base: string;
+  /** Login of who opened it. */
+  readonly user: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergedAt: string | null;
+  mergeCommitSha: string | null;
+  mergedBy: string | null;
+  /** The commits it brought in, frozen at the merge; while open they are read from the branches. */
+  mergedCommits: StandInCommit[] | null;
+  /** Whose review is requested and not given yet (a review removes its author from here, as on GitHub). */
+  requestedReviewers: string[];
+  /** Oldest first. */
+  readonly reviews: StandInReview[];
+  readonly createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
 }
 
 /** A repository as the tests and the sandbox read and edit it; a test can add one with `repos.set(...)`. */
@@ -73,6 +142,12 @@ export interface StandInRepo {
   defaultBranch?: string;
   /** A template repository (`is_template`). */
   isTemplate?: boolean;
+  /** Branches other than the default one: their commits, oldest first (the history they share with the branch they came from included). */
+  branches?: Map<string, StandInCommit[]>;
+  /** Pull requests, by number order. */
+  pulls?: StandInPullRequest[];
+  /** Collaborators by login and their role; left out, review requests accept any login. */
+  collaborators?: Map<string, StandInRole>;
 }
 
 /** A fault for the next matching request: do the work and drop the connection, or answer an error without doing it. */
@@ -145,7 +220,10 @@ export interface WebhookDelivery {
 /** A state change, for a page that shows the stand-in live. */
 export type GitHubStandInEvent =
   | { readonly type: 'repository'; readonly repository: string; readonly template: string }
-  | { readonly type: 'commit'; readonly repository: string; readonly sha: string; readonly message: string; readonly paths: readonly string[] }
+  | { readonly type: 'commit'; readonly repository: string; readonly sha: string; readonly message: string; readonly paths: readonly string[]; readonly branch?: string }
+  | { readonly type: 'branch'; readonly repository: string; readonly branch: string; readonly sha: string }
+  | { readonly type: 'pull_request'; readonly repository: string; readonly number: number; readonly action: 'opened' | 'closed' | 'review_requested' | 'review_request_removed' }
+  | { readonly type: 'review'; readonly repository: string; readonly number: number; readonly login: string; readonly state: StandInReview['state'] }
   | { readonly type: 'topics'; readonly repository: string; readonly topics: readonly string[] }
   | { readonly type: 'team'; readonly repository: string; readonly team: string; readonly permission: string }
   | { readonly type: 'protection'; readonly repository: string; readonly branch: string }
@@ -169,6 +247,21 @@ export interface GitHubStandInSnapshot {
     readonly topics: readonly string[];
     readonly teams: Record<string, string>;
     readonly protection: unknown;
+    /** Branches other than the default one: name → head commit. */
+    readonly branches: Record<string, string>;
+    readonly pullRequests: Array<{
+      readonly number: number;
+      readonly title: string;
+      readonly htmlUrl: string;
+      readonly head: string;
+      readonly base: string;
+      readonly user: string;
+      readonly state: 'open' | 'closed';
+      readonly merged: boolean;
+      readonly mergedAt: string | null;
+      readonly requestedReviewers: readonly string[];
+      readonly reviews: Array<{ readonly login: string; readonly state: StandInReview['state']; readonly submittedAt: string; readonly body: string }>;
+    }>;
   }>;
   readonly webhooks: Array<{ readonly id: number; readonly url: string; readonly events: readonly string[] }>;
   /** The latest deliveries, oldest first, without their bodies. */
@@ -224,6 +317,23 @@ const protectionBody = z.looseObject({
   restrictions: z.looseObject({}).nullable(),
 });
 
+const createRefBody = z.object({ ref: z.string().regex(/^refs\/[^/]+\/.+$/, "must start with 'refs' and have at least two slashes"), sha: z.string().regex(/^[0-9a-f]{40}$/) });
+const createPullBody = z.object({
+  title: z.string().min(1),
+  head: z.string().min(1),
+  base: z.string().min(1),
+  body: z.string().nullable().optional(),
+  draft: z.boolean().optional(),
+  maintainer_can_modify: z.boolean().optional(),
+});
+const reviewersBody = z.object({ reviewers: z.array(z.string().min(1)).optional(), team_reviewers: z.array(z.string()).optional() });
+const mergeBody = z.object({
+  commit_title: z.string().optional(),
+  commit_message: z.string().optional(),
+  sha: z.string().optional(),
+  merge_method: z.enum(['merge', 'squash', 'rebase']).optional(),
+});
+
 /** A GitHub for tests and the sandbox; see the module comment for what it serves. */
 export class GitHubStandIn {
   /** Repositories by `owner/name`. */
@@ -256,6 +366,9 @@ export class GitHubStandIn {
   private readonly inFlight = new Set<Promise<void>>();
   private nextRepoId = 1296269;
   private nextHookId = 1;
+  private nextReviewId = 80;
+  /** Members of teams, by `org/team_slug`; see {@link setTeamMembers}. */
+  private readonly teams = new Map<string, string[]>();
   private commitCounter = 0;
   private rateUsed = 0;
   private stopped = false;
@@ -341,12 +454,14 @@ export class GitHubStandIn {
   }
 
   /**
-   * A developer's push to the default branch: the file changes in a new head commit, and each
+   * A developer's push to the default branch (or to `options.branch`, which must exist): the
+   * file changes in a new head commit by `options.author` (default `developer`), and each
    * webhook subscribed to `push` gets the delivery. Answers the new head's sha.
    */
-  push(fullName: string, path: string, content: string, message = `Update ${path}`): string {
+  push(fullName: string, path: string, content: string, message = `Update ${path}`, options: { branch?: string; author?: string } = {}): string {
     const repo = this.repos.get(fullName);
     if (!repo) throw new Error(`no repository ${fullName}`);
+    if (options.branch !== undefined && options.branch !== defaultBranchOf(repo)) return this.pushToBranch(fullName, repo, options.branch, path, content, message, options.author ?? 'developer');
     // A developer cannot push before the template copy landed: it lands first.
     const copying = this.copying.get(fullName);
     if (copying) {
@@ -356,8 +471,8 @@ export class GitHubStandIn {
     const before = repo.commits.at(-1)?.sha ?? ZERO_SHA;
     const existed = repo.files.has(path);
     repo.files.set(path, content);
-    const sha = this.commit(repo, message);
-    this.deliverPush(repo, before, existed ? { modified: [path] } : { added: [path] }, 'developer');
+    const sha = this.commit(repo, message, options.author ?? 'developer');
+    this.deliverPush(repo, before, existed ? { modified: [path] } : { added: [path] }, options.author ?? 'developer');
     return sha;
   }
 
@@ -403,10 +518,69 @@ export class GitHubStandIn {
         topics: [...repo.topics],
         teams: Object.fromEntries(repo.teams),
         protection: repo.protection === null || repo.protection === undefined ? null : structuredClone(repo.protection),
+        branches: Object.fromEntries([...(repo.branches ?? new Map<string, StandInCommit[]>())].flatMap(([name, commits]) => (commits.length > 0 ? [[name, commits.at(-1)!.sha]] : []))),
+        pullRequests: (repo.pulls ?? []).map((pull) => ({
+          number: pull.number,
+          title: pull.title,
+          htmlUrl: `${this.options.webUrl}/${fullName}/pull/${pull.number}`,
+          head: pull.head,
+          base: pull.base,
+          user: pull.user,
+          state: pull.state,
+          merged: pull.merged,
+          mergedAt: pull.mergedAt,
+          requestedReviewers: [...pull.requestedReviewers],
+          reviews: pull.reviews.map((review) => ({ login: review.login, state: review.state, submittedAt: review.submittedAt, body: review.body })),
+        })),
       })),
       webhooks: this.hooks.map((hook) => ({ id: hook.id, url: hook.url, events: [...hook.events] })),
       deliveries: this.deliveries.map(({ body: _body, ...delivery }) => ({ ...delivery, attempts: delivery.attempts.map((attempt) => ({ ...attempt })) })),
     };
+  }
+
+  /**
+   * A person's review of pull request `number`: stores it on the head commit, withdraws the
+   * reviewer's pending request (as GitHub does), and sends each webhook subscribed to
+   * `pull_request_review` a signed `submitted` delivery. Throws when the pull request is not
+   * open, or when its author approves or requests changes on it (GitHub refuses both).
+   */
+  review(fullName: string, number: number, login: string, state: StandInReview['state'], body = ''): StandInReview {
+    const { repo, pull } = this.pullOf(fullName, number);
+    if (pull.state !== 'open') throw new Error(`pull request #${number} of ${fullName} is ${pull.merged ? 'merged' : 'closed'}`);
+    if (state !== 'COMMENTED' && login.toLowerCase() === pull.user.toLowerCase()) {
+      throw new Error(state === 'APPROVED' ? 'Can not approve your own pull request' : 'Can not request changes on your own pull request');
+    }
+    const review: StandInReview = { id: this.nextReviewId++, login, state, body, submittedAt: now(), commitId: this.pullHeadSha(repo, pull) };
+    pull.reviews.push(review);
+    pull.requestedReviewers = pull.requestedReviewers.filter((requested) => requested.toLowerCase() !== login.toLowerCase());
+    pull.updatedAt = review.submittedAt;
+    this.listeners.emit({ type: 'review', repository: fullName, number, login, state });
+    this.deliverEvent('pull_request_review', repo, () => this.reviewPayload(fullName, repo, pull, review));
+    return review;
+  }
+
+  /**
+   * A person merges pull request `number` (what `PUT /pulls/{n}/merge` does): a merge commit on
+   * the base branch, a `push` of it and a `pull_request` `closed` delivery with `merged: true`.
+   * Answers the merge commit's sha; throws what GitHub would answer instead.
+   */
+  mergePullRequest(fullName: string, number: number, login = 'developer'): string {
+    const answer = this.merge(fullName, number, {}, login);
+    if (answer.status !== 200) throw new Error(`merging #${number} of ${fullName}: ${answer.status} ${messageOf((answer.body as { message?: unknown }).message ?? '')}`);
+    return String((answer.body as { sha: string }).sha);
+  }
+
+  /** Sets a collaborator's role on a repository (`GET /collaborators` lists them; review requests then accept only them). */
+  setCollaborator(fullName: string, login: string, role: StandInRole): void {
+    const repo = this.repos.get(fullName);
+    if (!repo) throw new Error(`no repository ${fullName}`);
+    repo.collaborators ??= new Map();
+    repo.collaborators.set(login, role);
+  }
+
+  /** Sets the members of team `org/slug` (`GET /orgs/{org}/teams/{slug}/members`); an unknown team answers 404. */
+  setTeamMembers(org: string, slug: string, logins: readonly string[]): void {
+    this.teams.set(`${org}/${slug}`.toLowerCase(), [...logins]);
   }
 
   // ---- HTTP ----
@@ -504,6 +678,34 @@ export class GitHubStandIn {
     }
     if ((match = /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)\/protection$/.exec(path)) && method === 'PUT') {
       return this.protect(`${decode(match[1])}/${decode(match[2])}`, decode(match[3]), body);
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(.+)$/.exec(path)) && method === 'GET') {
+      return this.getRef(`${decode(match[1])}/${decode(match[2])}`, decode(match[3]));
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/git\/refs$/.exec(path)) && method === 'POST') {
+      return this.createRef(`${decode(match[1])}/${decode(match[2])}`, body);
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path)) && (method === 'GET' || method === 'POST')) {
+      const fullName = `${decode(match[1])}/${decode(match[2])}`;
+      return method === 'GET' ? this.listPulls(fullName, url.searchParams) : this.createPull(fullName, body);
+    }
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)(?:\/(commits|reviews|requested_reviewers|merge))?$/.exec(path))) {
+      const fullName = `${decode(match[1])}/${decode(match[2])}`;
+      const number = Number(match[3]);
+      const part = match[4];
+      if (part === undefined && method === 'GET') return this.getPull(fullName, number);
+      if (part === 'commits' && method === 'GET') return this.pullCommits(fullName, number);
+      if (part === 'reviews' && method === 'GET') return this.pullReviews(fullName, number);
+      if (part === 'requested_reviewers' && (method === 'POST' || method === 'DELETE')) return this.requestedReviewers(fullName, number, method, body);
+      if (part === 'merge' && method === 'PUT') return this.merge(fullName, number, body, this.options.login);
+    }
+    if (path === '/search/issues' && method === 'GET') return this.searchIssues(url.searchParams);
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/collaborators$/.exec(path)) && method === 'GET') {
+      return this.collaborators(`${decode(match[1])}/${decode(match[2])}`, url.searchParams.get('permission'));
+    }
+    if ((match = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(path)) && method === 'GET') {
+      const members = this.teams.get(`${decode(match[1])}/${decode(match[2])}`.toLowerCase());
+      return members ? { status: 200, body: members.map((login) => this.userJson(login)) } : notFound('teams/members#list-team-members');
     }
     return notFound();
   }
@@ -650,11 +852,12 @@ export class GitHubStandIn {
 
   private getBranch(fullName: string, branch: string): Answer {
     const repo = this.repos.get(fullName);
-    const head = repo?.commits.at(-1);
-    if (!repo || !head || branch !== defaultBranchOf(repo) || this.copying.has(fullName)) return branchNotFound();
+    const commits = repo ? branchCommits(repo, branch) : undefined;
+    const head = commits?.at(-1);
+    if (!repo || !commits || !head || this.copying.has(fullName)) return branchNotFound();
     const api = `${this.baseUrl}/repos/${fullName}`;
     const web = `${this.options.webUrl}/${fullName}`;
-    const parent = repo.commits.at(-2);
+    const parent = commits.at(-2);
     return {
       status: 200,
       body: {
@@ -675,7 +878,7 @@ export class GitHubStandIn {
           parents: parent ? [{ sha: parent.sha, url: `${api}/commits/${parent.sha}` }] : [],
         },
         _links: { html: `${web}/tree/${branch}`, self: `${api}/branches/${branch}` },
-        protected: repo.protection !== null && repo.protection !== undefined,
+        protected: branch === defaultBranchOf(repo) && repo.protection !== null && repo.protection !== undefined,
         protection_url: `${api}/branches/${branch}/protection`,
       },
     };
@@ -721,18 +924,557 @@ export class GitHubStandIn {
     };
   }
 
+  // ---- branches and pull requests ----
+
+  private getRef(fullName: string, ref: string): Answer {
+    const docs = 'git/refs#get-a-reference';
+    const repo = this.repos.get(fullName);
+    if (!repo) return notFound(docs);
+    const branch = /^heads\/(.+)$/.exec(ref)?.[1];
+    const head = branch === undefined || this.copying.has(fullName) ? undefined : branchCommits(repo, branch)?.at(-1);
+    if (!branch || !head) return notFound(docs);
+    return { status: 200, body: this.refJson(fullName, branch, head.sha) };
+  }
+
+  private createRef(fullName: string, body: unknown): Answer {
+    const docs = 'git/refs#create-a-reference';
+    const repo = this.repos.get(fullName);
+    if (!repo) return notFound(docs);
+    const input = createRefBody.safeParse(body ?? {});
+    if (!input.success) return invalid(input.error, docs);
+    if (repo.commits.length === 0 || this.copying.has(fullName)) return { status: 409, body: emptyRepositoryFixture };
+    const branch = /^refs\/heads\/(.+)$/.exec(input.data.ref)?.[1];
+    if (!branch) return { status: 422, body: { message: 'Reference name must start with refs/heads/ (the stand-in creates branches only)', documentation_url: `${DOCS}/${docs}`, status: '422' } };
+    if (branchCommits(repo, branch)) return { status: 422, body: referenceExistsFixture };
+    // The new branch's history: that of a branch holding the commit, up to it.
+    const holder = [repo.commits, ...(repo.branches?.values() ?? [])].find((commits) => commits.some((commit) => commit.sha === input.data.sha));
+    if (!holder) return { status: 422, body: { message: 'Object does not exist', documentation_url: `${DOCS}/${docs}`, status: '422' } };
+    const history = holder.slice(0, holder.findIndex((commit) => commit.sha === input.data.sha) + 1);
+    repo.branches ??= new Map();
+    repo.branches.set(branch, history);
+    this.listeners.emit({ type: 'branch', repository: fullName, branch, sha: input.data.sha });
+    return { status: 201, body: this.refJson(fullName, branch, input.data.sha) };
+  }
+
+  private pushToBranch(fullName: string, repo: StandInRepo, branch: string, path: string, content: string, message: string, author: string): string {
+    const commits = repo.branches?.get(branch);
+    const head = commits?.at(-1);
+    if (!commits || !head) throw new Error(`no branch ${branch} in ${fullName}`);
+    const files = new Map(head.files);
+    const existed = files.has(path);
+    files.set(path, content);
+    const commit = this.branchCommit(fullName, repo, branch, files, message, author);
+    this.deliverPush(repo, head.sha, existed ? { modified: [path] } : { added: [path] }, author, branch);
+    return commit.sha;
+  }
+
+  /** A new head commit of a branch other than the default one. */
+  private branchCommit(fullName: string, repo: StandInRepo, branch: string, files: Map<string, string>, message: string, author: string): StandInCommit {
+    const commits = repo.branches?.get(branch);
+    if (!commits) throw new Error(`no branch ${branch} in ${fullName}`);
+    const parent = commits.at(-1);
+    const time = now();
+    const sha = createHash('sha1')
+      .update(`commit ${++this.commitCounter}\0tree ${treeSha(files)}\nparent ${parent?.sha ?? ''}\n${time}\n\n${message}`)
+      .digest('hex');
+    const commit: StandInCommit = { sha, files, message, time, author };
+    commits.push(commit);
+    const paths = [...new Set([...files.keys(), ...(parent?.files.keys() ?? [])])].filter((path) => files.get(path) !== parent?.files.get(path));
+    this.listeners.emit({ type: 'commit', repository: fullName, sha, message, paths, branch });
+    return commit;
+  }
+
+  private pullOf(fullName: string, number: number): { repo: StandInRepo; pull: StandInPullRequest } {
+    const repo = this.repos.get(fullName);
+    const pull = repo?.pulls?.find((candidate) => candidate.number === number);
+    if (!repo || !pull) throw new Error(`no pull request #${number} in ${fullName}`);
+    return { repo, pull };
+  }
+
+  /** The head commit: frozen at the merge, else the head branch's head now. */
+  private pullHeadSha(repo: StandInRepo, pull: StandInPullRequest): string {
+    return pull.mergedCommits?.at(-1)?.sha ?? branchCommits(repo, pull.head)?.at(-1)?.sha ?? ZERO_SHA;
+  }
+
+  /** The commits of head that base does not have. */
+  private pullCommitList(repo: StandInRepo, pull: StandInPullRequest): StandInCommit[] {
+    if (pull.mergedCommits) return pull.mergedCommits;
+    const inBase = new Set((branchCommits(repo, pull.base) ?? []).map((commit) => commit.sha));
+    return (branchCommits(repo, pull.head) ?? []).filter((commit) => !inBase.has(commit.sha));
+  }
+
+  private createPull(fullName: string, body: unknown): Answer {
+    const docs = 'pulls/pulls#create-a-pull-request';
+    const repo = this.repos.get(fullName);
+    if (!repo) return notFound(docs);
+    const input = createPullBody.safeParse(body ?? {});
+    if (!input.success) return invalid(input.error, docs);
+    const headOwner = input.data.head.includes(':') ? input.data.head.split(':')[0] : repo.owner;
+    const head = input.data.head.replace(/^[^:]*:/, '');
+    const { base } = input.data;
+    if (!branchCommits(repo, base)) return validationFailed('PullRequest', 'base', 'invalid', docs);
+    if (headOwner !== repo.owner || !branchCommits(repo, head)) return validationFailed('PullRequest', 'head', 'invalid', docs);
+    repo.pulls ??= [];
+    if (repo.pulls.some((pull) => pull.state === 'open' && pull.head === head && pull.base === base)) {
+      const exists = structuredClone(pullRequestExistsFixture);
+      exists.errors[0]!.message = `A pull request already exists for ${repo.owner}:${head}.`;
+      return { status: 422, body: exists };
+    }
+    const time = now();
+    const pull: StandInPullRequest = {
+      number: repo.pulls.length + 1,
+      title: input.data.title,
+      body: input.data.body ?? '',
+      head,
+      base,
+      user: this.options.login,
+      state: 'open',
+      merged: false,
+      mergedAt: null,
+      mergeCommitSha: null,
+      mergedBy: null,
+      mergedCommits: null,
+      requestedReviewers: [],
+      reviews: [],
+      createdAt: time,
+      updatedAt: time,
+      closedAt: null,
+    };
+    if (this.pullCommitList(repo, pull).length === 0) {
+      return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }], documentation_url: `${DOCS}/${docs}`, status: '422' } };
+    }
+    repo.pulls.push(pull);
+    this.listeners.emit({ type: 'pull_request', repository: fullName, number: pull.number, action: 'opened' });
+    this.deliverEvent('pull_request', repo, () => this.pullRequestPayload('opened', fullName, repo, pull, this.options.login));
+    return { status: 201, body: this.pullJson(fullName, repo, pull, true) };
+  }
+
+  private listPulls(fullName: string, query: URLSearchParams): Answer {
+    const repo = this.repos.get(fullName);
+    if (!repo) return notFound('pulls/pulls#list-pull-requests');
+    const state = query.get('state') ?? 'open';
+    const head = query.get('head');
+    const base = query.get('base');
+    const pulls = (repo.pulls ?? []).filter(
+      (pull) =>
+        (state === 'all' || pull.state === state) &&
+        (head === null || head === `${repo.owner}:${pull.head}` || (!head.includes(':') && head === repo.owner)) &&
+        (base === null || base === pull.base),
+    );
+    // GitHub lists the newest first.
+    return { status: 200, body: [...pulls].reverse().map((pull) => this.pullJson(fullName, repo, pull, false)) };
+  }
+
+  private getPull(fullName: string, number: number): Answer {
+    const repo = this.repos.get(fullName);
+    const pull = repo?.pulls?.find((candidate) => candidate.number === number);
+    if (!repo || !pull) return notFound('pulls/pulls#get-a-pull-request');
+    return { status: 200, body: this.pullJson(fullName, repo, pull, true) };
+  }
+
+  private pullCommits(fullName: string, number: number): Answer {
+    const repo = this.repos.get(fullName);
+    const pull = repo?.pulls?.find((candidate) => candidate.number === number);
+    if (!repo || !pull) return notFound('pulls/pulls#list-commits-on-a-pull-request');
+    const [example] = commitItemsFixture;
+    const api = `${this.baseUrl}/repos/${fullName}`;
+    const web = `${this.options.webUrl}/${fullName}`;
+    const commits = this.pullCommitList(repo, pull);
+    return {
+      status: 200,
+      body: commits.map((commit, index) => {
+        const login = commit.author ?? this.options.login;
+        const who = { name: login, email: `${login}@users.noreply.github.com`, date: commit.time };
+        const parent = index > 0 ? commits[index - 1] : undefined;
+        return {
+          ...example,
+          url: `${api}/commits/${commit.sha}`,
+          sha: commit.sha,
+          node_id: nodeId('C_', commit.sha),
+          html_url: `${web}/commit/${commit.sha}`,
+          comments_url: `${api}/commits/${commit.sha}/comments`,
+          commit: {
+            ...example?.commit,
+            url: `${api}/git/commits/${commit.sha}`,
+            author: who,
+            committer: who,
+            message: commit.message,
+            tree: { url: `${api}/git/trees/${treeSha(commit.files)}`, sha: treeSha(commit.files) },
+          },
+          author: this.userJson(login),
+          committer: this.userJson(login),
+          parents: parent ? [{ url: `${api}/commits/${parent.sha}`, sha: parent.sha }] : [],
+        };
+      }),
+    };
+  }
+
+  private pullReviews(fullName: string, number: number): Answer {
+    const repo = this.repos.get(fullName);
+    const pull = repo?.pulls?.find((candidate) => candidate.number === number);
+    if (!repo || !pull) return notFound('pulls/reviews#list-reviews-for-a-pull-request');
+    return { status: 200, body: pull.reviews.map((review) => this.reviewJson(fullName, pull, review)) };
+  }
+
+  private requestedReviewers(fullName: string, number: number, method: 'POST' | 'DELETE', body: unknown): Answer {
+    const docs = method === 'POST' ? 'pulls/review-requests#request-reviewers-for-a-pull-request' : 'pulls/review-requests#remove-requested-reviewers-from-a-pull-request';
+    const repo = this.repos.get(fullName);
+    const pull = repo?.pulls?.find((candidate) => candidate.number === number);
+    if (!repo || !pull) return notFound(docs);
+    const input = reviewersBody.safeParse(body ?? {});
+    if (!input.success) return invalid(input.error, docs);
+    const logins = input.data.reviewers ?? [];
+    const has = (list: readonly string[], login: string) => list.some((candidate) => candidate.toLowerCase() === login.toLowerCase());
+    if (method === 'DELETE') {
+      pull.requestedReviewers = pull.requestedReviewers.filter((login) => !has(logins, login));
+      this.listeners.emit({ type: 'pull_request', repository: fullName, number, action: 'review_request_removed' });
+      return { status: 200, body: this.pullJson(fullName, repo, pull, false) };
+    }
+    if (logins.some((login) => login.toLowerCase() === pull.user.toLowerCase())) {
+      return { status: 422, body: { message: 'Review cannot be requested from pull request author.', documentation_url: `${DOCS}/${docs}`, status: '422' } };
+    }
+    const collaborators = repo.collaborators;
+    if (collaborators && logins.some((login) => !has([...collaborators.keys()], login))) {
+      return {
+        status: 422,
+        body: {
+          message: `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${fullName} repository.`,
+          documentation_url: `${DOCS}/${docs}`,
+          status: '422',
+        },
+      };
+    }
+    for (const login of logins) if (!has(pull.requestedReviewers, login)) pull.requestedReviewers.push(login);
+    this.listeners.emit({ type: 'pull_request', repository: fullName, number, action: 'review_requested' });
+    return { status: 201, body: this.pullJson(fullName, repo, pull, false) };
+  }
+
+  private merge(fullName: string, number: number, body: unknown, by: string): Answer {
+    const docs = 'pulls/pulls#merge-a-pull-request';
+    const repo = this.repos.get(fullName);
+    const pull = repo?.pulls?.find((candidate) => candidate.number === number);
+    if (!repo || !pull) return notFound(docs);
+    const input = mergeBody.safeParse(body ?? {});
+    if (!input.success) return invalid(input.error, docs);
+    if (pull.state !== 'open') return mergeNotAllowed('Pull Request is not mergeable', 405);
+    const headSha = this.pullHeadSha(repo, pull);
+    if (input.data.sha !== undefined && input.data.sha !== headSha) return mergeNotAllowed('Head branch was modified. Review and try the merge again.', 409);
+    const required = pull.base === defaultBranchOf(repo) ? protectionBody.safeParse(repo.protection).data?.required_pull_request_reviews?.required_approving_review_count ?? 0 : 0;
+    const approvals = new Set<string>();
+    const latest = new Map(pull.reviews.filter((review) => review.state !== 'COMMENTED').map((review) => [review.login.toLowerCase(), review.state]));
+    for (const [login, state] of latest) if (state === 'APPROVED') approvals.add(login);
+    if (approvals.size < required) {
+      return mergeNotAllowed(`At least ${required} approving review${required === 1 ? ' is' : 's are'} required by reviewers with write access.`, 405);
+    }
+    const commits = this.pullCommitList(repo, pull);
+    const headFiles = branchCommits(repo, pull.head)?.at(-1)?.files ?? new Map<string, string>();
+    const baseHead = branchCommits(repo, pull.base)?.at(-1);
+    // A merge whose base did not move since head branched off takes head's tree; otherwise head's files win over base's.
+    const files = new Map([...(baseHead?.files ?? []), ...headFiles]);
+    const message = input.data.commit_title ?? `Merge pull request #${number} from ${repo.owner}/${pull.head}`;
+    const fullMessage = `${message}\n\n${input.data.commit_message ?? pull.title}`;
+    const before = baseHead?.sha ?? ZERO_SHA;
+    const paths = [...files.keys()].filter((path) => files.get(path) !== baseHead?.files.get(path));
+    let sha: string;
+    if (pull.base === defaultBranchOf(repo)) {
+      repo.files = files;
+      sha = this.commit(repo, fullMessage, by);
+    } else {
+      sha = this.branchCommit(fullName, repo, pull.base, files, fullMessage, by).sha;
+    }
+    const time = now();
+    Object.assign(pull, { state: 'closed', merged: true, mergedAt: time, mergeCommitSha: sha, mergedBy: by, mergedCommits: commits, updatedAt: time, closedAt: time });
+    this.deliverPush(repo, before, { modified: paths }, by, pull.base);
+    this.listeners.emit({ type: 'pull_request', repository: fullName, number, action: 'closed' });
+    this.deliverEvent('pull_request', repo, () => this.pullRequestPayload('closed', fullName, repo, pull, by));
+    return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  }
+
+  /** "Search issues and pull requests", for the qualifiers review load needs: is:pr, is:open/closed/merged, review-requested:, reviewed-by:, author:, org:, repo:, created:>=/<=/>/</=. */
+  private searchIssues(query: URLSearchParams): Answer {
+    const q = query.get('q') ?? '';
+    const searchHeaders = { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '29', 'X-RateLimit-Resource': 'search', 'X-RateLimit-Used': '1' };
+    if (q.trim() === '') return { ...validationFailed('Search', 'q', 'missing', 'search/search#search-issues-and-pull-requests'), headers: searchHeaders };
+    const tests: Array<(repo: StandInRepo, pull: StandInPullRequest) => boolean> = [];
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    for (const token of q.trim().split(/\s+/)) {
+      const [key = '', ...rest] = token.split(':');
+      const value = rest.join(':');
+      if (key === 'is' && value === 'open') tests.push((_repo, pull) => pull.state === 'open');
+      else if (key === 'is' && value === 'closed') tests.push((_repo, pull) => pull.state === 'closed');
+      else if (key === 'is' && value === 'merged') tests.push((_repo, pull) => pull.merged);
+      else if (key === 'review-requested') tests.push((_repo, pull) => pull.requestedReviewers.some((login) => same(login, value)));
+      else if (key === 'reviewed-by') tests.push((_repo, pull) => pull.reviews.some((review) => same(review.login, value)));
+      else if (key === 'author') tests.push((_repo, pull) => same(pull.user, value));
+      else if (key === 'org' || key === 'user') tests.push((repo) => same(repo.owner, value));
+      else if (key === 'repo') tests.push((repo) => same(`${repo.owner}/${repo.name}`, value));
+      else if (key === 'created') {
+        const [, operator = '=', date = ''] = /^(>=|<=|>|<)?(.+)$/.exec(value) ?? [];
+        tests.push((_repo, pull) => {
+          const created = pull.createdAt.slice(0, date.length);
+          return operator === '>=' ? created >= date : operator === '<=' ? created <= date : operator === '>' ? created > date : operator === '<' ? created < date : created === date;
+        });
+      }
+      // is:pr, is:issue and free text: every item of the stand-in is a pull request.
+      else if (key === 'is' && value === 'issue') tests.push(() => false);
+    }
+    const found = [...this.repos.entries()].flatMap(([fullName, repo]) =>
+      (repo.pulls ?? []).filter((pull) => tests.every((test) => test(repo, pull))).map((pull) => ({ fullName, repo, pull })),
+    );
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+    const [example] = issueSearchFixture.items;
+    return {
+      status: 200,
+      headers: searchHeaders,
+      body: {
+        total_count: found.length,
+        incomplete_results: false,
+        items: found.slice(0, perPage).map(({ fullName, pull }) => {
+          const api = `${this.baseUrl}/repos/${fullName}`;
+          const html = `${this.options.webUrl}/${fullName}/pull/${pull.number}`;
+          return {
+            ...example,
+            url: `${api}/issues/${pull.number}`,
+            repository_url: api,
+            html_url: html,
+            id: this.repoId(fullName) * 1000 + pull.number,
+            node_id: nodeId('PR_', `${fullName}#${pull.number}`),
+            number: pull.number,
+            title: pull.title,
+            user: this.userJson(pull.user),
+            state: pull.state,
+            created_at: pull.createdAt,
+            updated_at: pull.updatedAt,
+            closed_at: pull.closedAt,
+            body: pull.body,
+            pull_request: { url: `${api}/pulls/${pull.number}`, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch`, merged_at: pull.mergedAt },
+          };
+        }),
+      },
+    };
+  }
+
+  private collaborators(fullName: string, permission: string | null): Answer {
+    const docs = 'collaborators/collaborators#list-repository-collaborators';
+    const repo = this.repos.get(fullName);
+    if (!repo) return notFound(docs);
+    if (permission !== null && PERMISSION_LEVEL[permission] === undefined) return validationFailed('Collaborator', 'permission', 'invalid', docs);
+    const least = permission === null ? 0 : (PERMISSION_LEVEL[permission] ?? 0);
+    const [example] = collaboratorFixture;
+    return {
+      status: 200,
+      body: [...(repo.collaborators ?? new Map<string, StandInRole>())]
+        .filter(([, role]) => ROLE_LEVEL[role] >= least)
+        .map(([login, role]) => ({
+          ...example,
+          ...this.userJson(login),
+          permissions: { pull: true, triage: ROLE_LEVEL[role] >= 2, push: ROLE_LEVEL[role] >= 3, maintain: ROLE_LEVEL[role] >= 4, admin: ROLE_LEVEL[role] >= 5 },
+          role_name: role,
+        })),
+    };
+  }
+
+  // ---- JSON of branches, pull requests and reviews ----
+
+  private refJson(fullName: string, branch: string, sha: string): Record<string, unknown> {
+    const api = `${this.baseUrl}/repos/${fullName}`;
+    return {
+      ...gitRefFixture,
+      ref: `refs/heads/${branch}`,
+      node_id: nodeId('REF_', `${fullName}:refs/heads/${branch}`),
+      url: `${api}/git/refs/heads/${branch}`,
+      object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` },
+    };
+  }
+
+  private userJson(login: string): Record<string, unknown> {
+    const id = Number.parseInt(createHash('sha1').update(login.toLowerCase()).digest('hex').slice(0, 7), 16);
+    return {
+      ...pullRequestFixture.user,
+      login,
+      id,
+      node_id: nodeId('U_', String(id)),
+      avatar_url: `${this.options.webUrl}/${login}.png`,
+      url: `${this.baseUrl}/users/${login}`,
+      html_url: `${this.options.webUrl}/${login}`,
+    };
+  }
+
+  private pullJson(fullName: string, repo: StandInRepo, pull: StandInPullRequest, full: boolean): Record<string, unknown> {
+    const api = `${this.baseUrl}/repos/${fullName}`;
+    const html = `${this.options.webUrl}/${fullName}/pull/${pull.number}`;
+    const headSha = this.pullHeadSha(repo, pull);
+    const baseSha = branchCommits(repo, pull.base)?.at(-1)?.sha ?? ZERO_SHA;
+    const owner = this.userJson(repo.owner);
+    const { merged: _merged, mergeable: _mergeable, rebaseable: _rebaseable, mergeable_state: _state, merged_by: _by, comments: _comments, review_comments: _reviewComments, maintainer_can_modify: _modify, commits: _commits, additions: _additions, deletions: _deletions, changed_files: _changed, ...simple } =
+      pullRequestFixture;
+    const commits = this.pullCommitList(repo, pull);
+    const json: Record<string, unknown> = {
+      ...simple,
+      url: `${api}/pulls/${pull.number}`,
+      id: this.repoId(fullName) * 1000 + pull.number,
+      node_id: nodeId('PR_', `${fullName}#${pull.number}`),
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: `${api}/issues/${pull.number}`,
+      commits_url: `${api}/pulls/${pull.number}/commits`,
+      number: pull.number,
+      state: pull.state,
+      locked: false,
+      title: pull.title,
+      user: this.userJson(pull.user),
+      body: pull.body,
+      created_at: pull.createdAt,
+      updated_at: pull.updatedAt,
+      closed_at: pull.closedAt,
+      merged_at: pull.mergedAt,
+      merge_commit_sha: pull.mergeCommitSha,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: pull.requestedReviewers.map((login) => this.userJson(login)),
+      requested_teams: [],
+      head: { label: `${repo.owner}:${pull.head}`, ref: pull.head, sha: headSha, user: owner },
+      base: { label: `${repo.owner}:${pull.base}`, ref: pull.base, sha: baseSha, user: owner },
+      author_association: pull.user === repo.owner ? 'OWNER' : 'MEMBER',
+      draft: false,
+    };
+    if (!full) return json;
+    const changed = new Set(commits.flatMap((commit, index) => {
+      const before = index > 0 ? commits[index - 1]?.files : undefined;
+      return [...commit.files.keys()].filter((path) => before === undefined || commit.files.get(path) !== before.get(path));
+    }));
+    return {
+      ...json,
+      merged: pull.merged,
+      mergeable: pull.state === 'open' ? true : null,
+      rebaseable: pull.state === 'open' ? true : null,
+      mergeable_state: pull.state === 'open' ? 'clean' : 'unknown',
+      merged_by: pull.mergedBy === null ? null : this.userJson(pull.mergedBy),
+      comments: 0,
+      review_comments: 0,
+      maintainer_can_modify: false,
+      commits: commits.length,
+      additions: 0,
+      deletions: 0,
+      changed_files: changed.size,
+    };
+  }
+
+  private reviewJson(fullName: string, pull: StandInPullRequest, review: StandInReview): Record<string, unknown> {
+    const html = `${this.options.webUrl}/${fullName}/pull/${pull.number}#pullrequestreview-${review.id}`;
+    const pullUrl = `${this.baseUrl}/repos/${fullName}/pulls/${pull.number}`;
+    return {
+      ...reviewItemsFixture[0],
+      id: review.id,
+      node_id: nodeId('PRR_', String(review.id)),
+      user: this.userJson(review.login),
+      body: review.body,
+      state: review.state,
+      html_url: html,
+      pull_request_url: pullUrl,
+      _links: { html: { href: html }, pull_request: { href: pullUrl } },
+      submitted_at: review.submittedAt,
+      commit_id: review.commitId,
+      author_association: 'MEMBER',
+    };
+  }
+
+  // ---- webhooks of pull requests ----
+
+  private deliverEvent(event: 'pull_request' | 'pull_request_review', repo: StandInRepo, payload: () => Record<string, unknown>): void {
+    const hooks = this.hooks.filter((hook) => hook.events.includes(event) || hook.events.includes('*'));
+    if (hooks.length === 0) return;
+    const body = JSON.stringify(payload());
+    for (const hook of hooks) this.deliver(hook, event, `${repo.owner}/${repo.name}`, body);
+  }
+
+  /** The `repository` and `sender` of a delivery, from an example rewritten for this repository. */
+  private webhookContext(fullName: string, repo: StandInRepo, example: { repository: unknown; sender: unknown }, sender: string): { repository: Record<string, unknown>; sender: Record<string, unknown> } {
+    const exampleRepository = example.repository as Record<string, unknown>;
+    const exampleName = String(exampleRepository.full_name);
+    const exampleOwner = exampleName.split('/')[0] ?? '';
+    const rewrite = <T>(value: T): T =>
+      JSON.parse(
+        JSON.stringify(value)
+          .split(exampleName)
+          .join(fullName)
+          .split('https://api.github.com')
+          .join(this.baseUrl)
+          .split('https://github.com')
+          .join(this.options.webUrl)
+          .split(exampleOwner)
+          .join(repo.owner),
+      ) as T;
+    const web = `${this.options.webUrl}/${fullName}`;
+    const branch = defaultBranchOf(repo);
+    const repository = Object.assign(rewrite(exampleRepository), {
+      id: this.repoId(fullName),
+      name: repo.name,
+      full_name: fullName,
+      private: repo.private,
+      html_url: web,
+      description: repo.description || null,
+      url: `${this.baseUrl}/repos/${fullName}`,
+      default_branch: branch,
+      is_template: repo.isTemplate ?? false,
+      topics: [...repo.topics],
+      visibility: repo.private ? 'private' : 'public',
+    });
+    return { repository, sender: { ...rewrite(example.sender as Record<string, unknown>), ...this.userJson(sender) } };
+  }
+
+  /** A `pull_request` delivery: the example of the action from @octokit/webhooks-examples, rewritten for this pull request. */
+  private pullRequestPayload(action: 'opened' | 'closed', fullName: string, repo: StandInRepo, pull: StandInPullRequest, sender: string): Record<string, unknown> {
+    const examples = webhookExamplesOf('pull_request');
+    const example = structuredClone(examples.find((candidate) => candidate.action === action) ?? examples[0]!) as unknown as Record<string, unknown> & { repository: unknown; sender: unknown; pull_request: Record<string, unknown> };
+    const { installation: _installation, organization: _organization, ...rest } = example;
+    const context = this.webhookContext(fullName, repo, example, sender);
+    const { _links: _ignored, ...pullFields } = example.pull_request;
+    return {
+      ...rest,
+      action,
+      number: pull.number,
+      pull_request: { ...pullFields, ...this.pullJson(fullName, repo, pull, true), labels: [], milestone: null, auto_merge: null, active_lock_reason: null },
+      ...context,
+    };
+  }
+
+  /** A `pull_request_review` `submitted` delivery: the example rewritten for this review (its state lowercase, as webhooks spell it). */
+  private reviewPayload(fullName: string, repo: StandInRepo, pull: StandInPullRequest, review: StandInReview): Record<string, unknown> {
+    const example = structuredClone(webhookExamplesOf('pull_request_review').find((candidate) => candidate.action === 'submitted')!) as unknown as Record<string, unknown> & {
+      repository: unknown;
+      sender: unknown;
+      pull_request: Record<string, unknown>;
+      review: Record<string, unknown>;
+    };
+    const { installation: _installation, organization: _organization, ...rest } = example;
+    const context = this.webhookContext(fullName, repo, example, review.login);
+    const { merged: _m, mergeable: _a, rebaseable: _b, mergeable_state: _c, merged_by: _d, comments: _e, review_comments: _f, maintainer_can_modify: _g, commits: _h, additions: _i, deletions: _j, changed_files: _k, ...simple } =
+      this.pullJson(fullName, repo, pull, true);
+    return {
+      ...rest,
+      action: 'submitted',
+      review: { ...example.review, ...this.reviewJson(fullName, pull, review), state: review.state.toLowerCase() },
+      pull_request: { ...example.pull_request, ...simple },
+      ...context,
+    };
+  }
+
   // ---- state ----
 
   private filesAt(repo: StandInRepo, ref: string | null): Map<string, string> | undefined {
     const branch = defaultBranchOf(repo);
     if (ref === null || ref === '' || ref === branch || ref === `refs/heads/${branch}`) return repo.files;
+    const other = repo.branches?.get(ref.replace(/^refs\/heads\//, ''))?.at(-1);
+    if (other) return other.files;
     if (!/^[0-9a-f]{7,40}$/i.test(ref)) return undefined;
-    const found = repo.commits.filter((commit) => commit.sha.startsWith(ref.toLowerCase()));
+    const found = [...new Map(allCommits(repo).map((commit) => [commit.sha, commit])).values()].filter((commit) => commit.sha.startsWith(ref.toLowerCase()));
     return found.length === 1 ? found[0]?.files : undefined;
   }
 
   /** Records the files as they are now as the default branch's new head commit. */
-  private commit(repo: StandInRepo, message: string): string {
+  private commit(repo: StandInRepo, message: string, author?: string): string {
     const parent = repo.commits.at(-1)?.sha ?? '';
     const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const files = new Map(repo.files);
@@ -740,7 +1482,7 @@ export class GitHubStandIn {
       .update(`commit ${++this.commitCounter}\0tree ${treeSha(files)}\nparent ${parent}\n${time}\n\n${message}`)
       .digest('hex');
     const previous = repo.commits.at(-1)?.files;
-    repo.commits.push({ sha, files, message, time });
+    repo.commits.push({ sha, files, message, time, ...(author === undefined ? {} : { author }) });
     const paths = [...new Set([...files.keys(), ...(previous?.keys() ?? [])])].filter((path) => files.get(path) !== previous?.get(path));
     this.listeners.emit({ type: 'commit', repository: `${repo.owner}/${repo.name}`, sha, message, paths });
     return sha;
@@ -748,13 +1490,13 @@ export class GitHubStandIn {
 
   // ---- webhooks ----
 
-  private deliverPush(repo: StandInRepo, before: string, change: { added?: string[]; modified?: string[] }, pusher: string): void {
+  private deliverPush(repo: StandInRepo, before: string, change: { added?: string[]; modified?: string[] }, pusher: string, branch = defaultBranchOf(repo)): void {
     const hooks = this.hooks.filter((hook) => hook.events.includes('push') || hook.events.includes('*'));
     if (hooks.length === 0) return;
-    const head = repo.commits.at(-1);
+    const head = branchCommits(repo, branch)?.at(-1);
     if (!head) return;
     const fullName = `${repo.owner}/${repo.name}`;
-    const payload = this.pushPayload(fullName, repo, before, head, change, pusher);
+    const payload = this.pushPayload(fullName, repo, before, head, change, pusher, branch);
     for (const hook of hooks) this.deliver(hook, 'push', fullName, JSON.stringify(payload));
   }
 
@@ -766,6 +1508,7 @@ export class GitHubStandIn {
     head: StandInCommit,
     change: { added?: string[]; modified?: string[] },
     pusher: string,
+    pushedBranch?: string,
   ): Record<string, unknown> {
     const example = defaultBranchPushExample() as unknown as Record<string, unknown> & { repository: Record<string, unknown>; sender: Record<string, unknown> };
     const exampleName = String(example.repository.full_name);
@@ -817,7 +1560,7 @@ export class GitHubStandIn {
     const { installation: _installation, ...rest } = example;
     return {
       ...rest,
-      ref: `refs/heads/${branch}`,
+      ref: `refs/heads/${pushedBranch ?? branch}`,
       before,
       after: head.sha,
       repository,
@@ -1067,4 +1810,28 @@ function validationFailed(resource: string, field: string, message: string, docs
     status: 422,
     body: { message: 'Validation Failed', errors: [{ resource, code: 'invalid', field, message }], documentation_url: `${DOCS}/${docs}`, status: '422' },
   };
+}
+
+/** The commits of `branch`, oldest first: the default branch's, or another one's; undefined when there is no such branch. */
+function branchCommits(repo: StandInRepo, branch: string): StandInCommit[] | undefined {
+  const name = branch.replace(/^refs\/heads\//, '');
+  if (name === defaultBranchOf(repo)) return repo.commits.length > 0 ? repo.commits : undefined;
+  return repo.branches?.get(name);
+}
+
+/** Every commit of every branch (a commit on several branches appears once per branch). */
+function allCommits(repo: StandInRepo): StandInCommit[] {
+  return [...repo.commits, ...[...(repo.branches?.values() ?? [])].flat()];
+}
+
+const ROLE_LEVEL: Readonly<Record<StandInRole, number>> = { read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+/** `permission` of "List repository collaborators" → the least role that has it. */
+const PERMISSION_LEVEL: Readonly<Record<string, number>> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function mergeNotAllowed(message: string, status: number): Answer {
+  return { status, body: { message, documentation_url: `${DOCS}/pulls/pulls#merge-a-pull-request`, status: String(status) } };
 }

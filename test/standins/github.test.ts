@@ -2,12 +2,20 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientError } from '../../src/clients/errors.ts';
-import { GitHubClient } from '../../src/clients/github.ts';
+import { GitHubClient, latestReviewByUser } from '../../src/clients/github.ts';
 import { parseModelToml } from '../../src/domain/model-toml.ts';
 import { routeGitHubDelivery } from '../../src/http/github-route.ts';
 import { createGitHubVerifier } from '../../src/http/verify-github.ts';
 import { blobSha, GitHubStandIn, readTemplateDirectory, templatesFrom, type GitHubStandInEvent, type GitHubStandInOptions } from '../../standins/github.ts';
 import branchFixture from '../fixtures/github/branch.json' with { type: 'json' };
+import collaboratorItemsFixture from '../fixtures/github/collaborator-items.json' with { type: 'json' };
+import commitItemsFixture from '../fixtures/github/commit-items.json' with { type: 'json' };
+import gitRefFixture from '../fixtures/github/git-ref.json' with { type: 'json' };
+import issueSearchFixture from '../fixtures/github/issue-search-result.json' with { type: 'json' };
+import reviewItemsFixture from '../fixtures/github/pull-request-review-items.json' with { type: 'json' };
+import pullRequestItemsFixture from '../fixtures/github/pull-request-simple-items.json' with { type: 'json' };
+import pullRequestFixture from '../fixtures/github/pull-request.json' with { type: 'json' };
+import simpleUserItemsFixture from '../fixtures/github/simple-user-items.json' with { type: 'json' };
 import protectionFixture from '../fixtures/github/branch-protection.json' with { type: 'json' };
 import contentFixture from '../fixtures/github/content-file.json' with { type: 'json' };
 import commitFixture from '../fixtures/github/file-commit.json' with { type: 'json' };
@@ -383,5 +391,241 @@ describe('without templates', () => {
     await startStandIn({ templates: undefined });
     await create();
     expect(Object.fromEntries(github.repos.get('acme-ml/iris-classifier')!.files)).toEqual({ 'README.md': '# model template\n' });
+  });
+});
+
+describe('review: the release branch, its pull request, reviewers and merge', () => {
+  const REPO = 'acme-ml/iris-classifier';
+  const open = () =>
+    client.findOrOpenPullRequest({ owner: 'acme-ml', repo: 'iris-classifier', head: 'main', base: 'release', title: 'Release iris-classifier (MLM-1)', body: 'Review of the trained model' });
+
+  /** A repository with a release branch at its first commit and a developer's commit on main. */
+  async function repositoryWithRelease(): Promise<{ first: string; head: string }> {
+    await create();
+    const first = github.repos.get(REPO)!.commits[0]!.sha;
+    await client.ensureBranch('acme-ml', 'iris-classifier', 'release', first);
+    const head = github.push(REPO, 'model.toml', '[model]\nmodel_name = "iris"\n', 'Tune the model', { author: 'alice' });
+    return { first, head };
+  }
+
+  it('ensureBranch creates the release branch from the first commit once; the branch reads at that commit', async () => {
+    await create();
+    github.push(REPO, 'model.toml', 'changed = true\n');
+    const first = github.repos.get(REPO)!.commits[0]!.sha;
+
+    await expect(client.ensureBranch('acme-ml', 'iris-classifier', 'release', first)).resolves.toEqual({ sha: first, created: true });
+    await expect(client.ensureBranch('acme-ml', 'iris-classifier', 'release', 'f'.repeat(40))).resolves.toEqual({ sha: first, created: false });
+    await expect(client.branchHead('acme-ml', 'iris-classifier', 'release')).resolves.toEqual({ sha: first });
+    await expect(client.readFileAt('acme-ml', 'iris-classifier', 'model.toml', 'release')).resolves.toBe(readTemplateDirectory()['model.toml'] ?? null);
+    expect((await api('POST', `/repos/${REPO}/git/refs`, { ref: 'refs/heads/release', sha: first })).body).toMatchObject({ message: 'Reference already exists' });
+    const unknown = await client.ensureBranch('acme-ml', 'iris-classifier', 'other', 'e'.repeat(40)).catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(ClientError);
+    expect(String(unknown)).toContain('Object does not exist');
+  });
+
+  it('findOrOpenPullRequest opens main → release once; nothing to merge is refused', async () => {
+    await create();
+    const first = github.repos.get(REPO)!.commits[0]!.sha;
+    await client.ensureBranch('acme-ml', 'iris-classifier', 'release', first);
+    const empty = await open().catch((error: unknown) => error);
+    expect(String(empty)).toContain('No commits between release and main');
+
+    const head = github.push(REPO, 'model.toml', 'changed = true\n');
+    const opened = await open();
+    expect(opened).toEqual({ number: 1, htmlUrl: `https://github.com/${REPO}/pull/1`, headSha: head, state: 'open', merged: false, created: true });
+    await expect(open()).resolves.toEqual({ ...opened, created: false });
+    const raced = await api('POST', `/repos/${REPO}/pulls`, { title: 'again', head: 'acme-ml:main', base: 'release' });
+    expect(raced).toMatchObject({ status: 422, body: { errors: [{ message: 'A pull request already exists for acme-ml:main.' }] } });
+  });
+
+  it('requests reviewers, records reviews on the head commit and lists the commit authors', async () => {
+    const { head } = await repositoryWithRelease();
+    const { number } = await open();
+    await client.requestReviewers('acme-ml', 'iris-classifier', number, ['carol', 'dave']);
+    await client.requestReviewers('acme-ml', 'iris-classifier', number, ['carol']);
+    await client.removeRequestedReviewers('acme-ml', 'iris-classifier', number, ['dave']);
+    await expect(client.pullRequest('acme-ml', 'iris-classifier', number)).resolves.toMatchObject({
+      number,
+      state: 'open',
+      merged: false,
+      headRef: 'main',
+      baseRef: 'release',
+      headSha: head,
+      author: 'model-lifecycle-bot',
+      requestedReviewers: ['carol'],
+    });
+
+    github.review(REPO, number, 'carol', 'CHANGES_REQUESTED', 'Pin the seed');
+    github.review(REPO, number, 'carol', 'APPROVED');
+    const reviews = await client.pullRequestReviews('acme-ml', 'iris-classifier', number);
+    expect(reviews.map((review) => [review.login, review.state, review.commitId, review.body])).toEqual([
+      ['carol', 'CHANGES_REQUESTED', head, 'Pin the seed'],
+      ['carol', 'APPROVED', head, ''],
+    ]);
+    expect(latestReviewByUser(reviews).get('carol')?.state).toBe('APPROVED');
+    expect((await client.pullRequest('acme-ml', 'iris-classifier', number)).requestedReviewers).toEqual([]);
+    await expect(client.pullRequestCommitAuthors('acme-ml', 'iris-classifier', number)).resolves.toEqual(['alice']);
+    expect(() => github.review(REPO, number, 'model-lifecycle-bot', 'APPROVED')).toThrow('Can not approve your own pull request');
+  });
+
+  it('refuses a review request for the author or for someone who is no collaborator', async () => {
+    await repositoryWithRelease();
+    const { number } = await open();
+    github.setCollaborator(REPO, 'carol', 'write');
+    await expect(client.requestReviewers('acme-ml', 'iris-classifier', number, ['model-lifecycle-bot'])).rejects.toThrow('Review cannot be requested from pull request author.');
+    await expect(client.requestReviewers('acme-ml', 'iris-classifier', number, ['mallory'])).rejects.toThrow('must be a collaborator');
+    await expect(client.requestReviewers('acme-ml', 'iris-classifier', number, ['carol'])).resolves.toBeUndefined();
+  });
+
+  it('counts review load through the search API and lists team members and maintainers', async () => {
+    await repositoryWithRelease();
+    const { number } = await open();
+    await client.requestReviewers('acme-ml', 'iris-classifier', number, ['carol', 'dave']);
+    github.review(REPO, number, 'dave', 'APPROVED');
+    const today = new Date().toISOString().slice(0, 10);
+
+    await expect(client.openReviewLoad('acme-ml', ['carol', 'dave', 'erin'], today)).resolves.toEqual([
+      { login: 'carol', open: 1, recentRequested: 1, recentReviewed: 0 },
+      { login: 'dave', open: 0, recentRequested: 0, recentReviewed: 1 },
+      { login: 'erin', open: 0, recentRequested: 0, recentReviewed: 0 },
+    ]);
+    await expect(client.openReviewLoad('other-org', ['carol'], '2000-01-01')).resolves.toEqual([{ login: 'carol', open: 0, recentRequested: 0, recentReviewed: 0 }]);
+
+    github.setTeamMembers('acme-ml', 'search-ml', ['alice', 'bob']);
+    github.setCollaborator(REPO, 'alice', 'write');
+    github.setCollaborator(REPO, 'bob', 'maintain');
+    github.setCollaborator(REPO, 'carol', 'admin');
+    await expect(client.teamMembers('acme-ml', 'search-ml')).resolves.toEqual(['alice', 'bob']);
+    await expect(client.teamMembers('acme-ml', 'nobody')).rejects.toThrow('teams[].github_team');
+    await expect(client.repositoryMaintainers('acme-ml', 'iris-classifier')).resolves.toEqual(['bob', 'carol']);
+  });
+
+  it('merges through PUT /pulls/{n}/merge: the release branch moves and the pull request reads merged', async () => {
+    const { first, head } = await repositoryWithRelease();
+    const { number } = await open();
+    expect((await api('PUT', `/repos/${REPO}/pulls/${number}/merge`, { sha: first })).status).toBe(409);
+
+    const merged = await api('PUT', `/repos/${REPO}/pulls/${number}/merge`, { sha: head });
+    expect(merged).toMatchObject({ status: 200, body: { merged: true, message: 'Pull Request successfully merged' } });
+    const mergeSha = (merged.body as { sha: string }).sha;
+    await expect(client.branchHead('acme-ml', 'iris-classifier', 'release')).resolves.toEqual({ sha: mergeSha });
+    await expect(client.readFileAt('acme-ml', 'iris-classifier', 'model.toml', 'release')).resolves.toBe('[model]\nmodel_name = "iris"\n');
+    await expect(client.pullRequest('acme-ml', 'iris-classifier', number)).resolves.toMatchObject({ state: 'closed', merged: true, mergeCommitSha: mergeSha, headSha: head });
+    expect((await api('PUT', `/repos/${REPO}/pulls/${number}/merge`, {})).status).toBe(405);
+    // A new pull request can be opened for the next change.
+    github.push(REPO, 'README.md', '# next\n');
+    await expect(open()).resolves.toMatchObject({ number: 2, created: true });
+  });
+
+  it('answers in the shapes of the REST docs examples', async () => {
+    const { first } = await repositoryWithRelease();
+    const { number } = await open();
+    await client.requestReviewers('acme-ml', 'iris-classifier', number, ['carol']);
+    github.review(REPO, number, 'carol', 'APPROVED');
+    github.setCollaborator(REPO, 'carol', 'maintain');
+    github.setTeamMembers('acme-ml', 'search-ml', ['alice']);
+    const shapes: Array<[string, unknown]> = [
+      [`/repos/${REPO}/git/ref/heads%2Frelease`, gitRefFixture],
+      [`/repos/${REPO}/pulls/${number}`, pullRequestFixture],
+      [`/repos/${REPO}/pulls?state=open`, pullRequestItemsFixture],
+      [`/repos/${REPO}/pulls/${number}/reviews`, reviewItemsFixture],
+      [`/repos/${REPO}/pulls/${number}/commits`, commitItemsFixture],
+      [`/search/issues?q=${encodeURIComponent('is:pr review-requested:carol org:acme-ml')}`, issueSearchFixture],
+      [`/search/issues?q=${encodeURIComponent('is:pr reviewed-by:carol')}`, issueSearchFixture],
+      [`/repos/${REPO}/collaborators?permission=maintain`, collaboratorItemsFixture],
+      [`/orgs/acme-ml/teams/search-ml/members`, simpleUserItemsFixture],
+    ];
+    for (const [path, example] of shapes) {
+      const answer = await api('GET', path);
+      expect(answer.status, path).toBe(200);
+      expectShapeOf(example, answer.body, path);
+    }
+    expect((await api('GET', `/repos/${REPO}/git/ref/heads%2Frelease`)).body).toMatchObject({ object: { sha: first } });
+  });
+
+  it('sends signed pull_request and pull_request_review deliveries that route to github:pr-review and github:pr-merged', async () => {
+    const received: Array<{ event: string; signature: string; body: string }> = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ event: String(req.headers['x-github-event']), signature: String(req.headers['x-hub-signature-256']), body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      github.registerWebhook({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/github`, secret: SECRET, events: ['pull_request', 'pull_request_review'] });
+      await repositoryWithRelease();
+      const { number } = await open();
+      const review = github.review(REPO, number, 'carol', 'APPROVED', 'Looks good');
+      const mergeSha = github.mergePullRequest(REPO, number, 'carol');
+      await github.deliveriesSettled();
+
+      expect(received.map((delivery) => delivery.event)).toEqual(['pull_request', 'pull_request_review', 'pull_request']);
+      const verify = createGitHubVerifier(SECRET);
+      for (const delivery of received) expect(await verify(Buffer.from(delivery.body), delivery.signature)).toEqual({ ok: true });
+      const [opened, reviewed, closed] = received.map((delivery) => JSON.parse(delivery.body) as Record<string, unknown>);
+
+      expect(opened).toMatchObject({ action: 'opened', number, pull_request: { head: { ref: 'main' }, base: { ref: 'release' } }, repository: { full_name: REPO } });
+      expect(routeGitHubDelivery('pull_request', opened)).toMatchObject({ kind: 'ignore', reason: 'action_not_handled' });
+      expect(reviewed).toMatchObject({ action: 'submitted', review: { state: 'approved', user: { login: 'carol' }, body: 'Looks good' }, sender: { login: 'carol' } });
+      expect(routeGitHubDelivery('pull_request_review', reviewed)).toEqual({
+        kind: 'correlate',
+        event: 'pull_request_review',
+        messageName: 'github:pr-review',
+        repositoryFullName: REPO,
+        correlationKeys: { repositoryFullName: REPO },
+        variables: { review: { login: 'carol', state: 'APPROVED', submittedAt: review.submittedAt, prNumber: number } },
+      });
+      expect(closed).toMatchObject({ action: 'closed', pull_request: { merged: true, merge_commit_sha: mergeSha, merged_by: { login: 'carol' } } });
+      expect(routeGitHubDelivery('pull_request', closed)).toMatchObject({
+        kind: 'correlate',
+        messageName: 'github:pr-merged',
+        variables: { mergedPr: { number, mergeCommitSha: mergeSha } },
+      });
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
+  it('gives the pull requests in the snapshot and emits their changes', async () => {
+    const events: GitHubStandInEvent[] = [];
+    github.onChange((event) => events.push(event));
+    await repositoryWithRelease();
+    const { number } = await open();
+    await client.requestReviewers('acme-ml', 'iris-classifier', number, ['carol', 'dave']);
+    github.review(REPO, number, 'carol', 'APPROVED');
+
+    expect(events.map((event) => event.type)).toEqual(['repository', 'commit', 'branch', 'commit', 'pull_request', 'pull_request', 'review']);
+    const snapshot = github.snapshot();
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+    const repo = snapshot.repositories.find((candidate) => candidate.fullName === REPO);
+    expect(repo?.branches).toEqual({ release: github.repos.get(REPO)!.commits[0]!.sha });
+    expect(repo?.pullRequests).toEqual([
+      {
+        number,
+        title: 'Release iris-classifier (MLM-1)',
+        htmlUrl: `https://github.com/${REPO}/pull/${number}`,
+        head: 'main',
+        base: 'release',
+        user: 'model-lifecycle-bot',
+        state: 'open',
+        merged: false,
+        mergedAt: null,
+        requestedReviewers: ['dave'],
+        reviews: [{ login: 'carol', state: 'APPROVED', submittedAt: expect.any(String) as unknown as string, body: '' }],
+      },
+    ]);
+  });
+
+  it('pushes to another branch, with a push delivery of that branch that routing ignores', async () => {
+    const { first } = await repositoryWithRelease();
+    const sha = github.push(REPO, 'HOTFIX.md', 'fix\n', 'Hotfix on release', { branch: 'release' });
+    await expect(client.branchHead('acme-ml', 'iris-classifier', 'release')).resolves.toEqual({ sha });
+    await expect(client.readFileAt('acme-ml', 'iris-classifier', 'HOTFIX.md', 'release')).resolves.toBe('fix\n');
+    await expect(client.readFileAt('acme-ml', 'iris-classifier', 'HOTFIX.md', 'main')).resolves.toBeNull();
+    expect(github.repos.get(REPO)!.branches!.get('release')!.map((commit) => commit.sha)).toEqual([first, sha]);
+    expect(() => github.push(REPO, 'x', 'y', 'z', { branch: 'nope' })).toThrow('no branch nope');
   });
 });

@@ -29,7 +29,7 @@
  * | `GET /repos/{owner}/{repo}/pulls/{n}/reviews` | "pull-request-review-items", oldest first |
  * | `POST`/`DELETE /repos/{owner}/{repo}/pulls/{n}/requested_reviewers` | "pull-request-simple"; POST 422 for the author, or a login that is no collaborator (when {@link GitHubStandIn.setCollaborator} set any) |
  * | `PUT /repos/{owner}/{repo}/pulls/{n}/merge` | `{ sha, merged, message }`: a merge commit on the base branch, a `push` and a `pull_request` `closed` (`merged: true`) delivery; 405 not open or too few approvals for a protected default branch; 409 a stale `sha` |
- * | `GET /search/issues?q=` | "issue-search-result" over the pull requests: `is:pr`, `is:open`/`closed`/`merged`, `review-requested:`, `reviewed-by:`, `author:`, `org:`, `repo:`, `created:>=…` |
+ * | `GET /search/issues?q=&sort=created&order=` | "issue-search-result" over the pull requests: `is:pr`, `is:open`/`closed`/`merged`, `review-requested:`, `reviewed-by:`, `author:`, `org:`, `repo:`, `created:>=…` |
  * | `GET /repos/{owner}/{repo}/collaborators?permission=` | "collaborator" items with that permission or more |
  * | `GET /orgs/{org}/teams/{team_slug}/members` | "simple-user" items set by {@link GitHubStandIn.setTeamMembers}; 404 unknown team |
  *
@@ -1221,6 +1221,10 @@ export class GitHubStandIn {
     const found = [...this.repos.entries()].flatMap(([fullName, repo]) =>
       (repo.pulls ?? []).filter((pull) => tests.every((test) => test(repo, pull))).map((pull) => ({ fullName, repo, pull })),
     );
+    if (query.get('sort') === 'created') {
+      found.sort((a, b) => a.pull.createdAt.localeCompare(b.pull.createdAt) || a.pull.number - b.pull.number);
+      if (query.get('order') !== 'asc') found.reverse();
+    }
     const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
     const [example] = issueSearchFixture.items;
     return {

@@ -520,7 +520,10 @@ export class GitHubClient {
    * review-requested:<login>`); `recentRequested`, pull requests created since `since` that
    * still wait for it; `recentReviewed`, those created since `since` they reviewed. A request is
    * cleared once its review is given, so the two recent counts together are the requests of
-   * the period. Logins are searched one after another: the search API allows 30 requests a
+   * the period (a pull request re-requested after a review counts in both). `lastRequestedAt`
+   * is the creation time of the newest of those pull requests (the search gives no request
+   * time; the timeline would), null when there is none since `since`. Logins are searched one
+   * after another: the search API allows 30 requests a
    * minute, and the client's retry waits out its limit (`Retry-After`, `x-ratelimit-reset`).
    *
    * @param since a date (`YYYY-MM-DD`) or ISO 8601 time; only its date is used.
@@ -530,21 +533,22 @@ export class GitHubClient {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new TypeError(`openReviewLoad: since must be a date (YYYY-MM-DD) or an ISO 8601 time, got ${JSON.stringify(since)}`);
     const loads: ReviewLoad[] = [];
     for (const login of logins) {
-      loads.push({
-        login,
-        open: await this.searchCount(`is:pr is:open review-requested:${login} org:${org}`),
-        recentRequested: await this.searchCount(`is:pr review-requested:${login} org:${org} created:>=${date}`),
-        recentReviewed: await this.searchCount(`is:pr reviewed-by:${login} org:${org} created:>=${date}`),
-      });
+      const open = await this.searchPulls(`is:pr is:open review-requested:${login} org:${org}`);
+      const requested = await this.searchPulls(`is:pr review-requested:${login} org:${org} created:>=${date}`);
+      const reviewed = await this.searchPulls(`is:pr reviewed-by:${login} org:${org} created:>=${date}`);
+      const newest = [requested.newestCreatedAt, reviewed.newestCreatedAt].filter((at): at is string => at !== null).sort().at(-1) ?? null;
+      loads.push({ login, open: open.count, recentRequested: requested.count, recentReviewed: reviewed.count, lastRequestedAt: newest });
     }
     return loads;
   }
 
-  private async searchCount(q: string): Promise<number> {
+  /** How many pull requests match, and when the newest of them was created. */
+  private async searchPulls(q: string): Promise<{ count: number; newestCreatedAt: string | null }> {
     const operation = `searching pull requests (${q})`;
     try {
-      const { data } = await this.octokit.rest.search.issuesAndPullRequests({ q, per_page: 1 });
-      return parseAnswer(searchAnswer, data, operation).total_count;
+      const { data } = await this.octokit.rest.search.issuesAndPullRequests({ q, sort: 'created', order: 'desc', per_page: 1 });
+      const answer = parseAnswer(searchAnswer, data, operation);
+      return { count: answer.total_count, newestCreatedAt: answer.items[0]?.created_at ?? null };
     } catch (error) {
       throw gitHubFailure(error, operation, {
         422: 'GitHub refused the search: check github.org and the reviewer logins in the policy file (a login that does not exist fails the search)',
@@ -641,6 +645,8 @@ export interface ReviewLoad {
   readonly recentRequested: number;
   /** Pull requests created since the date that they reviewed. */
   readonly recentReviewed: number;
+  /** Creation time of the newest of the recent ones (ISO 8601); null when none. */
+  readonly lastRequestedAt: string | null;
 }
 
 /**
@@ -685,7 +691,11 @@ const reviewAnswer = z.object({
   body: z.string().nullable().optional(),
 });
 const pullCommitAnswer = z.object({ sha: z.string(), author: userAnswer.nullable().optional(), committer: userAnswer.nullable().optional() });
-const searchAnswer = z.object({ total_count: z.number().int().min(0), incomplete_results: z.boolean().optional() });
+const searchAnswer = z.object({
+  total_count: z.number().int().min(0),
+  incomplete_results: z.boolean().optional(),
+  items: z.array(z.object({ created_at: z.string() })),
+});
 const collaboratorAnswer = userAnswer.extend({
   permissions: z.object({ admin: z.boolean(), maintain: z.boolean().optional(), push: z.boolean().optional(), pull: z.boolean().optional() }).optional(),
 });

@@ -556,8 +556,12 @@ describe('GitHubClient review calls', () => {
       ['is:pr reviewed-by:octocat org:acme-ml created:>=2026-10-31', 4],
     ]);
     const scope = nock(API);
-    for (const [q, count] of counts) scope.get('/search/issues').query({ q, per_page: '1' }).reply(200, { ...fixture('github/issue-search-result.json'), total_count: count });
-    await expect(github().openReviewLoad('acme-ml', ['octocat'], '2026-10-31T08:00:00Z')).resolves.toEqual([{ login: 'octocat', open: 2, recentRequested: 1, recentReviewed: 4 }]);
+    for (const [q, count] of counts) {
+      scope.get('/search/issues').query({ q, sort: 'created', order: 'desc', per_page: '1' }).reply(200, { ...fixture('github/issue-search-result.json'), total_count: count });
+    }
+    await expect(github().openReviewLoad('acme-ml', ['octocat'], '2026-10-31T08:00:00Z')).resolves.toEqual([
+      { login: 'octocat', open: 2, recentRequested: 1, recentReviewed: 4, lastRequestedAt: '2009-07-12T20:10:41Z' },
+    ]);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -571,7 +575,9 @@ describe('GitHubClient review calls', () => {
       .query(true)
       .times(3)
       .reply(200, fixture('github/issue-search-result.json'));
-    await expect(github(retry).openReviewLoad('acme-ml', ['octocat'], '2026-10-31')).resolves.toEqual([{ login: 'octocat', open: 280, recentRequested: 280, recentReviewed: 280 }]);
+    await expect(github(retry).openReviewLoad('acme-ml', ['octocat'], '2026-10-31')).resolves.toEqual([
+      { login: 'octocat', open: 280, recentRequested: 280, recentReviewed: 280, lastRequestedAt: '2009-07-12T20:10:41Z' },
+    ]);
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(1000);
   });

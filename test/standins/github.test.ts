@@ -484,12 +484,15 @@ describe('review: the release branch, its pull request, reviewers and merge', ()
     github.review(REPO, number, 'dave', 'APPROVED');
     const today = new Date().toISOString().slice(0, 10);
 
+    const createdAt = github.repos.get(REPO)!.pulls![0]!.createdAt;
     await expect(client.openReviewLoad('acme-ml', ['carol', 'dave', 'erin'], today)).resolves.toEqual([
-      { login: 'carol', open: 1, recentRequested: 1, recentReviewed: 0 },
-      { login: 'dave', open: 0, recentRequested: 0, recentReviewed: 1 },
-      { login: 'erin', open: 0, recentRequested: 0, recentReviewed: 0 },
+      { login: 'carol', open: 1, recentRequested: 1, recentReviewed: 0, lastRequestedAt: createdAt },
+      { login: 'dave', open: 0, recentRequested: 0, recentReviewed: 1, lastRequestedAt: createdAt },
+      { login: 'erin', open: 0, recentRequested: 0, recentReviewed: 0, lastRequestedAt: null },
     ]);
-    await expect(client.openReviewLoad('other-org', ['carol'], '2000-01-01')).resolves.toEqual([{ login: 'carol', open: 0, recentRequested: 0, recentReviewed: 0 }]);
+    await expect(client.openReviewLoad('other-org', ['carol'], '2000-01-01')).resolves.toEqual([
+      { login: 'carol', open: 0, recentRequested: 0, recentReviewed: 0, lastRequestedAt: null },
+    ]);
 
     github.setTeamMembers('acme-ml', 'search-ml', ['alice', 'bob']);
     github.setCollaborator(REPO, 'alice', 'write');

@@ -11,7 +11,6 @@ import { commitSha, issueKey, repository } from '../src/domain/lifecycle-variabl
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { modelTomlSchema } from '../src/domain/model-toml.ts';
 import { trainingOutcome } from '../src/domain/training.ts';
-import type { Metrics } from '../src/observability/metrics.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleCommit, exampleModelConfig, exampleModelRequest, exampleRepository, exampleBuildOutcome, exampleInferenceBuild, exampleTrainingOutcome } from './examples.ts';
 
@@ -25,7 +24,6 @@ import { exampleCommit, exampleModelConfig, exampleModelRequest, exampleReposito
 export function createReadBuildReports(deps: {
   jenkins: Pick<JenkinsClient, 'testReport' | 'artifact' | 'artifacts' | 'artifactUrl'>;
   policy: Policy;
-  metrics: Pick<Metrics, 'buildAttempts' | 'testsRerun'>;
 }) {
   return defineWorker({
     topic: Topics.readBuildReports,
@@ -122,7 +120,6 @@ export function createReadBuildReports(deps: {
         image: build.outputs.image ?? null,
         ...verdict,
       };
-      if (junit.status === 'ok') deps.metrics.testsRerun.inc(junit.value.flaky.length);
       if (outcome.outcome === 'failure') {
         ctx.log.info({ failureClass: outcome.failureClass, rule: outcome.failureRule, result: build.result }, 'the build failed; reporting it to the developer');
         return ctx.bpmnError(ErrorCodes.buildFailed, `build attempt ${outcome.attempt} failed: ${outcome.failureClass ?? 'unknown'}`, { buildOutcome: outcome });

@@ -14,7 +14,7 @@ import { exampleBuildOutcome } from './examples.ts';
  * `<issue>:build-result:<attempt>` and `<issue>:testing-result:<attempt>`), and records the
  * build and testing stages in `stageRecords`.
  */
-export function createReportBuild(deps: { jira: Pick<JiraClient, 'addComment'>; issueUrl: (key: string) => string; metrics: Pick<Metrics, 'buildAttempts'> }) {
+export function createReportBuild(deps: { jira: Pick<JiraClient, 'addComment'>; issueUrl: (key: string) => string; metrics: Pick<Metrics, 'buildAttempts' | 'testsRerun'> }) {
   return defineWorker({
     topic: Topics.reportBuild,
     description: 'Comments BUILD_RESULT and TESTING_RESULT on the ticket and records both stages',
@@ -43,8 +43,11 @@ export function createReportBuild(deps: { jira: Pick<JiraClient, 'addComment'>; 
         idempotencyKey: `model-lifecycle:${outcome.issueKey}:testing-result:${outcome.attempt}`,
         document: testingResultComment(outcome, links),
       });
-      // Counted with the first comment, so a retried report counts the attempt once.
-      if (build.created) deps.metrics.buildAttempts.inc({ outcome: outcome.outcome, failure_class: outcome.failureClass ?? 'none' });
+      // Counted with the first comment, so a retried report counts the attempt (and its reruns) once.
+      if (build.created) {
+        deps.metrics.buildAttempts.inc({ outcome: outcome.outcome, failure_class: outcome.failureClass ?? 'none' });
+        deps.metrics.testsRerun.inc(outcome.checks.tests.value?.flakyTotal ?? 0);
+      }
       ctx.log.info({ buildComment: build.id, testingComment: testing.id, outcome: outcome.outcome, failureClass: outcome.failureClass }, 'commented BUILD_RESULT and TESTING_RESULT');
       const records = buildStageRecords(outcome, ctx.input.buildStartedAt ?? null).reduce(upsertStageRecord, ctx.input.stageRecords ?? []);
       return ctx.complete({ stageRecords: records });

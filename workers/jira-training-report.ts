@@ -13,7 +13,7 @@ import { exampleTrainingOutcome } from './examples.ts';
  * Comments `[Success]` or `[Failed] TRAIN_RESULT` on the ticket, once per attempt (the comment
  * carries the key `<issue>:train-result:<attempt>`), and records the attempt in `stageRecords`.
  */
-export function createReportTraining(deps: { jira: Pick<JiraClient, 'addComment'>; issueUrl: (key: string) => string; metrics: Pick<Metrics, 'trainingAttempts'> }) {
+export function createReportTraining(deps: { jira: Pick<JiraClient, 'addComment'>; issueUrl: (key: string) => string; metrics: Pick<Metrics, 'trainingAttempts' | 'metricGate'> }) {
   return defineWorker({
     topic: Topics.reportTraining,
     description: 'Comments TRAIN_RESULT on the ticket and records the training attempt as a stage result',
@@ -40,8 +40,11 @@ export function createReportTraining(deps: { jira: Pick<JiraClient, 'addComment'
         idempotencyKey: `model-lifecycle:${outcome.issueKey}:train-result:${outcome.attempt}`,
         document: trainResultComment(outcome, { issueUrl: deps.issueUrl(outcome.issueKey) }),
       });
-      // Counted with the comment, so a retried report counts the attempt once.
-      if (comment.created) deps.metrics.trainingAttempts.inc({ outcome: outcome.outcome, failure_class: outcome.failureClass ?? 'none' });
+      // Counted with the comment, so a retried report counts the attempt and its gate once.
+      if (comment.created) {
+        deps.metrics.trainingAttempts.inc({ outcome: outcome.outcome, failure_class: outcome.failureClass ?? 'none' });
+        for (const verdict of outcome.gate?.verdicts ?? []) deps.metrics.metricGate.inc({ metric: verdict.metric, result: verdict.passed ? 'pass' : 'fail' });
+      }
       ctx.log.info({ commentId: comment.id, created: comment.created, outcome: outcome.outcome, failureClass: outcome.failureClass }, 'commented TRAIN_RESULT');
       const record = trainingStageRecord(outcome, ctx.input.trainingStartedAt ?? null);
       return ctx.complete({ stageRecords: upsertStageRecord(ctx.input.stageRecords ?? [], record) });

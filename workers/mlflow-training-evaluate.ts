@@ -9,7 +9,6 @@ import { checkMetricGate } from '../src/domain/metric-gate.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { modelTomlSchema } from '../src/domain/model-toml.ts';
 import { buildFailureClass, trainingOutcome, type TrainingFailureClass, type TrainingOutcome } from '../src/domain/training.ts';
-import type { Metrics } from '../src/observability/metrics.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleCommit, exampleModelConfig, exampleModelRequest, exampleRepository, exampleTrainingBuild, exampleTrainingOutcome } from './examples.ts';
 
@@ -25,7 +24,6 @@ export const CHAMPION_ALIAS = 'champion';
 export function createEvaluateTraining(deps: {
   mlflow: Pick<MlflowClient, 'getRun' | 'findRunByTags' | 'versionByAlias' | 'runUrl'>;
   policy: Policy;
-  metrics: Pick<Metrics, 'metricGate'>;
 }) {
   return defineWorker({
     topic: Topics.evaluateTraining,
@@ -87,7 +85,6 @@ export function createEvaluateTraining(deps: {
       const champion = championVersion && championRun ? { version: championVersion.version, metrics: championRun.metrics } : null;
 
       const gate = checkMetricGate(modelConfig.train_metrics, run.metrics, champion?.metrics ?? null);
-      for (const verdict of gate.verdicts) deps.metrics.metricGate.inc({ metric: verdict.metric, result: verdict.passed ? 'pass' : 'fail' });
       const runFacts = { runId: run.runId, url: deps.mlflow.runUrl(run), metrics: run.metrics };
       if (!gate.passed) return failed('metric_gate', { run: runFacts, gate, champion });
 

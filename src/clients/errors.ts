@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { isRetryableStatus } from './retry.ts';
 
 /** The systems the clients talk to, as an operator reads them in Cockpit. */
-export type ExternalSystem = 'Jira' | 'GitHub' | 'Slack' | 'JupyterHub' | 'MLflow' | 'Jenkins';
+export type ExternalSystem = 'Jira' | 'GitHub' | 'Slack' | 'JupyterHub' | 'MLflow' | 'Jenkins' | 'Prometheus';
 
 export interface ClientErrorDetails {
   readonly system: ExternalSystem;

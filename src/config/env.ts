@@ -139,6 +139,11 @@ const envShape = {
 
   JUPYTERHUB_URL: url('JUPYTERHUB_URL', 'https://hub.acme.example').optional().describe('JupyterHub for research servers'),
   JUPYTERHUB_TOKEN: secret('JUPYTERHUB_TOKEN', 'an API token without spaces', '...').describe('JupyterHub API token with admin:servers scope'),
+
+  PROMETHEUS_URL: url('PROMETHEUS_URL', 'https://prometheus.acme.example')
+    .optional()
+    .describe('Prometheus the canary analysis queries (server root, without /api/v1)'),
+  PROMETHEUS_TOKEN: secret('PROMETHEUS_TOKEN', 'a token without spaces', '...').describe('Bearer token of that Prometheus, when a proxy in front of it needs one'),
 };
 
 /** Names of every variable the service reads. */
@@ -162,6 +167,7 @@ export const SECRET_ENV_NAMES = [
   'MLFLOW_TRACKING_TOKEN',
   'MLFLOW_TRACKING_PASSWORD',
   'JUPYTERHUB_TOKEN',
+  'PROMETHEUS_TOKEN',
 ] as const satisfies ReadonlyArray<keyof typeof envShape>;
 
 /** A `process.env`-like record with blank values removed, so `NAME=` reads as unset. */

@@ -11,6 +11,7 @@ import { JiraClient } from './clients/jira.ts';
 import { JupyterHubClient } from './clients/jupyterhub.ts';
 import { MlflowClient } from './clients/mlflow.ts';
 import type { RetryOptions } from './clients/retry.ts';
+import { ServiceProbe } from './clients/service-probe.ts';
 import { SlackClient } from './clients/slack.ts';
 import type { Config } from './config/load.ts';
 import { EngineClient, EngineError } from './engine/camunda7/rest.ts';
@@ -120,7 +121,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // The listening address is known only after listen(); the first task runs later still.
     const callbackUrl = () => `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins`;
 
-    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jenkins, mlflow, metrics, jupyterhub, policy, issueUrl, callbackUrl }), {
+    // Cockpit's address: the policy's, else next to the engine's REST API (the local engine and Camunda Run both serve it there).
+    const cockpitBase = (policy.delivery.cockpit_url ?? `${options.engineRestUrl.replace(/\/engine-rest\/?$/, '')}/camunda/app/cockpit/default`).replace(/\/$/, '');
+    const cockpitUrl = (processInstanceId: string) => `${cockpitBase}/#/process-instance/${encodeURIComponent(processInstanceId)}`;
+    const serviceProbe = new ServiceProbe({ log });
+
+    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jenkins, mlflow, metrics, jupyterhub, policy, issueUrl, callbackUrl, serviceProbe, cockpitUrl }), {
       baseUrl: options.engineRestUrl,
       workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
       username: env.CAMUNDA_USER,

@@ -1,3 +1,5 @@
+import type { CanaryGate } from '../src/domain/canary-decision.ts';
+import type { CanaryFacts, DeployParameters } from '../src/domain/delivery.ts';
 import type { Repository } from '../src/domain/lifecycle-variables.ts';
 import type { ModelRequest } from '../src/domain/model-request.ts';
 import { judgeBuild, type BuildOutcome } from '../src/domain/build-outcome.ts';
@@ -117,4 +119,71 @@ export const exampleBuildOutcome: BuildOutcome = {
       source: { coverageMin: 'policy', diffCoverageMin: 'policy', mypyMaxErrors: 'policy', formatRequired: 'policy' },
     },
   }),
+};
+
+/** The example's staging deploy build, reported by its callback. */
+export const exampleStagingDeploy: JenkinsBuildResult = {
+  ...exampleInferenceBuild,
+  jobPath: 'ml/deploy-inference',
+  buildKey: 'MLM-42/staging/1',
+  number: 41,
+  url: 'https://jenkins.acme.example/job/ml/job/deploy-inference/41/',
+  consoleUrl: 'https://jenkins.acme.example/job/ml/job/deploy-inference/41/console',
+  outputs: { service_url: 'https://churn-predictor.staging.ml.example.com' },
+};
+
+/** The example's canary deploy build. */
+export const exampleCanaryDeploy: JenkinsBuildResult = {
+  ...exampleStagingDeploy,
+  buildKey: 'MLM-42/canary/1',
+  number: 42,
+  url: 'https://jenkins.acme.example/job/ml/job/deploy-inference/42/',
+  consoleUrl: 'https://jenkins.acme.example/job/ml/job/deploy-inference/42/console',
+  outputs: {},
+};
+
+/** What the example's canary messages show. */
+export const exampleCanaryFacts: CanaryFacts = {
+  issueKey: 'MLM-42',
+  issueUrl: 'https://acme.atlassian.net/browse/MLM-42',
+  summary: 'Churn predictor',
+  initiator: 'Tom Adler',
+  developer: 'Mia Krystof',
+  modelName: 'churn-predictor',
+  modelVersion: '3',
+  repository: { fullName: exampleRepository.fullName, htmlUrl: exampleRepository.htmlUrl },
+  weight: 10,
+  grafanaUrl: 'https://grafana.ml.example.com/d/inference?var-model=churn-predictor',
+  cockpitUrl: 'https://camunda.acme.example/camunda/app/cockpit/default/#/process-instance/8f1c2e4a-0b1d-11f1-9a3c-0242ac120002',
+  attempt: 1,
+  startedAt: '2026-11-30T12:20:00.000Z',
+  windowEndsAt: '2026-11-30T12:23:00.000Z',
+};
+
+/** The example canary's gate. */
+export const exampleCanaryGate: CanaryGate = {
+  issueKey: 'MLM-42',
+  channel: 'C0SEARCH001',
+  ts: '1796041200.000100',
+  windowEndsAt: '2026-11-30T12:23:00.000Z',
+  decisionDeadlineAt: '2026-11-30T16:23:00.000Z',
+  deciders: [{ slackId: 'U0ALICE0001', reason: 'maintainer of team search' }],
+  barred: [{ slackId: 'U0MIA000001', reason: 'developer of the model (delivery.canary.developer_may_approve = false)' }],
+};
+
+/** The example canary deploy build's parameters. */
+export const exampleCanaryParameters: DeployParameters = {
+  MODE: 'canary',
+  REPOSITORY: 'acme-ml/churn-predictor',
+  GIT_COMMIT: exampleCommit,
+  MODEL_NAME: 'churn-predictor',
+  MODEL_VERSION: '3',
+  IMAGE: 'registry.acme.example/ml/churn-predictor:3-4f2a9c0d1e3b',
+  CPU_LIMIT: '500m',
+  MEMORY_LIMIT: '1Gi',
+  CANARY_WEIGHT: '10',
+  JIRA_KEY: 'MLM-42',
+  ATTEMPT: '1',
+  BUILD_KEY: 'MLM-42/canary/1',
+  CALLBACK_URL: 'https://lifecycle.acme.example/webhooks/jenkins',
 };

@@ -34,13 +34,24 @@ import { createReportInvalidRequest } from './jira-ticket-report-invalid.ts';
 import { createStartResearchServer } from './jupyterhub-server-start.ts';
 import { createGuardSingleLifecycle } from './lifecycle-guard-single.ts';
 import { createNotifyTeam } from './slack-team-notify-repo.ts';
+import type { CanaryMessageUpdater } from './canary-message.ts';
+import { createSettleCanary } from './canary-outcome-settle.ts';
+import { createPlanDelivery } from './github-delivery-plan.ts';
+import { createReportCanary } from './jira-canary-report.ts';
+import { createReportStaging } from './jira-staging-report.ts';
+import { createPromoteModel } from './mlflow-model-promote.ts';
+import { createProbeStaging, type ServiceProbeClient } from './service-staging-probe.ts';
+import { createAnnounceCanary } from './slack-canary-announce.ts';
+import { createConcludeCanary } from './slack-canary-conclude.ts';
+import { createOpenCanaryDecision } from './slack-canary-open.ts';
+import { createRemindCanary } from './slack-canary-remind.ts';
 
 /** Long-lived clients and settings, wired once in the composition root. */
 export interface WorkerDeps {
   readonly engine: EngineClient;
   readonly jira: JiraClient;
   readonly github: GitHubClient;
-  readonly slack: SlackClient;
+  readonly slack: SlackClient & CanaryMessageUpdater;
   readonly jenkins: JenkinsClient;
   readonly mlflow: MlflowClient;
   readonly metrics: Metrics;
@@ -51,6 +62,10 @@ export interface WorkerDeps {
   readonly issueUrl: (key: string) => string;
   /** Where Jenkins jobs send their end-of-build callback: `<PUBLIC_URL>/webhooks/jenkins`. */
   readonly callbackUrl: () => string;
+  /** The deployed staging service, probed and sent the functional requests. */
+  readonly serviceProbe: ServiceProbeClient;
+  /** A lifecycle's page in Cockpit. */
+  readonly cockpitUrl: (processInstanceId: string) => string;
 }
 
 /** Every step of the lifecycle, each bound to its dependencies. */
@@ -81,6 +96,16 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createNotifyBuild(deps),
     createReportBuildBlocked(deps),
     createCheckRebuild(deps),
+    createPlanDelivery(deps),
+    createProbeStaging({ probe: deps.serviceProbe, policy: deps.policy }),
+    createReportStaging(deps),
+    createAnnounceCanary(deps),
+    createOpenCanaryDecision(deps),
+    createRemindCanary(deps),
+    createSettleCanary(),
+    createPromoteModel(deps),
+    createConcludeCanary(deps),
+    createReportCanary(deps),
   ];
   if (deps.jupyterhub) workers.push(createStartResearchServer({ jupyterhub: deps.jupyterhub, policy: deps.policy }));
   return workers;

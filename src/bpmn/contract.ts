@@ -80,6 +80,30 @@ export const Topics = {
   reportBuildBlocked: 'jira:build:report-blocked',
   /** Tells whether a new build is wanted: a new commit on the default branch, or the ticket moved to Ready for build. Writes `rebuildWanted`. */
   checkRebuild: 'github:build:check-rebuild',
+  /** Pins the merged commit and plans the delivery attempt: the deploy builds (staging, canary, promote, rollback), the staging checks and the canary's timings. Writes `deliveryAttempt`, `stagingBuildKey`, … */
+  planDelivery: 'github:delivery:plan',
+  /** Probes the staging service's health once and folds the answer into `stagingHealth`. Writes `stagingHealthVerdict` (waiting | healthy | unhealthy). */
+  probeStaging: 'service:staging:probe',
+  /** Sends the repository's functional requests to the staging service and compares the answers. Writes `stagingFunctional`. */
+  checkStagingFunctional: 'service:staging:functional',
+  /** Comments STAGING_RESULT on the ticket, records the stage and counts the checks. Writes `stagingPassed`, `stageRecords`. */
+  reportStaging: 'jira:staging:report',
+  /** Posts the canary message with Approve and Reject and names who may decide. Writes `canaryGate`, the window's instants; may raise `DEPLOY_FAILED`. */
+  announceCanary: 'slack:canary:announce',
+  /** Runs the canary analysis's PromQL queries once and folds the sample into `canaryAnalysis`; may raise `CANARY_ANALYSIS_FAILED`. */
+  analyseCanary: 'prometheus:canary:analyse',
+  /** At the window's end: updates the canary message in place, Approve live, with the analysis figures. */
+  openCanaryDecision: 'slack:canary:open',
+  /** Reminds the deciders that the canary waits for them. */
+  remindCanary: 'slack:canary:remind',
+  /** Settles how the canary ends (local input `canaryEnd`): approved, rejected, analysis failed, no decision or deploy failed. Writes `canaryOutcome`. */
+  settleCanary: 'canary:outcome:settle',
+  /** Gives the promoted model version the `champion` alias in MLflow; may raise `DEPLOY_FAILED` when the promote build failed. */
+  promoteModel: 'mlflow:model:promote',
+  /** Updates the canary message in place with how it ended ("Approved by @… at …", rejected, rolled back). */
+  concludeCanary: 'slack:canary:conclude',
+  /** Comments the canary's end on the ticket, records the stage and counts the decision. Writes `stageRecords`. */
+  reportCanary: 'jira:canary:report',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
@@ -90,6 +114,8 @@ export const StatusRoles = {
   readyForTraining: 'ready_for_training',
   /** Optional in the policy: the developer asks for a new inference build without a new commit. */
   readyForBuild: 'ready_for_build',
+  /** The model is in production: the delivery stage's end. */
+  done: 'done',
 } as const;
 
 /**
@@ -97,7 +123,7 @@ export const StatusRoles = {
  * transition step leaves a ticket alone that already has the status of a later role (the
  * developer moved it on while an earlier step waited for an operator).
  */
-export const StatusRoleOrder: readonly string[] = [StatusRoles.research, StatusRoles.readyForTraining, StatusRoles.readyForBuild];
+export const StatusRoleOrder: readonly string[] = [StatusRoles.research, StatusRoles.readyForTraining, StatusRoles.readyForBuild, StatusRoles.done];
 
 /** Stages whose Jenkins builds carry a build key `<issue key>/<stage>/<attempt>`. */
 export function buildKeyOf(issueKey: string, stage: string, attempt: number): string {
@@ -118,6 +144,8 @@ export const Messages = {
   githubPrReview: 'github:pr-review',
   /** A pull request of a model repository merged, correlated by `repositoryFullName`; sets `mergedPr`. */
   githubPrMerged: 'github:pr-merged',
+  /** An accepted Approve or Reject click on the canary message (`POST /slack/events`), correlated by business key; sets `canaryDecision`. */
+  slackCanaryDecision: 'slack:canary-decision',
 } as const;
 
 /** BPMN error codes a worker may raise; each is declared and caught in the BPMN. */
@@ -134,6 +162,10 @@ export const ErrorCodes = {
   buildFailed: 'BUILD_FAILED',
   /** The lifecycle used `build.max_attempts` inference builds. */
   buildAttemptsExhausted: 'BUILD_ATTEMPTS_EXHAUSTED',
+  /** A canary or promote deploy build did not succeed; the canary is rolled back. */
+  deployFailed: 'DEPLOY_FAILED',
+  /** The canary analysis failed (a query past its threshold too often); the canary is rolled back. */
+  canaryAnalysisFailed: 'CANARY_ANALYSIS_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -154,7 +186,23 @@ export const ElementIds = {
   planBuild: 'Task_PlanBuild',
   inferenceBuild: 'Call_InferenceBuild',
   awaitRebuild: 'Gateway_AwaitRebuild',
-  builtEnd: 'EndEvent_Built',
+  /** Milestone: the inference service is built and tested. */
+  builtEnd: 'Event_Built',
+  planDelivery: 'Task_PlanDelivery',
+  stagingDeploy: 'Call_StagingDeploy',
+  probeStaging: 'Task_ProbeStaging',
+  reportStaging: 'Task_ReportStaging',
+  canaryDeploy: 'Call_CanaryDeploy',
+  announceCanary: 'Task_AnnounceCanary',
+  analyseCanary: 'Task_AnalyseCanary',
+  openCanaryDecision: 'Task_OpenCanaryDecision',
+  /** The wait for Approve or Reject (receive task with the reminder and deadline timers). */
+  awaitCanaryDecision: 'Receive_CanaryDecision',
+  promoteDeploy: 'Call_PromoteDeploy',
+  rollbackDeploy: 'Call_RollbackDeploy',
+  reportCanaryRollback: 'Task_ReportCanaryRollback',
+  /** The model is in production and the ticket is Done. */
+  deliveredEnd: 'EndEvent_Delivered',
 } as const;
 
 /** Ids of the jenkins-build sub-process's elements that tests and operators refer to. */

@@ -343,6 +343,33 @@ export class GitHubClient {
       throw gitHubFailure(error, `reading ${owner}/${repo}:${path}@${ref.slice(0, 12)}`);
     }
   }
+  /**
+   * Paths of every file under `dir` at a commit, walking the directory listings of the contents
+   * API (`GET /repos/{owner}/{repo}/contents/{dir}?ref=`); empty when the commit has no such
+   * directory. Sorted by path.
+   */
+  async listFilesAt(owner: string, repo: string, dir: string, ref: string): Promise<string[]> {
+    const operation = `listing ${owner}/${repo}:${dir}@${ref.slice(0, 12)}`;
+    const files: string[] = [];
+    const walk = async (path: string, depth: number): Promise<void> => {
+      let data: unknown;
+      try {
+        ({ data } = await this.octokit.rest.repos.getContent({ owner, repo, path, ref }));
+      } catch (error) {
+        if (asHttpError(error)?.status === 404) return;
+        throw gitHubFailure(error, operation);
+      }
+      if (!Array.isArray(data)) return;
+      for (const entry of data as Array<{ type?: unknown; path?: unknown }>) {
+        if (typeof entry.path !== 'string') continue;
+        if (entry.type === 'file') files.push(entry.path);
+        else if (entry.type === 'dir' && depth < 8) await walk(entry.path, depth + 1);
+      }
+    };
+    await walk(dir, 0);
+    return files.sort();
+  }
+
   // ---- review: the release branch, its pull request, reviewers and their load ----
 
   /**

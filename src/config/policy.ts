@@ -85,6 +85,9 @@ const jiraSchema = table(
           ready_for_training: statusName('ready for training', 'Ready for training').describe(
             'Status the developer moves the ticket to when the model is ready to train',
           ),
+          done: statusName('done', 'Done')
+            .optional()
+            .describe('Status of a ticket whose model is in production; the delivery stage moves the ticket there after Approve (needed once a lifecycle reaches delivery)'),
         },
         { error: expecting('a table', 'add [jira.statuses] with research and ready_for_training') },
       )
@@ -372,6 +375,119 @@ const buildSchema = table(
   'add [build] or leave it out',
 ).describe('The build and test stage');
 
+/** A URL pattern with `{model}` (the model name) and optionally `{issue}` (the Jira key) for a deployed service. */
+const urlPattern = (what: string, example: string) =>
+  z
+    .string({ error: expecting(`a URL pattern of the ${what}`, `e.g. "${example}"; {model} becomes the model name, {issue} the Jira key`) })
+    .refine((text) => {
+      try {
+        return /^https?:$/.test(new URL(text.replaceAll('{model}', 'model').replaceAll('{issue}', 'MLM-1')).protocol);
+      } catch {
+        return false;
+      }
+    });
+
+/** A decider: a GitHub login (mapped through [reviewers.slack_users]) or an e-mail (looked up in Slack). */
+const personRef = z
+  .string({ error: expecting('a GitHub login or an e-mail address', 'e.g. approvers = ["carol", "dave@acme.example"]') })
+  .refine((text) => GITHUB_LOGIN.test(text) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(text));
+
+const deliverySchema = table(
+  {
+    job: jenkinsJobPath.default('ml/deploy-inference').describe(
+      'Jenkins Pipeline job that deploys the inference service (deploy/jenkins/deploy.Jenkinsfile); its MODE parameter is staging, canary, promote or rollback',
+    ),
+    timeout: isoDuration('an ISO 8601 duration from 1 second to 1 day', 'PT30M', 1_000, 86_400_000)
+      .default('PT30M')
+      .describe('A deploy build running longer than this (queue included) is aborted and the deployment counts as failed'),
+    staging: table(
+      {
+        service_url: urlPattern('staging service', 'https://{model}.staging.ml.example.com')
+          .default('https://{model}.staging.ml.example.com')
+          .describe('Address of the staging service the functional requests go to; a deploy build that reports service_url in its callback wins'),
+        health_url: urlPattern('staging health check', 'https://{model}.staging.ml.example.com/health')
+          .default('https://{model}.staging.ml.example.com/health')
+          .describe('Health check of the staging service (GET, 2xx is good); a deploy build that reports health_url in its callback wins'),
+        health_consecutive: z
+          .number({ error: expecting('a whole number from 1 to 100', 'e.g. 3') })
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe('Good health answers in a row that make the staging service healthy'),
+        health_deadline: isoDuration('an ISO 8601 duration from 1 second to 1 hour', 'PT5M', 1_000, 3_600_000)
+          .default('PT5M')
+          .describe('The staging service must be healthy within this time after its deployment, or staging fails'),
+        health_interval: isoDuration('an ISO 8601 duration from 0.1 second to 5 minutes', 'PT10S', 100, 300_000)
+          .default('PT10S')
+          .describe('Time between two health probes (BPMN timer)'),
+        request_timeout: isoDuration('an ISO 8601 duration from 0.1 second to 5 minutes', 'PT10S', 100, 300_000)
+          .default('PT10S')
+          .describe('Longest wait for one answer of the staging service (health probe or functional request)'),
+        functional_tolerance: z
+          .number({ error: expecting('a number from 0 to 1', 'e.g. 1e-6') })
+          .min(0)
+          .max(1)
+          .default(1e-6)
+          .describe('Largest difference allowed between a number in an answer and the expected one in *_response.json'),
+      },
+      'add [delivery.staging] or leave it out',
+    )
+      .prefault({})
+      .describe('The staging deployment and its checks'),
+    canary: table(
+      {
+        weight: z
+          .number({ error: expecting('a whole percentage from 1 to 99', 'e.g. weight = 10') })
+          .int()
+          .min(1)
+          .max(99)
+          .default(10)
+          .describe('Share of production traffic, in percent, the canary gets'),
+        window: isoDuration('an ISO 8601 duration from 1 second to 1 day', 'PT3M', 1_000, 86_400_000)
+          .default('PT3M')
+          .describe('Stabilisation window: the automated analysis runs during it, and Approve becomes available when it ends'),
+        reminder_after: isoDuration('an ISO 8601 duration from 1 second to 7 days', 'PT1H', 1_000, 604_800_000)
+          .default('PT1H')
+          .describe('After the window, time until the deciders are reminded that the canary waits for them'),
+        decision_deadline: isoDuration('an ISO 8601 duration from 1 second to 7 days', 'PT4H', 1_000, 604_800_000)
+          .default('PT4H')
+          .describe('After the window, time until an undecided canary is rolled back automatically; longer than reminder_after'),
+        approvers: z
+          .array(personRef, { error: expecting('an array of GitHub logins or e-mails', 'e.g. approvers = ["carol"]') })
+          .default([])
+          .describe("People allowed to Approve or Reject every canary besides the model's maintainers: GitHub logins or e-mails"),
+        developer_may_approve: z
+          .boolean({ error: expecting('true or false', 'write developer_may_approve = false (no quotes)') })
+          .default(false)
+          .describe("Whether the ticket's developer may decide on their own model's canary"),
+        grafana_dashboard_url: urlPattern('Grafana dashboard', 'https://grafana.ml.example.com/d/inference?var-model={model}')
+          .default('https://grafana.ml.example.com/d/inference?var-model={model}')
+          .describe('Grafana dashboard of the model service, linked from the canary message'),
+      },
+      'add [delivery.canary] or leave it out',
+    )
+      .prefault({})
+      .superRefine((canary, ctx) => {
+        const reminder = parseIsoDuration(canary.reminder_after);
+        const deadline = parseIsoDuration(canary.decision_deadline);
+        if (reminder !== undefined && deadline !== undefined && deadline <= reminder) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['decision_deadline'],
+            message: `is "${canary.decision_deadline}", not longer than reminder_after ("${canary.reminder_after}") — the deciders are reminded before the canary is rolled back`,
+          });
+        }
+      })
+      .describe('The canary in production and its decision'),
+    cockpit_url: z
+      .url({ error: expecting('the address of Camunda Cockpit', 'e.g. "https://camunda.acme.example/camunda/app/cockpit/default"') })
+      .optional()
+      .describe("Cockpit's address for links to a lifecycle; absent → derived from the engine address (<engine>/camunda/app/cockpit/default)"),
+  },
+  'add [delivery] or leave it out',
+).describe('The delivery stage: staging, canary, production');
+
 /** A date as TOML writes it (`2025-03-10`, no quotes) or as a quoted "YYYY-MM-DD", read as "YYYY-MM-DD". */
 const CALENDAR_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const calendarDate = (fix: string) =>
@@ -555,6 +671,7 @@ export const policySchema = table(
     jenkins: jenkinsSchema.prefault({}).describe('How the lifecycle waits for Jenkins builds'),
     training: trainingSchema.prefault({}).describe('The training stage'),
     build: buildSchema.prefault({}).describe('The build and test stage'),
+    delivery: deliverySchema.prefault({}).describe('The delivery stage: staging, canary, production'),
     worker: workerSchema.prefault({}).describe('External-task worker tuning'),
   },
   'the policy file must be a TOML table',

@@ -30,6 +30,14 @@ export interface Metrics {
   readonly buildAttempts: Counter<'outcome' | 'failure_class'>;
   /** Tests that failed and then passed on a rerun (flaky), counted as builds are judged. */
   readonly testsRerun: Counter;
+  /** Staging checks by check (deploy, health, functional) and result (pass | fail). */
+  readonly stagingChecks: Counter<'check' | 'result'>;
+  /** Canary ends by outcome (approved, rejected, analysis_failed, no_decision, deploy_failed). */
+  readonly canaryDecisions: Counter<'outcome'>;
+  /** Seconds from the canary announcement to the Approve or Reject, by outcome. */
+  readonly canaryDecisionSeconds: Histogram<'outcome'>;
+  /** Canaries rolled back without a person deciding, by reason (analysis_failed, no_decision, deploy_failed). */
+  readonly canaryAutomaticRollbacks: Counter<'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -103,6 +111,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     testsRerun: new Counter({
       name: 'lifecycle_tests_rerun_total',
       help: 'Tests that failed and then passed on a rerun (flaky) in judged builds',
+      registers: [registry],
+    }),
+    stagingChecks: new Counter({
+      name: 'lifecycle_staging_checks_total',
+      help: 'Staging check results, by check (deploy, health, functional) and result',
+      labelNames: ['check', 'result'],
+      registers: [registry],
+    }),
+    canaryDecisions: new Counter({
+      name: 'lifecycle_canary_decisions_total',
+      help: 'Canary ends, by outcome (approved, rejected, analysis_failed, no_decision, deploy_failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    canaryDecisionSeconds: new Histogram({
+      name: 'lifecycle_canary_decision_seconds',
+      help: 'Time from the canary announcement to the Approve or Reject, by outcome',
+      labelNames: ['outcome'],
+      buckets: [60, 180, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400],
+      registers: [registry],
+    }),
+    canaryAutomaticRollbacks: new Counter({
+      name: 'lifecycle_canary_automatic_rollbacks_total',
+      help: 'Canaries rolled back without a person deciding, by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     metricGate: new Counter({

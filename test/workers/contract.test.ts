@@ -27,6 +27,8 @@ const deps: WorkerDeps = {
   policy: parsed.policy,
   issueUrl: (key) => `https://jira.test/browse/${key}`,
   callbackUrl: () => 'https://lifecycle.test/webhooks/jenkins',
+  serviceProbe: unused,
+  cockpitUrl: (id) => `https://camunda.test/camunda/app/cockpit/default/#/process-instance/${id}`,
 };
 const workers: AnyWorker[] = createWorkers(deps);
 // The lifecycle and the sub-processes it calls are one contract with the workers.

@@ -30,8 +30,10 @@
  * predict requests a second into those metrics, with the error ratio and latency set per
  * instance, so Prometheus has data to query. Errors are spread evenly (request n fails when
  * ⌊(n+1)·ratio⌋ > ⌊n·ratio⌋) and latencies follow a fixed profile around
- * {@link InferenceServiceBehaviour.latencySeconds} (p50 ≈ 1×, p99 between 1.5× and 3×), so two
- * instances with the same settings give the same quantiles. Real predict requests are counted
+ * {@link InferenceServiceBehaviour.latencySeconds} (from 0.5× to 1.5×, p50 1×, p99 ≈ 1.49×; the tail
+ * stays in the median's histogram bucket or the next, so a p99 estimate does not jump between
+ * buckets from one window to the next), and two instances with the same settings give the same
+ * quantiles. Real predict requests are counted
  * the same way (their recorded latency comes from the profile; nothing sleeps).
  *
  * {@link InferenceDeployments} keeps the deployments of many services by name and slot, each on
@@ -115,7 +117,7 @@ export function classify(flower: Readonly<Record<string, number>>): number {
  */
 export function latencyFactor(n: number): number {
   const position = ((n * 37) % 100) / 100;
-  return position >= 0.99 ? 3 : 0.5 + position;
+  return position >= 0.99 ? 1.5 : 0.5 + position;
 }
 
 /** Whether request number `n` (from 0) fails at `ratio`: failures spread evenly, ⌊n·ratio⌋ of the first n. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
+import type { PlannedQuery, QueryMeasurement } from '../domain/canary-analysis.ts';
 import { isRetryableStatus, resolveRetryPolicy, withRetry, type HeadersLike, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
 
 /** Options of {@link PrometheusClient}. */
@@ -170,6 +171,25 @@ export class PrometheusClient {
     if (error.success) throw new PrometheusHttpError(422, 'Unprocessable Entity', response.headers, error.data.errorType, error.data.error);
     return body;
   }
+}
+
+/**
+ * One analysis tick's measurements: every planned query (src/domain/canary-analysis.ts
+ * planQueries) evaluated once at the same instant `at`, grouped by query name as
+ * evaluateSample takes them. A query Prometheus rejects throws (a policy mistake, not data).
+ */
+export async function measureQueries(
+  client: Pick<PrometheusClient, 'queryValue'>,
+  planned: readonly PlannedQuery[],
+  at: Date,
+): Promise<Record<string, QueryMeasurement>> {
+  const values = await Promise.all(planned.map((query) => client.queryValue(query.promql, at)));
+  const measurements: Record<string, { canary: number | null; stable?: number | null }> = {};
+  planned.forEach((query, index) => {
+    const entry = (measurements[query.name] ??= { canary: null });
+    entry[query.track] = values[index] ?? null;
+  });
+  return measurements;
 }
 
 /** The single value of a query result; see {@link PrometheusClient.queryValue}. */

@@ -112,10 +112,10 @@ describe('the traffic profile', () => {
     expect(failures(1, 7)).toBe(7);
   });
 
-  it('has a median of 1× and its top percent at 3× the latency', () => {
+  it('has a median of 1× and its top percent at 1.5× the latency', () => {
     const factors = Array.from({ length: 100 }, (_, n) => latencyFactor(n)).sort((a, b) => a - b);
     expect(factors[50]).toBeCloseTo(1, 5);
-    expect(factors[99]).toBe(3);
+    expect(factors[99]).toBe(1.5);
     expect(factors[98]).toBeCloseTo(1.48, 5);
   });
 });

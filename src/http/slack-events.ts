@@ -26,9 +26,10 @@ export interface SlackEventsReceiverOptions {
  * Bolt's receiver for `POST /slack/events` on the service's own express app (no second port):
  * Slack's interactivity (button clicks, form submissions) and Events API requests.
  *
- * - **Verify:** Slack's v0 signature with Bolt's {@link verifySlackRequest} under the injected
+ * - **Verify:** Slack's v0 signature with Bolt's `verifySlackRequest` under the injected
  *   clock, 5 minutes either way, a signature accepted once ({@link verifySlackEvent}); anything
- *   else is 401 and nothing happens.
+ *   else is 401 and nothing happens. The same signed request marked as Slack's retry
+ *   (`X-Slack-Retry-Num`) is answered 200 and nothing happens either: it was handled.
  * - **Acknowledge, then work:** each request becomes a Bolt `ReceiverEvent` whose `ack` is Bolt's
  *   {@link HTTPResponseAck}: the HTTP answer goes out the moment a listener calls `ack()`, and the
  *   listener carries on (correlation, replies) after it. A listener that has not acknowledged in
@@ -82,6 +83,13 @@ export class SlackEventsReceiver implements Receiver {
       timestamp: req.get('x-slack-request-timestamp'),
       signature: req.get('x-slack-signature'),
     });
+    if (!auth.ok && auth.reason === 'replayed' && req.get('x-slack-retry-num') !== undefined) {
+      // Slack sending a delivery again that was handled already: acknowledged, nothing done.
+      count('acknowledged');
+      log.info({ retryNum: req.get('x-slack-retry-num'), retryReason: req.get('x-slack-retry-reason') }, 'slack retried a delivery that was handled already; nothing done');
+      res.status(200).end();
+      return;
+    }
     if (!auth.ok) {
       count('unauthorized');
       log.warn({ reason: auth.reason }, 'slack request refused: not authenticated');

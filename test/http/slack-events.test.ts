@@ -200,6 +200,26 @@ describe('POST /slack/events: who may send', () => {
     expect(values.map((v) => [v.labels.action, v.labels.result, v.value])).toEqual([['approve', 'accepted', 1]]);
   });
 
+  it("answers Slack's retry of a handled delivery (the same signed request with X-Slack-Retry-Num) with 200, and decides nothing again", async () => {
+    engineHasGate(gate());
+    const decision = engineTakesDecision();
+    const click = await slackStandIn.click(messageTs, CanaryActionIds.approve, MAINTAINER);
+    await decision;
+
+    const sameRequest = await fetch(`${app.url}/slack/events`, { method: 'POST', headers: { ...click.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }, body: click.rawBody });
+    clock += 3_000;
+    const reSigned = await slackStandIn.redeliver(click, 2, 'http_timeout');
+
+    expect(sameRequest.status).toBe(200);
+    expect(reSigned.status).toBe(200);
+    expect(reSigned.headers).toMatchObject({ 'X-Slack-Retry-Num': '2', 'X-Slack-Retry-Reason': 'http_timeout' });
+    expect(reSigned.headers['X-Slack-Signature']).not.toBe(click.headers['X-Slack-Signature']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { values } = await metrics.canaryClicks.get();
+    expect(values.map((v) => [v.labels.action, v.labels.result, v.value])).toEqual([['approve', 'accepted', 1]]);
+    expect(slackStandIn.ephemeralsFor(MAINTAINER)).toEqual([]);
+  });
+
   it('answers the URL check of the Slack app settings with its challenge', async () => {
     const timestamp = Math.floor(clock / 1000);
     const body = JSON.stringify({ token: 'x', challenge: 'the-challenge-text', type: 'url_verification' });

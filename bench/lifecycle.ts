@@ -101,6 +101,7 @@ const BURST_ENV = {
   GITHUB_TOKEN: 'ghp_benchtoken',
   GITHUB_WEBHOOK_SECRET: 'bench-github-webhook-secret',
   SLACK_BOT_TOKEN: 'xoxb-bench-token',
+  SLACK_SIGNING_SECRET: 'bench-slack-signing-secret',
   // Stage 1 never reaches Jenkins or MLflow: nothing listens there.
   JENKINS_URL: 'http://127.0.0.1:9',
   JENKINS_USER: 'model-lifecycle',

@@ -118,6 +118,7 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     GITHUB_TOKEN: credentials.githubToken,
     GITHUB_WEBHOOK_SECRET: credentials.githubWebhook,
     SLACK_BOT_TOKEN: credentials.slackToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
     SLACK_API_URL: slackUrl,
     JENKINS_URL: jenkinsUrl,
     JENKINS_USER: credentials.jenkinsUser,
@@ -137,6 +138,7 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     toggles,
     env,
     connect(serviceUrl) {
+      slack.interactivityUrl = `${serviceUrl}/slack/events`;
       jira.registerWebhook({ url: `${serviceUrl}/webhooks/jira`, secret: credentials.jiraWebhook });
       github.registerWebhook({ url: `${serviceUrl}/webhooks/github`, secret: credentials.githubWebhook, events: ['push'] });
     },

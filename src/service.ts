@@ -16,6 +16,8 @@ import { SlackClient } from './clients/slack.ts';
 import type { Config } from './config/load.ts';
 import { EngineClient, EngineError } from './engine/camunda7/rest.ts';
 import { createApp } from './http/app.ts';
+import { registerCanaryListeners } from './http/slack-canary.ts';
+import { createSlackInteractivity } from './http/slack-events.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { startCamunda7Workers, type WorkerRuntime } from './runtime/camunda7.ts';
@@ -66,6 +68,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   log.info({ deploymentId: deployment.id, changed: deployment.changed }, deployment.changed ? 'deployed a new version of the BPMN' : 'BPMN unchanged; kept the deployed version');
 
   let workers: WorkerRuntime | null = null;
+  let slackEvents: RequestHandler | undefined;
+  let stopSlack: (() => Promise<unknown>) | undefined;
   let publicUrl = `http://${hostname()}:${options.port ?? env.PORT}`;
   if (config.missing.length === 0) {
     const retry = options.clientRetry;
@@ -92,12 +96,30 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(retry ? { retry } : {}),
       log,
     });
+    // The canary's Approve/Reject clicks: signed POSTs to /slack/events, or Socket Mode.
+    const interactivity = createSlackInteractivity({
+      socketMode: env.SLACK_SOCKET_MODE,
+      appToken: env.SLACK_APP_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      log,
+      metrics,
+    });
     const slack = new SlackClient({
       token: required(env.SLACK_BOT_TOKEN, 'SLACK_BOT_TOKEN'),
       ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
       ...(retry ? { retry } : {}),
       log,
+      receiver: interactivity.receiver,
     });
+    registerCanaryListeners(slack.app, { engine, slack, metrics, log });
+    if (interactivity.mode === 'http') {
+      slackEvents = interactivity.eventsHandler;
+    } else {
+      await slack.app.init();
+      await slack.app.start();
+      stopSlack = () => slack.app.stop();
+      log.info('Slack Socket Mode connected: button clicks come over the WebSocket');
+    }
     const jupyterhub = policy.jupyterhub.enabled
       ? new JupyterHubClient({ baseUrl: required(env.JUPYTERHUB_URL, 'JUPYTERHUB_URL'), token: required(env.JUPYTERHUB_TOKEN, 'JUPYTERHUB_TOKEN'), ...(retry ? { retry } : {}), log })
       : null;
@@ -156,6 +178,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     jenkins: { callbackSecret: env.JENKINS_CALLBACK_SECRET },
     github: { webhookSecret: env.GITHUB_WEBHOOK_SECRET },
     ...(options.routes ? { routes: options.routes } : {}),
+    ...(slackEvents ? { slackEvents } : {}),
     lifecycle: {
       researchServerEnabled: policy.jupyterhub.enabled,
       statusReconcileInterval: policy.timings.status_reconcile_interval,
@@ -167,7 +190,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`.replace('0.0.0.0', '127.0.0.1');
   if (options.port === 0 || env.HOST === '127.0.0.1' || env.HOST === 'localhost') publicUrl = url;
   else publicUrl = `http://${hostname()}:${address.port}`;
-  log.info({ url, jenkinsCallback: `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins` }, 'HTTP ingress listening: POST /webhooks/jira, /webhooks/jenkins, /webhooks/github, GET /healthz, /readyz, /metrics');
+  log.info({ url, jenkinsCallback: `${env.PUBLIC_URL ?? publicUrl}/webhooks/jenkins` }, 'HTTP ingress listening: POST /webhooks/jira, /webhooks/jenkins, /webhooks/github, /slack/events, GET /healthz, /readyz, /metrics');
 
   return {
     url,
@@ -178,6 +201,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await workers?.stop();
+      await stopSlack?.();
     },
   };
 }

@@ -4,7 +4,9 @@
  * Slack's method reference (docs.slack.dev/reference/methods; recorded examples under
  * test/fixtures/slack/), and keeps state: channels the bot is or is not a member of, direct
  * messages, a user directory, and messages with their blocks and metadata. It also plays the
- * person in Slack: {@link SlackStandIn.click} sends the app a signed `block_actions` payload.
+ * person in Slack: {@link SlackStandIn.click} sends the app a signed `block_actions` payload,
+ * {@link SlackStandIn.submitView} a signed `view_submission` of a modal the app opened, and
+ * {@link SlackStandIn.redeliver} sends either again as Slack's retries do (`X-Slack-Retry-Num`).
  *
  * What it serves (Web API methods under `<base>/api/`, POST or GET, arguments form-encoded,
  * JSON-encoded or in the query, as the `@slack/web-api` client sends them):
@@ -17,6 +19,8 @@
  * | `conversations.history` (`channel`, `limit`, `oldest`, `latest`, `inclusive`, `cursor`, `include_all_metadata`) | `{ ok, messages, has_more, pin_count, response_metadata? }`, newest first, `next_cursor` while `has_more`; metadata only with `include_all_metadata` |
  * | `conversations.open` (`users`: one user id, `return_im`) | `{ ok, channel: { id } }` (the full `im` with `return_im`); `already_open`/`no_op` the second time |
  * | `users.lookupByEmail` (`email`) | `{ ok, user }` from the user directory |
+ * | `chat.postEphemeral` (`channel`, `user`, `text`, `blocks`) | `{ ok, message_ts }`; kept in {@link SlackStandIn.ephemerals} for that person |
+ * | `views.open` (`trigger_id` of a click at most 3 s old, used once; `view` a modal) | `{ ok, view }` with its `id`, `hash`, empty `state`; kept in {@link SlackStandIn.views} |
  * | `POST /actions/<id>` (the `response_url` of a click) | `{ ok: true }`; `replace_original`, `delete_original`, else a new message (`in_channel`) or an ephemeral one |
  *
  * Errors are Slack's: HTTP 200 with `{ ok: false, error }`: `not_authed` (no token),
@@ -24,6 +28,7 @@
  * `invalid_blocks`, `invalid_metadata_format`, `invalid_cursor`, `message_not_found`,
  * `cant_update_message`, `invalid_ts_oldest`, `user_not_found`, `users_not_found`,
  * `users_list_not_supplied`, `method_not_supported_for_channel_type` (more than one user),
+ * `invalid_trigger_id`, `expired_trigger_id`, `view_too_large`, `invalid_arguments` (a view that is not a modal),
  * `invalid_arguments`, `invalid_json`; an unknown method gets 404 `unknown_method`. A rate limit is HTTP 429 with
  * `Retry-After` seconds and `{ ok: false, error: 'ratelimited' }` ({@link SlackStandIn.rateLimit}).
  * The token goes in `Authorization: Bearer xoxb-…`, or (form and query only) as `token`.
@@ -33,7 +38,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import { appendCapped, ChangeListeners, Faults, jsonAnswer, LoopbackServer, messageOf, serveUnderFault, writeAnswer, type LoopbackAnswer, type LoopbackFault, type LoopbackRequest } from './loopback.ts';
 
@@ -90,15 +95,37 @@ export interface SlackStandInClick {
   status: number;
 }
 
-/** What {@link SlackStandIn.click} sent and got back. */
-export interface SlackStandInClickResult {
+/** What one delivery to the interactivity URL sent and got back. */
+export interface SlackStandInDelivery<Payload = unknown> {
   readonly status: number;
   readonly body: string;
-  /** The `block_actions` payload, as sent. */
-  readonly payload: BlockAction<ButtonAction>;
+  /** The payload, as sent. */
+  readonly payload: Payload;
   /** The exact request body: `payload=<url-encoded JSON>`. */
   readonly rawBody: string;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What {@link SlackStandIn.click} sent and got back. */
+export type SlackStandInClickResult = SlackStandInDelivery<BlockAction<ButtonAction>>;
+
+/** What {@link SlackStandIn.submitView} sent and got back. */
+export type SlackStandInSubmitResult = SlackStandInDelivery<ViewSubmitAction>;
+
+/** A modal the app opened with `views.open`. */
+export interface SlackStandInView {
+  /** `V…`. */
+  readonly id: string;
+  readonly hash: string;
+  /** Who sees it: the person whose click gave the trigger id. */
+  readonly user: string;
+  readonly callbackId: string;
+  readonly privateMetadata: string;
+  readonly title: string;
+  /** The view's blocks, with a `block_id` on each. */
+  readonly blocks: unknown[];
+  /** `open` until submitted (or closed). */
+  state: 'open' | 'submitted' | 'closed';
 }
 
 /** A state change, for a page that shows Slack live. */
@@ -109,7 +136,8 @@ export type SlackStandInEvent =
   | { readonly type: 'ephemeral.posted'; readonly channel: string; readonly user: string }
   | { readonly type: 'dm.opened'; readonly channel: string; readonly user: string }
   | { readonly type: 'membership.changed'; readonly channel: string; readonly member: boolean }
-  | { readonly type: 'click'; readonly click: Readonly<SlackStandInClick> };
+  | { readonly type: 'click'; readonly click: Readonly<SlackStandInClick> }
+  | { readonly type: 'view.opened'; readonly view: string; readonly user: string };
 
 /** A message in {@link SlackStandInSnapshot}. */
 export interface SlackStandInSnapshotMessage {
@@ -230,6 +258,19 @@ const historyArgs = z.object({
 });
 const openArgs = z.object({ users: optionalString, channel: optionalString, return_im: flag.optional() });
 const lookupArgs = z.object({ email: optionalString });
+const ephemeralArgs = postArgs.extend({ user: optionalString });
+const viewOpenArgs = z.object({ trigger_id: optionalString, view: jsonField('invalid_arguments') });
+const plainText = z.object({ type: z.literal('plain_text'), text: z.string().min(1).max(24) });
+/** A modal as views.open takes it (docs.slack.dev/reference/views/modal-views): title, submit and close at most 24 characters. */
+const modalSchema = z.looseObject({
+  type: z.literal('modal'),
+  title: plainText,
+  blocks: z.array(z.unknown()).max(100),
+  submit: plainText.optional(),
+  close: plainText.optional(),
+  private_metadata: z.string().max(3_000).optional(),
+  callback_id: z.string().max(255).optional(),
+});
 const responseUrlBody = z.object({
   text: z.string().optional(),
   blocks: z.array(z.unknown()).optional(),
@@ -247,8 +288,10 @@ export class SlackStandIn {
   readonly requests: string[] = [];
   /** The same calls with their arguments (token left out) and answer: `ok`, or Slack's error code, or the HTTP status of a fault. */
   readonly calls: Array<{ method: string; args: Record<string, unknown>; outcome: string }> = [];
-  /** Ephemeral messages posted through a click's `response_url`. */
+  /** Ephemeral messages: posted through a click's `response_url`, or with `chat.postEphemeral`. */
   readonly ephemerals: SlackStandInEphemeral[] = [];
+  /** Modals the app opened with `views.open`, in order. */
+  readonly views: SlackStandInView[] = [];
   /** Clicks sent with {@link click}, in order. */
   readonly clicks: SlackStandInClick[] = [];
   /** Signs what {@link click} sends; give the app the same secret. */
@@ -267,6 +310,9 @@ export class SlackStandIn {
   // A page's listener must not change what Slack answers; its failure stays visible.
   private readonly listeners = new ChangeListeners<SlackStandInEvent>((error) => process.emitWarning(`SlackStandIn change listener failed: ${messageOf(error)}`));
   private readonly responseUrls = new Map<string, ResponseUrlState>();
+  /** trigger_id → who clicked and when (epoch ms); a trigger opens one view within 3 s. */
+  private readonly triggers = new Map<string, { readonly user: string; readonly at: number }>();
+  private nextView = 1;
   private refusal: { method: string; error: string } | null = null;
   private lastTsMicros = 0;
   private nextBlockId = 1;
@@ -393,8 +439,7 @@ export class SlackStandIn {
    * button, or no interactivity URL; an unreachable URL is status 0.
    */
   async click(messageTs: string, actionId: string, userId: string): Promise<SlackStandInClickResult> {
-    const url = this.interactivityUrl;
-    if (!url) throw new Error('no interactivity URL: set interactivityUrl to the app’s request URL first');
+    if (!this.interactivityUrl) throw new Error('no interactivity URL: set interactivityUrl to the app’s request URL first');
     const message = this.messages.find((candidate) => candidate.ts === messageTs);
     if (!message) throw new Error(`no message with ts ${messageTs}`);
     const found = findAction(message.blocks, actionId);
@@ -405,6 +450,7 @@ export class SlackStandIn {
     const clickId = randomBytes(8).toString('hex');
     const actionTs = this.formatTs(this.now() * 1000);
     this.responseUrls.set(clickId, { channel: message.channel, messageTs, user: userId });
+    this.triggers.set(`${timestamp}.${clickId}`, { user: userId, at: this.now() });
 
     const payload: BlockAction<ButtonAction> = {
       type: 'block_actions',
@@ -431,12 +477,6 @@ export class SlackStandIn {
         } as ButtonAction,
       ],
     };
-    const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    const headers = {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Slack-Request-Timestamp': String(timestamp),
-      'X-Slack-Signature': signSlackRequest(this.signingSecret, timestamp, rawBody),
-    };
     const click: SlackStandInClick = {
       id: clickId,
       channel: message.channel,
@@ -448,6 +488,92 @@ export class SlackStandIn {
       status: 0,
     };
     this.clicks.push(click);
+    const result = await this.deliver(payload);
+    click.status = result.status;
+    this.listeners.emit({ type: 'click', click: { ...click } });
+    return result;
+  }
+
+  /** The ephemeral messages `userId` was shown, oldest first. */
+  ephemeralsFor(userId: string): SlackStandInEphemeral[] {
+    return this.ephemerals.filter((ephemeral) => ephemeral.user === userId);
+  }
+
+  /**
+   * The person the modal `viewId` was opened for fills it in and presses its submit button:
+   * POSTs Slack's `view_submission` payload (docs.slack.dev/reference/interaction-payloads/view-interactions-payload)
+   * to {@link interactivityUrl}, signed as {@link click} is. `values` are the typed texts by
+   * `block_id` and `action_id` of the view's `plain_text_input` elements; they become
+   * `view.state.values` (`{ type: 'plain_text_input', value }`). The view is marked `submitted`
+   * when the app answers 200 with an empty body (the modal closes), and stays open when it
+   * answers `response_action: errors`. Throws when there is no such open view.
+   */
+  async submitView(viewId: string, values: Readonly<Record<string, Readonly<Record<string, string>>>>): Promise<SlackStandInSubmitResult> {
+    const view = this.views.find((candidate) => candidate.id === viewId);
+    if (!view || view.state !== 'open') throw new Error(`no open view ${viewId}`);
+    const user = this.findUser(view.user);
+    const stateValues: ViewSubmitAction['view']['state']['values'] = {};
+    for (const [blockId, actions] of Object.entries(values)) {
+      stateValues[blockId] = Object.fromEntries(Object.entries(actions).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }]));
+    }
+    const trigger = `${Math.floor(this.now() / 1000)}.${randomBytes(8).toString('hex')}`;
+    const payload: ViewSubmitAction = {
+      type: 'view_submission',
+      team: { id: this.team.id, domain: this.team.domain },
+      user: { id: view.user, name: user?.name ?? view.user, team_id: this.team.id },
+      api_app_id: this.bot.appId,
+      token: 'verification-token-deprecated',
+      trigger_id: trigger,
+      view: {
+        id: view.id,
+        team_id: this.team.id,
+        type: 'modal',
+        blocks: structuredClone(view.blocks) as ViewSubmitAction['view']['blocks'],
+        private_metadata: view.privateMetadata,
+        callback_id: view.callbackId,
+        state: { values: stateValues },
+        hash: view.hash,
+        title: { type: 'plain_text', text: view.title, emoji: true },
+        clear_on_close: false,
+        notify_on_close: false,
+        close: null,
+        submit: null,
+        previous_view_id: null,
+        root_view_id: view.id,
+        app_id: this.bot.appId,
+        external_id: '',
+        app_installed_team_id: this.team.id,
+        bot_id: this.bot.botId,
+      },
+      response_urls: [],
+      is_enterprise_install: false,
+    };
+    const result = await this.deliver(payload);
+    if (result.status === 200 && !/"response_action"/.test(result.body)) view.state = 'submitted';
+    return result;
+  }
+
+  /**
+   * Sends an earlier delivery again as Slack retries one: the same payload, a fresh timestamp
+   * and signature, `X-Slack-Retry-Num: <retryNum>` and `X-Slack-Retry-Reason: <reason>`
+   * (docs.slack.dev/apis/events-api, "Retries").
+   */
+  async redeliver<Payload>(earlier: SlackStandInDelivery<Payload>, retryNum = 1, reason: 'http_timeout' | 'http_error' | 'too_many_redirects' | 'connection_failed' | 'unknown_error' = 'http_timeout'): Promise<SlackStandInDelivery<Payload>> {
+    return this.deliver(earlier.payload, { 'X-Slack-Retry-Num': String(retryNum), 'X-Slack-Retry-Reason': reason });
+  }
+
+  /** POSTs an interaction payload to the interactivity URL, form-encoded and signed now. */
+  private async deliver<Payload>(payload: Payload, extraHeaders: Readonly<Record<string, string>> = {}): Promise<SlackStandInDelivery<Payload>> {
+    const url = this.interactivityUrl;
+    if (!url) throw new Error('no interactivity URL: set interactivityUrl to the app’s request URL first');
+    const timestamp = Math.floor(this.now() / 1000);
+    const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const headers = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(timestamp),
+      'X-Slack-Signature': signSlackRequest(this.signingSecret, timestamp, rawBody),
+      ...extraHeaders,
+    };
     let status = 0;
     let body: string;
     try {
@@ -457,8 +583,6 @@ export class SlackStandIn {
     } catch (error) {
       body = error instanceof Error ? error.message : String(error);
     }
-    click.status = status;
-    this.listeners.emit({ type: 'click', click: { ...click } });
     return { status, body, payload, rawBody, headers };
   }
 
@@ -541,6 +665,10 @@ export class SlackStandIn {
         return this.history(parse(historyArgs, args));
       case 'conversations.open':
         return this.open(parse(openArgs, args));
+      case 'chat.postEphemeral':
+        return this.postEphemeral(parse(ephemeralArgs, args));
+      case 'views.open':
+        return this.openView(parse(viewOpenArgs, args));
       case 'users.lookupByEmail': {
         const { email } = parse(lookupArgs, args);
         if (!email) throw new SlackApiError('invalid_arguments');
@@ -570,6 +698,60 @@ export class SlackStandIn {
     this.messages.push(message);
     this.listeners.emit({ type: 'message.posted', channel: channel.id, ts: message.ts });
     return { channel: channel.id, ts: message.ts, message: this.messageJson(message, true) };
+  }
+
+  private postEphemeral(args: z.infer<typeof ephemeralArgs>): JsonObject {
+    const channel = this.writableChannel(args.channel);
+    if (!args.user || !this.isUser(args.user)) throw new SlackApiError('user_not_found');
+    const blocks = this.blocksOf(args.blocks);
+    if (!args.text && (!blocks || blocks.length === 0)) throw new SlackApiError('no_text');
+    this.ephemerals.push({ channel: channel.id, user: args.user, text: args.text ?? '', blocks: blocks ?? [] });
+    this.listeners.emit({ type: 'ephemeral.posted', channel: channel.id, user: args.user });
+    return { message_ts: this.nextTs() };
+  }
+
+  /** views.open (docs.slack.dev/reference/methods/views.open): a modal for the person whose click gave the trigger. */
+  private openView(args: z.infer<typeof viewOpenArgs>): JsonObject {
+    const trigger = args.trigger_id === undefined ? undefined : this.triggers.get(args.trigger_id);
+    if (!trigger) throw new SlackApiError('invalid_trigger_id');
+    this.triggers.delete(args.trigger_id ?? '');
+    if (this.now() - trigger.at > 3_000) throw new SlackApiError('expired_trigger_id');
+    const parsed = modalSchema.safeParse(args.view);
+    if (!parsed.success) throw new SlackApiError('invalid_arguments');
+    const modal = parsed.data;
+    const blocks = this.blocksOf(modal.blocks) ?? [];
+    const view: SlackStandInView = {
+      id: `V0${String(this.nextView++).padStart(8, '0')}`,
+      hash: `${Math.floor(this.now() / 1000)}.${randomBytes(4).toString('hex')}`,
+      user: trigger.user,
+      callbackId: modal.callback_id ?? '',
+      privateMetadata: modal.private_metadata ?? '',
+      title: modal.title.text,
+      blocks,
+      state: 'open',
+    };
+    this.views.push(view);
+    this.listeners.emit({ type: 'view.opened', view: view.id, user: view.user });
+    return {
+      view: {
+        id: view.id,
+        team_id: this.team.id,
+        type: 'modal',
+        title: { type: 'plain_text', text: view.title, emoji: true },
+        blocks: structuredClone(blocks) as Json[],
+        private_metadata: view.privateMetadata,
+        callback_id: view.callbackId,
+        state: { values: {} },
+        hash: view.hash,
+        clear_on_close: false,
+        notify_on_close: false,
+        root_view_id: view.id,
+        previous_view_id: null,
+        app_id: this.bot.appId,
+        external_id: '',
+        bot_id: this.bot.botId,
+      },
+    };
   }
 
   private updateMessage(args: z.infer<typeof updateArgs>): JsonObject {

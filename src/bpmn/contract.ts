@@ -144,7 +144,10 @@ export const Messages = {
   githubPrReview: 'github:pr-review',
   /** A pull request of a model repository merged, correlated by `repositoryFullName`; sets `mergedPr`. */
   githubPrMerged: 'github:pr-merged',
-  /** An accepted Approve or Reject click on the canary message (`POST /slack/events`), correlated by business key; sets `canaryDecision`. */
+  /**
+   * Someone allowed to decide clicked Approve, or submitted the Reject form, on the canary message
+   * (`POST /slack/events`); correlated by business key, sets `canaryDecision` (src/domain/canary-decision.ts).
+   */
   slackCanaryDecision: 'slack:canary-decision',
 } as const;
 

@@ -4,6 +4,7 @@ import {
   LogLevel,
   type WebClient,
   type ChatPostMessageArguments,
+  type MessageMetadata,
   type Logger as SlackLogger,
   type RetryOptions as SlackRetryOptions,
 } from '@slack/web-api';
@@ -30,6 +31,12 @@ export interface SlackClientOptions {
   readonly historyPageSize?: number;
   /** Most pages {@link SlackClient.postMessageOnce} reads looking for an earlier message. Default 10. */
   readonly historyPages?: number;
+  /**
+   * What receives Slack's interactivity (button clicks, form submissions) for {@link SlackClient.app}:
+   * the HTTP receiver of `POST /slack/events` (src/http/slack-events.ts) or Bolt's
+   * `SocketModeReceiver`. Left out, the app only sends.
+   */
+  readonly receiver?: Receiver;
 }
 
 /** One Block Kit block as `chat.postMessage` takes it. */
@@ -54,6 +61,31 @@ export interface PostDirectMessageInput extends Omit<PostMessageInput, 'channel'
   /** The person's Slack user id (`U…` or `W…`). */
   readonly user: string;
 }
+
+/** What {@link SlackClient.updateMessage} takes: the message to change and its new content. */
+export interface UpdateMessageInput {
+  readonly channel: string;
+  /** The `ts` of the message to change (one the bot posted). */
+  readonly ts: string;
+  /** Notification and fallback text. */
+  readonly text: string;
+  /** The new blocks; left out, Slack keeps the message's blocks. */
+  readonly blocks?: readonly SlackBlock[];
+  /** New message metadata; left out, Slack keeps the message's metadata. */
+  readonly metadata?: { readonly event_type: string; readonly event_payload: Readonly<Record<string, unknown>> };
+}
+
+/** A message only one person sees. */
+export interface EphemeralInput {
+  readonly channel: string;
+  /** Who sees it (`U…`/`W…`). */
+  readonly user: string;
+  readonly text: string;
+  readonly blocks?: readonly SlackBlock[];
+}
+
+/** One Block Kit view as `views.open` takes it (a modal). */
+export type SlackView = Parameters<WebClient['views']['open']>[0]['view'];
 
 /** A person found in the Slack workspace. */
 export interface SlackUser {
@@ -83,6 +115,12 @@ const lookupAnswer = z.object({ user: z.object({ id: z.string(), name: z.string(
 
 const openAnswer = z.object({ channel: z.object({ id: z.string() }) });
 
+const updateAnswer = z.object({ channel: z.string(), ts: z.string() });
+
+const ephemeralAnswer = z.object({ message_ts: z.string() });
+
+const viewAnswer = z.object({ view: z.object({ id: z.string() }) });
+
 /** What operators can do about Slack's error codes (https://docs.slack.dev/reference/methods/chat.postMessage#errors). */
 const slackHints: Readonly<Record<string, string>> = {
   channel_not_found: 'invite the bot to the channel or fix teams[].slack_channel',
@@ -99,6 +137,11 @@ const slackHints: Readonly<Record<string, string>> = {
   user_not_found: 'no such Slack user: fix the id under [reviewers.slack_users] in the policy',
   user_disabled: 'the Slack user is deactivated: name another reviewer or fix [reviewers.slack_users]',
   cannot_dm_bot: 'the Slack id is a bot, not a person: fix [reviewers.slack_users]',
+  message_not_found: 'the message to update is gone (deleted, or another channel); the lifecycle keeps its channel and ts in canaryGate',
+  cant_update_message: 'only messages the bot posted can be updated',
+  expired_trigger_id: 'the click is more than 3 seconds old; the person clicks again',
+  invalid_trigger_id: 'the trigger id is not one Slack gave for a click',
+  user_not_in_channel: 'the person is not in the channel, so cannot see an ephemeral message there',
 };
 
 /**
@@ -111,9 +154,9 @@ const slackHints: Readonly<Record<string, string>> = {
  */
 export class SlackClient {
   /**
-   * The Bolt app whose client posts the messages. It is outbound only for now: its receiver
-   * accepts no events, and a later stage gives it listeners and a receiver that verifies
-   * Slack's signature.
+   * The Bolt app whose client posts the messages. With a `receiver` it also takes Slack's
+   * interactivity: listeners are registered on it (src/http/slack-canary.ts) and the receiver
+   * verifies Slack's signature and acknowledges. Without one it only sends.
    */
   readonly app: App;
   private readonly web: WebClient;
@@ -129,7 +172,7 @@ export class SlackClient {
     const retryConfig: SlackRetryOptions = { retries: 0 };
     this.app = new App({
       token: options.token,
-      receiver: outboundOnly,
+      receiver: options.receiver ?? outboundOnly,
       // Initialising checks the token with auth.test, which only receiving needs; sending works without it.
       deferInitialization: true,
       logger: slackLogger(options.log),
@@ -218,6 +261,97 @@ export class SlackClient {
     const { channel } = parseAnswer(openAnswer, answer, operation);
     const { user: _user, ...message } = input;
     return this.postMessageOnce({ ...message, channel: channel.id });
+  }
+
+  /**
+   * Changes a message the bot posted (`chat.update`): text, and blocks and metadata when given.
+   * Idempotent by nature (the same content twice is one change), so it retries like a read.
+   */
+  async updateMessage(input: UpdateMessageInput): Promise<{ channel: string; ts: string }> {
+    const operation = `updating message ${input.ts} in channel ${input.channel}`;
+    const answer = await withRetry(
+      () =>
+        this.call(operation, () => {
+          const base = {
+            channel: input.channel,
+            ts: input.ts,
+            text: input.text,
+            ...(input.metadata === undefined
+              ? {}
+              : { metadata: { event_type: input.metadata.event_type, event_payload: { ...input.metadata.event_payload } } as MessageMetadata }),
+          };
+          return input.blocks === undefined ? this.web.chat.update(base) : this.web.chat.update({ ...base, blocks: [...input.blocks] });
+        }),
+      { policy: this.policy, classify: classifySlackError, what: `Slack chat.update of ${input.ts} in ${input.channel}`, log: this.log, sleep: this.sleep },
+    );
+    const parsed = parseAnswer(updateAnswer, answer, operation);
+    return { channel: parsed.channel, ts: parsed.ts };
+  }
+
+  /**
+   * Posts a message only `user` sees in `channel` (`chat.postEphemeral`, scope `chat:write`).
+   * Retried like a read: a doubled ephemeral note is harmless, a lost one is not.
+   */
+  async postEphemeral(input: EphemeralInput): Promise<void> {
+    const operation = `posting an ephemeral message to ${input.user} in channel ${input.channel}`;
+    const answer = await withRetry(
+      () =>
+        this.call(operation, () =>
+          this.web.chat.postEphemeral({
+            channel: input.channel,
+            user: input.user,
+            text: input.text,
+            ...(input.blocks === undefined ? {} : { blocks: [...input.blocks] }),
+          }),
+        ),
+      { policy: this.policy, classify: classifySlackError, what: `Slack chat.postEphemeral in ${input.channel}`, log: this.log, sleep: this.sleep },
+    );
+    parseAnswer(ephemeralAnswer, answer, operation);
+  }
+
+  /**
+   * Answers a click through its `response_url` (valid 30 minutes, 5 uses): by default a message
+   * only the clicker sees, leaving the original alone (`response_type: ephemeral`,
+   * `replace_original: false`). Retries 429 (honouring `Retry-After`), 5xx and lost connections.
+   */
+  async respond(responseUrl: string, message: { readonly text: string; readonly blocks?: readonly SlackBlock[] }): Promise<void> {
+    const operation = 'answering a click through its response_url';
+    const body = JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+    await withRetry(
+      async () => {
+        let response: Response;
+        try {
+          response = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+          await response.text();
+        } catch (cause) {
+          throw new ClientError({ system: 'Slack', operation, status: 0, vendorMessage: describeCause(cause), hint: 'check that hooks.slack.com is reachable from the service', cause });
+        }
+        if (!response.ok) {
+          const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+          throw new ClientError({
+            system: 'Slack',
+            operation,
+            status: response.status,
+            statusText: response.statusText,
+            hint: response.status === 404 ? 'the response_url expired (30 minutes, 5 uses)' : undefined,
+            retryable: response.status === 429 || response.status >= 500,
+            cause: Number.isFinite(retryAfter) ? { retryAfter } : undefined,
+          });
+        }
+      },
+      { policy: this.policy, classify: classifySlackError, what: 'Slack response_url', log: this.log, sleep: this.sleep },
+    );
+  }
+
+  /**
+   * Opens a modal for the person who clicked (`views.open` with the click's `trigger_id`). Not
+   * retried: a trigger id expires 3 seconds after the click, so a retry would only fail later.
+   * Answers the view's id.
+   */
+  async openView(triggerId: string, view: SlackView): Promise<string> {
+    const operation = 'opening a form in Slack (views.open)';
+    const answer = await this.call(operation, () => this.web.views.open({ trigger_id: triggerId, view }));
+    return parseAnswer(viewAnswer, answer, operation).view.id;
   }
 
   /** Pages back through the channel (newest first) until the key, `notBefore`, or the page budget. */

@@ -114,8 +114,17 @@ const envShape = {
     .optional()
     .describe("Slack Web API base URL; unset → Slack's own https://slack.com/api/ (set it for GovSlack or a stand-in)"),
   SLACK_SIGNING_SECRET: secret('SLACK_SIGNING_SECRET', 'a signing secret without spaces', '...').describe(
-    'Signing secret that verifies Slack button clicks',
+    "Signing secret of the Slack app (Basic Information → App Credentials): verifies the button clicks Slack POSTs to /slack/events; required with SLACK_BOT_TOKEN unless Socket Mode is on",
   ),
+  SLACK_SOCKET_MODE: z
+    .enum(['true', 'false'], { error: expecting('"true" or "false"', where('SLACK_SOCKET_MODE', 'true')) })
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe('true: take Slack button clicks over Socket Mode (an outbound WebSocket, for installations without a public URL) instead of POST /slack/events; needs SLACK_APP_TOKEN'),
+  SLACK_APP_TOKEN: text('SLACK_APP_TOKEN', 'an app-level token starting with "xapp-"', 'xapp-...', { secret: true })
+    .regex(/^xapp-\S+$/)
+    .optional()
+    .describe('App-level token with the connections:write scope (Basic Information → App-Level Tokens), for SLACK_SOCKET_MODE=true'),
 
   JENKINS_URL: url('JENKINS_URL', 'https://jenkins.acme.example').optional().describe('Jenkins that runs the training, build and deploy jobs'),
   JENKINS_USER: text('JENKINS_USER', 'a Jenkins user name', 'model-lifecycle').min(1).optional().describe('Jenkins user the service triggers jobs as'),
@@ -162,6 +171,7 @@ export const SECRET_ENV_NAMES = [
   'GITHUB_WEBHOOK_SECRET',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
   'JENKINS_API_TOKEN',
   'JENKINS_CALLBACK_SECRET',
   'MLFLOW_TRACKING_TOKEN',

@@ -52,8 +52,12 @@ export function missingSettings(env: Present, policy: Policy): MissingSetting[] 
     });
   }
   need('SLACK_BOT_TOKEN', "posts stage results to the teams' Slack channels");
-  // SLACK_SIGNING_SECRET becomes required with the first interactive Slack step (Approve/Reject
-  // buttons); no step reads it yet, so its absence must not keep the workers off.
+  // The canary's Approve/Reject buttons come back over Socket Mode or as signed POSTs to /slack/events.
+  if (env.SLACK_SOCKET_MODE === 'true') {
+    need('SLACK_APP_TOKEN', 'app-level token (xapp-…, scope connections:write) that opens the Socket Mode connection the canary buttons come back on');
+  } else {
+    need('SLACK_SIGNING_SECRET', 'signing secret of the Slack app (Basic Information → App Credentials): verifies the canary Approve/Reject clicks Slack POSTs to /slack/events');
+  }
   need('JENKINS_URL', 'the Jenkins that runs the training job (policy training.job)');
   need('JENKINS_USER', 'the Jenkins user the service starts jobs as');
   need('JENKINS_API_TOKEN', "API token of that Jenkins user (Jenkins → the user → Configure → API Token)");
@@ -82,6 +86,17 @@ export function partialSettingProblems(env: Present): string[] {
   );
   together(['CAMUNDA_USER', 'CAMUNDA_PASSWORD'], 'engine basic auth needs both; set the other one, or unset both');
   together(['MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD'], 'MLflow basic auth needs both; set the other one, or unset both');
+  if (env.SLACK_BOT_TOKEN && env.SLACK_SOCKET_MODE !== 'true' && !env.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not — the canary Approve/Reject buttons need it to verify what Slack POSTs to /slack/events: ' +
+        "copy the Signing Secret from api.slack.com/apps → your app → Basic Information → App Credentials, or take the clicks over Socket Mode with SLACK_SOCKET_MODE=true and SLACK_APP_TOKEN",
+    );
+  }
+  if (env.SLACK_SOCKET_MODE === 'true' && !env.SLACK_APP_TOKEN) {
+    problems.push(
+      'SLACK_SOCKET_MODE is true but SLACK_APP_TOKEN is not set — Socket Mode connects with an app-level token: create one with the connections:write scope under Basic Information → App-Level Tokens, or unset SLACK_SOCKET_MODE to take clicks at /slack/events',
+    );
+  }
   for (const name of ['ENGINE_DB_USER', 'ENGINE_DB_PASSWORD']) {
     if (env[name] && !env.ENGINE_DB_URL) problems.push(`${name} is set but ENGINE_DB_URL is not — set ENGINE_DB_URL to the engine database, or unset ${name}`);
   }
@@ -127,6 +142,7 @@ export const REAL_ENDPOINT_SETTINGS = [
   'GITHUB_API_URL',
   'SLACK_BOT_TOKEN',
   'SLACK_API_URL',
+  'SLACK_APP_TOKEN',
   'JENKINS_URL',
   'MLFLOW_TRACKING_URI',
   'JUPYTERHUB_URL',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
+import { QUERY_PLACEHOLDERS, unknownPlaceholders } from '../domain/canary-analysis.ts';
 import { isTimeZone, parseWorkingDuration, workingDayLength } from '../domain/working-time.ts';
 import {
   coverageMinSchema,
@@ -375,6 +376,83 @@ const buildSchema = table(
   'add [build] or leave it out',
 ).describe('The build and test stage');
 
+/** A PromQL duration such as "1m" or "30s" (https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations). */
+const PROMQL_DURATION = /^(?:\d+(?:ms|[smhdwy]))+$/;
+
+const analysisThreshold = (what: string) =>
+  z.number({ error: expecting('a number', `e.g. ${what}`) }).refine(Number.isFinite, { error: expecting('a finite number', `e.g. ${what}`) });
+
+const canaryAnalysisQuerySchema = table(
+  {
+    name: z
+      .string({ error: expecting('a query name of letters, digits, "-" or "_"', 'e.g. name = "error-ratio"') })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/)
+      .describe('Name of the query, as the messages show it'),
+    query: nonEmpty('a PromQL query', 'e.g. query = \'sum(rate(http_requests_total{service="{{service}}",track="{{track}}",code=~"5.."}[{{window}}]))\'')
+      .refine((text) => unknownPlaceholders(text).length === 0, {
+        error: (issue) =>
+          `uses ${unknownPlaceholders(String(issue.input)).map((name) => `{{${name}}}`).join(', ')} — the placeholders are ${QUERY_PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}`,
+      })
+      .describe(
+        'PromQL giving one number; placeholders {{service}}, {{window}} (rate_window), {{track}} (the canary\'s track, or the stable one when a threshold compares with it), {{canary}}, {{stable}}',
+      ),
+    max: analysisThreshold('max = 0.05').optional().describe('The canary value must be at most this'),
+    min: analysisThreshold('min = 0.9').optional().describe('The canary value must be at least this'),
+    max_above_stable: analysisThreshold('max_above_stable = 0.01').pipe(z.number().min(0, { error: 'is negative — the canary may be this much above stable, 0 or more' })).optional().describe(
+      'The canary value must be at most the stable version\'s plus this, e.g. 0.01 for an error ratio',
+    ),
+    max_ratio_to_stable: analysisThreshold('max_ratio_to_stable = 1.2')
+      .pipe(z.number().positive({ error: 'is not above 0 — the canary may be this many times the stable value, e.g. 1.2' }))
+      .optional()
+      .describe('The canary value must be at most the stable version\'s times this, e.g. 1.2 for p99 latency'),
+  },
+  'each [[delivery.canary.analysis.queries]] entry is a table with name, query and a threshold',
+).superRefine((query, ctx) => {
+  if ([query.max, query.min, query.max_above_stable, query.max_ratio_to_stable].every((bound) => bound === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: `query "${query.name}" has no threshold — add max, min, max_above_stable or max_ratio_to_stable` });
+  }
+});
+
+/** `[delivery.canary.analysis]`: the automated analysis during the canary's stabilisation window. */
+const canaryAnalysisSchema = table(
+  {
+    interval: isoDuration('an ISO 8601 duration from 1 second to 1 hour', 'PT30S', 1_000, 3_600_000)
+      .default('PT30S')
+      .describe('How often the analysis runs its queries during the stabilisation window (BPMN timer)'),
+    rate_window: z
+      .string({ error: expecting('a PromQL duration such as "1m"', 'e.g. rate_window = "1m": the range of the rate() windows, {{window}} in the queries') })
+      .regex(PROMQL_DURATION)
+      .default('1m')
+      .describe('Range of the rate() windows in the queries ({{window}}), a PromQL duration'),
+    failure_limit: z
+      .number({ error: expecting('a whole number from 0 to 100', 'e.g. failure_limit = 1: a query may fail once; the second failure rolls the canary back') })
+      .int()
+      .min(0)
+      .max(100)
+      .default(1)
+      .describe('Failed samples a query may have; one more fails the analysis and rolls the canary back'),
+    min_samples: z
+      .number({ error: expecting('a whole number from 1 to 1000', 'e.g. min_samples = 5') })
+      .int()
+      .min(1)
+      .max(1000)
+      .default(5)
+      .describe('Samples passing every query needed for a pass; no data never counts as one'),
+    queries: z
+      .array(canaryAnalysisQuerySchema, { error: expecting('[[delivery.canary.analysis.queries]] entries', 'add one table per query, or leave them out for the defaults') })
+      .superRefine((queries, ctx) => {
+        const seen = new Set<string>();
+        queries.forEach((query, index) => {
+          if (seen.has(query.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${query.name}" names two queries — query names must be unique` });
+          seen.add(query.name);
+        });
+      })
+      .default([])
+      .describe("The queries and their thresholds; none → the defaults: the canary's error ratio at most stable + 0.01, its p99 latency at most stable × 1.2"),
+  },
+  'add [delivery.canary.analysis] or leave it out',
+).describe('Automated canary analysis on Prometheus');
+
 /** A URL pattern with `{model}` (the model name) and optionally `{issue}` (the Jira key) for a deployed service. */
 const urlPattern = (what: string, example: string) =>
   z
@@ -464,6 +542,7 @@ const deliverySchema = table(
         grafana_dashboard_url: urlPattern('Grafana dashboard', 'https://grafana.ml.example.com/d/inference?var-model={model}')
           .default('https://grafana.ml.example.com/d/inference?var-model={model}')
           .describe('Grafana dashboard of the model service, linked from the canary message'),
+        analysis: canaryAnalysisSchema.prefault({}).describe('Automated canary analysis on Prometheus'),
       },
       'add [delivery.canary] or leave it out',
     )

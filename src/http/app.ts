@@ -56,6 +56,12 @@ export interface AppDeps {
   };
   /** Clock for dates a payload does not carry. Default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * `POST /slack/events`: the handler of Bolt's receiver for Slack's interactivity
+   * (`SlackEventsReceiver.handler`, src/http/slack-events.ts). Left out (Slack not configured, or
+   * Socket Mode), the route refuses everything (401).
+   */
+  readonly slackEvents?: RequestHandler;
   /** More routers to mount, e.g. the local sandbox's page at `/sandbox`. */
   readonly routes?: ReadonlyArray<{ readonly path: string; readonly router: RequestHandler }>;
   /** Remembered webhook deliveries. Default: 35-minute TTL, 10 000 ids. */
@@ -84,6 +90,10 @@ export interface AppDeps {
  *   200 `{ result: 'correlated' | 'pong' | 'duplicate' }`, 202 `{ result: 'not_awaited' | 'ignored' }`
  *   (tags, other branches, other events), 401 when unsigned or forged (always, without
  *   `github.webhookSecret`), 400 naming the bad field, 503 when the engine is unavailable.
+ * - `POST /slack/events`: Slack's interactivity (the canary's Approve/Reject, the Reject form),
+ *   signed with Slack's v0 signature; acknowledged at once, the work done after the answer
+ *   (src/http/slack-events.ts, src/http/slack-canary.ts). 401 when unsigned, forged, stale or
+ *   replayed (always, without `slackEvents`).
  * - `GET /healthz`: 200 while the process runs.
  * - `GET /readyz`: 200 when the engine answers `GET /version` in time, else 503 with the reason.
  * - `GET /metrics`: Prometheus text from `metrics.registry`.
@@ -131,6 +141,9 @@ export function createApp(deps: AppDeps): Express {
   // GitHub caps a payload at 25 MB; a push listing many commits may pass 1 MB.
   app.post('/webhooks/github', express.raw({ type: () => true, limit: GITHUB_BODY_LIMIT }), githubWebhook);
 
+  // Slack caps an interaction payload well under 1 MB; the receiver verifies the exact bytes.
+  app.post('/slack/events', express.raw({ type: () => true, limit: SLACK_BODY_LIMIT }), deps.slackEvents ?? refuseSlackEvents(deps.metrics));
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -175,12 +188,23 @@ export function createApp(deps: AppDeps): Express {
 
 const JENKINS_BODY_LIMIT = '64kb';
 const GITHUB_BODY_LIMIT = '25mb';
+const SLACK_BODY_LIMIT = '1mb';
+
+/** `POST /slack/events` while Slack's interactivity is off here: nothing can be verified, so nothing is accepted. */
+function refuseSlackEvents(metrics: Metrics): RequestHandler {
+  return (_req, res) => {
+    metrics.webhooks.inc({ source: 'slack', result: 'unauthorized' });
+    requestLog(res).warn({ source: 'slack' }, 'slack request refused: interactivity is not configured here (SLACK_SIGNING_SECRET, or Socket Mode)');
+    res.status(401).json({ error: 'unauthorized' });
+  };
+}
 
 /** The `source` label of `lifecycle_webhooks_total` by webhook path, for failures before a handler runs (413, bad encoding). */
 const webhookSources: ReadonlyMap<string, string> = new Map([
   ['/webhooks/jira', 'jira'],
   ['/webhooks/jenkins', 'jenkins'],
   ['/webhooks/github', 'github'],
+  ['/slack/events', 'slack'],
 ]);
 
 async function probeEngine(

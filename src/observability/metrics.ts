@@ -38,6 +38,8 @@ export interface Metrics {
   readonly canaryDecisionSeconds: Histogram<'outcome'>;
   /** Canaries rolled back without a person deciding, by reason (analysis_failed, no_decision, deploy_failed). */
   readonly canaryAutomaticRollbacks: Counter<'reason'>;
+  /** Clicks on the canary's Approve/Reject, by action (approve | reject) and result (accepted | not_allowed | barred | too_early | no_gate | already_decided | engine_unavailable). */
+  readonly canaryClicks: Counter<'action' | 'result'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -142,6 +144,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'lifecycle_metric_gate_total',
       help: 'Metric gate verdicts after training, by metric and result',
       labelNames: ['metric', 'result'],
+      registers: [registry],
+    }),
+    canaryClicks: new Counter({
+      name: 'lifecycle_canary_clicks_total',
+      help: 'Clicks on the canary Approve/Reject buttons, by action and result (accepted, or why nothing changed)',
+      labelNames: ['action', 'result'],
       registers: [registry],
     }),
   };

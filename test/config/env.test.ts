@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENV_NAMES, SECRET_ENV_NAMES, envVariablesSchema, parseEnv, type Env } from '../../src/config/env.ts';
+import { partialSettingProblems } from '../../src/config/integrations.ts';
 
 function envOf(vars: Record<string, string | undefined>): Env {
   const result = parseEnv(vars);
@@ -85,5 +86,31 @@ describe('parseEnv', () => {
   it('describes every variable and marks the secrets', () => {
     for (const name of ENV_NAMES) expect(envVariablesSchema.shape[name].description, name).toBeTruthy();
     for (const name of SECRET_ENV_NAMES) expect(ENV_NAMES).toContain(name);
+  });
+});
+
+describe('Slack interactivity settings', () => {
+  it('reads Socket Mode as a boolean, off by default, and takes only an xapp- app token', () => {
+    expect(envOf({}).SLACK_SOCKET_MODE).toBe(false);
+    expect(envOf({ SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' })).toMatchObject({ SLACK_SOCKET_MODE: true, SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' });
+    const result = parseEnv({ SLACK_SOCKET_MODE: 'yes', SLACK_APP_TOKEN: 'xoxb-not-an-app-token' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      'SLACK_SOCKET_MODE: expected "true" or "false", got "yes" — set SLACK_SOCKET_MODE in .env or the environment, e.g. SLACK_SOCKET_MODE=true',
+      'SLACK_APP_TOKEN: expected an app-level token starting with "xapp-", got a value (not shown, it is secret) — set SLACK_APP_TOKEN in .env or the environment, e.g. SLACK_APP_TOKEN=xapp-...',
+    ]);
+    expect(SECRET_ENV_NAMES).toContain('SLACK_APP_TOKEN');
+  });
+
+  it('requires the signing secret with the bot token, unless the clicks come over Socket Mode with an app token', () => {
+    expect(partialSettingProblems({ SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([
+      expect.stringMatching(/^SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not — .*Basic Information → App Credentials.*SLACK_SOCKET_MODE=true and SLACK_APP_TOKEN$/),
+    ]);
+    expect(partialSettingProblems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' })).toEqual([]);
+    expect(partialSettingProblems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: 'xapp-1' })).toEqual([]);
+    expect(partialSettingProblems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SOCKET_MODE: 'true' })).toEqual([
+      expect.stringMatching(/^SLACK_SOCKET_MODE is true but SLACK_APP_TOKEN is not set — .*connections:write/),
+    ]);
   });
 });

@@ -44,6 +44,7 @@ export const testEnv = {
     return worldUrls?.slack ?? NOWHERE;
   },
   SLACK_BOT_TOKEN: 'xoxb-test-token',
+  SLACK_SIGNING_SECRET: 'it-slack-signing-secret',
   // Read only when the policy enables research servers (test/fixtures/policy/flow-jupyterhub.toml).
   get JUPYTERHUB_URL(): string {
     return worldUrls?.jupyterhub ?? NOWHERE;
@@ -82,7 +83,7 @@ export async function installWorld(): Promise<World> {
   const world: World = {
     jira: new JiraStandIn({ statuses: STATUSES, email: testEnv.JIRA_EMAIL, apiToken: testEnv.JIRA_API_TOKEN }),
     github: new GitHubStandIn({ token: testEnv.GITHUB_TOKEN }),
-    slack: new SlackStandIn({ token: testEnv.SLACK_BOT_TOKEN }),
+    slack: new SlackStandIn({ token: testEnv.SLACK_BOT_TOKEN, signingSecret: testEnv.SLACK_SIGNING_SECRET }),
     jupyterhub: new JupyterHubStandIn({ token: testEnv.JUPYTERHUB_TOKEN, spawnDelayMs: null }),
   };
   try {

@@ -306,6 +306,24 @@ export class EngineClient {
     );
   }
 
+  /**
+   * One variable of a running instance, Json parsed; `undefined` when the instance has no such
+   * variable or is gone (404).
+   */
+  async variable(processInstanceId: string, name: string): Promise<unknown> {
+    try {
+      const body = await this.request(
+        'GET',
+        `/process-instance/${encodeURIComponent(processInstanceId)}/variables/${encodeURIComponent(name)}?deserializeValue=false`,
+      );
+      const typed = z.object({ type: z.string(), value: z.unknown() }).parse(body);
+      return typed.type === 'Json' && typeof typed.value === 'string' ? JSON.parse(typed.value) : typed.value;
+    } catch (error) {
+      if (error instanceof EngineError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   async deleteProcessInstance(processInstanceId: string): Promise<void> {
     await this.request('DELETE', `/process-instance/${encodeURIComponent(processInstanceId)}?skipCustomListeners=true`);
   }

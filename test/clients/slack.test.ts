@@ -250,3 +250,146 @@ describe('SlackClient.postDirectMessageOnce', () => {
     expect(scope.isDone()).toBe(true);
   });
 });
+
+describe('SlackClient.updateMessage', () => {
+  const update = {
+    channel: 'C123ABC456',
+    ts: '1401383885.000061',
+    text: 'Approved by <@U0APPRV0001> at 13:06 UTC',
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Approved by <@U0APPRV0001> at 13:06 UTC' } }],
+  } as const;
+
+  it('changes the message with chat.update: channel, ts, text and blocks', async () => {
+    let sent: Record<string, unknown> = {};
+    nock(API, { reqheaders: { authorization: 'Bearer xoxb-test' } })
+      .post('/api/chat.update', (body: unknown) => {
+        sent = bodyObject(body);
+        return true;
+      })
+      .reply(200, fixture('slack/chat-update.json'));
+
+    await expect(slack().updateMessage(update)).resolves.toEqual({ channel: 'C123ABC456', ts: '1401383885.000061' });
+
+    expect(sent['channel']).toBe('C123ABC456');
+    expect(sent['ts']).toBe('1401383885.000061');
+    expect(sent['text']).toBe(update.text);
+    expect(JSON.parse(String(sent['blocks']))).toEqual(update.blocks);
+    expect(sent).not.toHaveProperty('metadata');
+  });
+
+  it('leaves the blocks alone when none are given, and sends new metadata when given', async () => {
+    let sent: Record<string, unknown> = {};
+    nock(API)
+      .post('/api/chat.update', (body: unknown) => {
+        sent = bodyObject(body);
+        return true;
+      })
+      .reply(200, fixture('slack/chat-update.json'));
+
+    await slack().updateMessage({ channel: update.channel, ts: update.ts, text: update.text, metadata: { event_type: 'model_lifecycle', event_payload: { key: 'MLM-42/canary/1', decided: true } } });
+
+    expect(sent).not.toHaveProperty('blocks');
+    expect(JSON.parse(String(sent['metadata']))).toEqual({ event_type: 'model_lifecycle', event_payload: { key: 'MLM-42/canary/1', decided: true } });
+  });
+
+  it('retries a 429 after its Retry-After (the same update twice is one change)', async () => {
+    const { retry, waits } = recordedRetry();
+    nock(API)
+      .post('/api/chat.update')
+      .reply(429, fixture('slack/error-ratelimited.json'), { 'Retry-After': '0' })
+      .post('/api/chat.update')
+      .reply(200, fixture('slack/chat-update.json'));
+
+    await expect(slack(retry).updateMessage(update)).resolves.toMatchObject({ ts: update.ts });
+    expect(waits).toHaveLength(1);
+  });
+
+  it("names Slack's error and what to do", async () => {
+    nock(API).post('/api/chat.update').reply(200, { ok: false, error: 'message_not_found' });
+
+    const error = (await slack().updateMessage(update).catch((e: unknown) => e)) as ClientError;
+
+    expect(error.message).toBe(
+      'Slack: updating message 1401383885.000061 in channel C123ABC456 failed: message_not_found — the message to update is gone (deleted, or another channel); the lifecycle keeps its channel and ts in canaryGate',
+    );
+    expect(error.retryable).toBe(false);
+  });
+});
+
+describe('SlackClient.postEphemeral', () => {
+  it('posts a message only the person sees', async () => {
+    let sent: Record<string, unknown> = {};
+    nock(API)
+      .post('/api/chat.postEphemeral', (body: unknown) => {
+        sent = bodyObject(body);
+        return true;
+      })
+      .reply(200, fixture('slack/chat-postEphemeral.json'));
+
+    await slack().postEphemeral({ channel: 'C123ABC456', user: 'U0STRNG0001', text: 'This canary was already decided.' });
+
+    expect(sent).toMatchObject({ channel: 'C123ABC456', user: 'U0STRNG0001', text: 'This canary was already decided.' });
+  });
+});
+
+describe('SlackClient.respond', () => {
+  const responseUrl = 'https://hooks.slack.test/actions/T0001/1234/abcd';
+
+  it("answers through the click's response_url with an ephemeral note that leaves the original alone", async () => {
+    let sent: unknown;
+    nock('https://hooks.slack.test')
+      .post('/actions/T0001/1234/abcd', (body: unknown) => {
+        sent = body;
+        return true;
+      })
+      .reply(200, { ok: true });
+
+    await slack().respond(responseUrl, { text: 'Approve becomes available in 1 m 40 s, after stabilisation.' });
+
+    expect(sent).toEqual({ response_type: 'ephemeral', replace_original: false, text: 'Approve becomes available in 1 m 40 s, after stabilisation.' });
+  });
+
+  it('retries a 5xx, and names an expired response_url', async () => {
+    const { retry } = recordedRetry();
+    nock('https://hooks.slack.test').post('/actions/T0001/1234/abcd').reply(503, '').post('/actions/T0001/1234/abcd').reply(200, { ok: true });
+    await expect(slack(retry).respond(responseUrl, { text: 'x' })).resolves.toBeUndefined();
+
+    nock('https://hooks.slack.test').post('/actions/T0001/1234/abcd').reply(404, 'no_response_url');
+    const error = (await slack(retry).respond(responseUrl, { text: 'x' }).catch((e: unknown) => e)) as ClientError;
+    expect(error.message).toMatch(/^Slack: answering a click through its response_url failed: 404 Not Found.*the response_url expired/);
+    expect(error.retryable).toBe(false);
+  });
+});
+
+describe('SlackClient.openView', () => {
+  const view = {
+    type: 'modal',
+    callback_id: 'identify_your_modals',
+    title: { type: 'plain_text', text: 'Quite a plain modal' },
+    submit: { type: 'plain_text', text: 'Create' },
+    blocks: [{ type: 'input', block_id: 'a_block_id', label: { type: 'plain_text', text: 'A simple label' }, element: { type: 'plain_text_input', action_id: 'an_action_id' } }],
+  } as const;
+
+  it("opens the modal with the click's trigger id and answers the view's id", async () => {
+    let sent: Record<string, unknown> = {};
+    nock(API)
+      .post('/api/views.open', (body: unknown) => {
+        sent = bodyObject(body);
+        return true;
+      })
+      .reply(200, fixture('slack/views-open.json'));
+
+    await expect(slack().openView('12345.98765.abcd2358fdea', view)).resolves.toBe('VMHU10V25');
+
+    expect(sent['trigger_id']).toBe('12345.98765.abcd2358fdea');
+    expect(JSON.parse(String(sent['view']))).toEqual(view);
+  });
+
+  it('does not retry: a trigger id lives 3 seconds', async () => {
+    nock(API).post('/api/views.open').reply(200, fixture('slack/error-expired-trigger-id.json'));
+
+    const error = (await slack(recordedRetry().retry).openView('12345.98765.abcd2358fdea', view).catch((e: unknown) => e)) as ClientError;
+
+    expect(error.message).toBe('Slack: opening a form in Slack (views.open) failed: expired_trigger_id — the click is more than 3 seconds old; the person clicks again');
+  });
+});

@@ -486,3 +486,150 @@ describe('SlackStandIn clicks', () => {
     expect(slack.requests).toContain('auth.test');
   });
 });
+
+// The view_submission payload as the view interactions reference lists it.
+const viewSubmissionPayload = z.object({
+  type: z.literal('view_submission'),
+  team: z.object({ id: z.string(), domain: z.string() }),
+  user: z.object({ id: z.string(), name: z.string(), team_id: z.string() }),
+  api_app_id: z.string(),
+  token: z.string(),
+  trigger_id: z.string(),
+  view: z.looseObject({
+    id: z.string().regex(/^V/),
+    type: z.literal('modal'),
+    callback_id: z.string(),
+    private_metadata: z.string(),
+    hash: z.string(),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ type: z.string(), value: z.string() }))) }),
+    blocks: z.array(z.looseObject({ type: z.string(), block_id: z.string() })),
+  }),
+  response_urls: z.array(z.unknown()),
+  is_enterprise_install: z.boolean(),
+});
+
+describe('SlackStandIn forms, ephemeral messages and retried deliveries', () => {
+  const secret = '8f742231b10e8888abcd99yyyzzz85a5';
+  let app: Server | null = null;
+  // Bolt's receiver checks the signature's timestamp against the wall clock.
+  let clock = Date.now();
+
+  afterEach(async () => {
+    const server = app;
+    app = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const form = {
+    type: 'modal',
+    callback_id: 'why',
+    title: { type: 'plain_text', text: 'Reject the canary' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    private_metadata: '{"issueKey":"COMPANYSA-35"}',
+    blocks: [{ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why?' }, element: { type: 'plain_text_input', action_id: 'reason' } }],
+  } as const;
+
+  it("opens a Bolt app's modal from a click's trigger, and sends the submission as view_submission that Bolt dispatches", async () => {
+    clock = Date.now();
+    await startStandIn({ signingSecret: secret, users: [{ id: 'U0REVIEW001', name: 'spengler' }], now: () => clock });
+    const receiver = new HTTPReceiver({ signingSecret: secret, endpoints: '/slack/events' });
+    const bolt = new App({ token: TOKEN, receiver, clientOptions: { slackApiUrl: apiUrl } });
+    const submissions: unknown[] = [];
+    bolt.action<BlockAction<ButtonAction>>('reject', async ({ ack, body, client: web }) => {
+      await ack();
+      await web.views.open({ trigger_id: body.trigger_id, view: form });
+    });
+    bolt.view('why', async ({ ack, body }) => {
+      await ack();
+      submissions.push(body);
+    });
+    app = createServer(receiver.requestListener);
+    slack.interactivityUrl = `${await listen(app)}/slack/events`;
+    const posted = await client().postMessageOnce(approval);
+
+    await slack.click(posted.ts, 'reject', 'U0REVIEW001');
+    await expect.poll(() => slack.views.length).toBe(1);
+    const view = slack.views[0];
+    if (!view) throw new Error('no view');
+    expect(view).toMatchObject({ user: 'U0REVIEW001', callbackId: 'why', privateMetadata: form.private_metadata, title: 'Reject the canary', state: 'open' });
+
+    const result = await slack.submitView(view.id, { reason: { reason: 'p99 doubled' } });
+
+    expect(result.status).toBe(200);
+    expect(view.state).toBe('submitted');
+    await expect.poll(() => submissions.length).toBe(1);
+    const payload = viewSubmissionPayload.parse(submissions[0]);
+    expect(payload).toMatchObject({
+      user: { id: 'U0REVIEW001', name: 'spengler' },
+      view: { id: view.id, callback_id: 'why', private_metadata: form.private_metadata, state: { values: { reason: { reason: { type: 'plain_text_input', value: 'p99 doubled' } } } } },
+    });
+    await expect(slack.submitView(view.id, {})).rejects.toThrow(`no open view ${view.id}`);
+  });
+
+  it('refuses a trigger id that is unknown, used already or older than 3 seconds', async () => {
+    clock = Date.now();
+    await startStandIn({ signingSecret: secret, now: () => clock });
+    app = createServer((_req, res) => res.writeHead(200).end());
+    slack.interactivityUrl = `${await listen(app)}/slack/events`;
+    const posted = await client().postMessageOnce(approval);
+    const view = JSON.stringify(form);
+
+    expect((await call('views.open', { trigger_id: '1.nope', view })).body).toEqual({ ok: false, error: 'invalid_trigger_id' });
+    const first = await slack.click(posted.ts, 'reject', 'U0REVIEW001');
+    expect((await call('views.open', { trigger_id: first.payload.trigger_id, view })).body).toMatchObject({ ok: true, view: { type: 'modal', callback_id: 'why' } });
+    expect((await call('views.open', { trigger_id: first.payload.trigger_id, view })).body).toEqual({ ok: false, error: 'invalid_trigger_id' });
+    const second = await slack.click(posted.ts, 'reject', 'U0REVIEW001');
+    clock += 3_001;
+    expect((await call('views.open', { trigger_id: second.payload.trigger_id, view })).body).toEqual({ ok: false, error: 'expired_trigger_id' });
+    const third = await slack.click(posted.ts, 'reject', 'U0REVIEW001');
+    expect((await call('views.open', { trigger_id: third.payload.trigger_id, view: JSON.stringify({ ...form, title: { type: 'plain_text', text: 'A title longer than twenty-four' } }) })).body).toEqual({
+      ok: false,
+      error: 'invalid_arguments',
+    });
+  });
+
+  it('keeps chat.postEphemeral and response_url notes per person', async () => {
+    await startStandIn({ signingSecret: secret, users: [{ id: 'U0REVIEW001', name: 'spengler' }, { id: 'U0OTHER0001', name: 'venkman' }] });
+    app = createServer((_req, res) => res.writeHead(200).end());
+    slack.interactivityUrl = `${await listen(app)}/slack/events`;
+    const posted = await client().postMessageOnce(approval);
+    const click = await slack.click(posted.ts, 'approve', 'U0REVIEW001');
+
+    await client().postEphemeral({ channel: CHANNEL, user: 'U0OTHER0001', text: 'for venkman' });
+    await client().respond(click.payload.response_url, { text: 'for spengler' });
+
+    expect(slack.ephemeralsFor('U0REVIEW001').map((e) => e.text)).toEqual(['for spengler']);
+    expect(slack.ephemeralsFor('U0OTHER0001')).toEqual([{ channel: CHANNEL, user: 'U0OTHER0001', text: 'for venkman', blocks: [] }]);
+    expect(slack.messages.map((m) => m.text)).toEqual([approval.text]);
+    expect((await call('chat.postEphemeral', { channel: CHANNEL, user: 'U0NOBODY001', text: 'x' })).body).toEqual({ ok: false, error: 'user_not_found' });
+  });
+
+  it('sends a delivery again as Slack retries it: the same payload, signed anew, with X-Slack-Retry-Num and X-Slack-Retry-Reason', async () => {
+    clock = Date.now();
+    await startStandIn({ signingSecret: secret, now: () => clock });
+    const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
+    app = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200).end();
+      });
+    });
+    slack.interactivityUrl = `${await listen(app)}/slack/events`;
+    const posted = await client().postMessageOnce(approval);
+    const first = await slack.click(posted.ts, 'approve', 'U0REVIEW001');
+    clock += 3_000;
+
+    const again = await slack.redeliver(first, 1, 'http_timeout');
+
+    expect(again.status).toBe(200);
+    expect(again.payload).toEqual(first.payload);
+    const [original, retried] = received;
+    expect(retried?.body).toBe(original?.body);
+    expect(retried?.headers).toMatchObject({ 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout', 'x-slack-request-timestamp': String(Math.floor(clock / 1000)) });
+    expect(retried?.headers['x-slack-signature']).not.toBe(original?.headers['x-slack-signature']);
+    expect(verifySlackSignature(secret, retried?.headers ?? {}, retried?.body ?? '', Math.floor(clock / 1000))).toBe(true);
+    expect(original?.headers).not.toHaveProperty('x-slack-retry-num');
+  });
+});

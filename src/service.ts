@@ -11,7 +11,8 @@ import { JiraClient } from './clients/jira.ts';
 import { JupyterHubClient } from './clients/jupyterhub.ts';
 import { MlflowClient } from './clients/mlflow.ts';
 import type { RetryOptions } from './clients/retry.ts';
-import { ServiceProbe } from './clients/service-probe.ts';
+import { PrometheusClient } from './clients/prometheus.ts';
+import { postJson, probeHealth } from './clients/service-probe.ts';
 import { SlackClient } from './clients/slack.ts';
 import type { Config } from './config/load.ts';
 import { EngineClient, EngineError } from './engine/camunda7/rest.ts';
@@ -146,9 +147,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // Cockpit's address: the policy's, else next to the engine's REST API (the local engine and Camunda Run both serve it there).
     const cockpitBase = (policy.delivery.cockpit_url ?? `${options.engineRestUrl.replace(/\/engine-rest\/?$/, '')}/camunda/app/cockpit/default`).replace(/\/$/, '');
     const cockpitUrl = (processInstanceId: string) => `${cockpitBase}/#/process-instance/${encodeURIComponent(processInstanceId)}`;
-    const serviceProbe = new ServiceProbe({ log });
+    const serviceProbe = { probeHealth, postJson };
+    const prometheus = env.PROMETHEUS_URL
+      ? new PrometheusClient({ baseUrl: env.PROMETHEUS_URL, ...(env.PROMETHEUS_TOKEN ? { token: env.PROMETHEUS_TOKEN } : {}), ...(retry ? { retry } : {}), log })
+      : null;
 
-    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jenkins, mlflow, metrics, jupyterhub, policy, issueUrl, callbackUrl, serviceProbe, cockpitUrl }), {
+    workers = startCamunda7Workers(createWorkers({ engine, jira, github, slack, jenkins, mlflow, metrics, jupyterhub, policy, issueUrl, callbackUrl, serviceProbe, prometheus, cockpitUrl }), {
       baseUrl: options.engineRestUrl,
       workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
       username: env.CAMUNDA_USER,

@@ -3,6 +3,7 @@ import type { JenkinsClient } from '../src/clients/jenkins.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import type { JupyterHubClient } from '../src/clients/jupyterhub.ts';
 import type { MlflowClient } from '../src/clients/mlflow.ts';
+import type { PrometheusClient } from '../src/clients/prometheus.ts';
 import type { SlackClient } from '../src/clients/slack.ts';
 import type { Policy } from '../src/config/policy.ts';
 import type { EngineClient } from '../src/engine/camunda7/rest.ts';
@@ -34,12 +35,13 @@ import { createReportInvalidRequest } from './jira-ticket-report-invalid.ts';
 import { createStartResearchServer } from './jupyterhub-server-start.ts';
 import { createGuardSingleLifecycle } from './lifecycle-guard-single.ts';
 import { createNotifyTeam } from './slack-team-notify-repo.ts';
-import type { CanaryMessageUpdater } from './canary-message.ts';
 import { createSettleCanary } from './canary-outcome-settle.ts';
 import { createPlanDelivery } from './github-delivery-plan.ts';
 import { createReportCanary } from './jira-canary-report.ts';
 import { createReportStaging } from './jira-staging-report.ts';
 import { createPromoteModel } from './mlflow-model-promote.ts';
+import { createAnalyseCanary } from './prometheus-canary-analyse.ts';
+import { createCheckStagingFunctional } from './service-staging-functional.ts';
 import { createProbeStaging, type ServiceProbeClient } from './service-staging-probe.ts';
 import { createAnnounceCanary } from './slack-canary-announce.ts';
 import { createConcludeCanary } from './slack-canary-conclude.ts';
@@ -51,7 +53,7 @@ export interface WorkerDeps {
   readonly engine: EngineClient;
   readonly jira: JiraClient;
   readonly github: GitHubClient;
-  readonly slack: SlackClient & CanaryMessageUpdater;
+  readonly slack: SlackClient;
   readonly jenkins: JenkinsClient;
   readonly mlflow: MlflowClient;
   readonly metrics: Metrics;
@@ -64,6 +66,8 @@ export interface WorkerDeps {
   readonly callbackUrl: () => string;
   /** The deployed staging service, probed and sent the functional requests. */
   readonly serviceProbe: ServiceProbeClient;
+  /** The Prometheus the canary analysis queries; null without PROMETHEUS_URL (the analysis then has no data: inconclusive). */
+  readonly prometheus: PrometheusClient | null;
   /** A lifecycle's page in Cockpit. */
   readonly cockpitUrl: (processInstanceId: string) => string;
 }
@@ -98,7 +102,9 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createCheckRebuild(deps),
     createPlanDelivery(deps),
     createProbeStaging({ probe: deps.serviceProbe, policy: deps.policy }),
+    createCheckStagingFunctional({ github: deps.github, probe: deps.serviceProbe, policy: deps.policy }),
     createReportStaging(deps),
+    createAnalyseCanary(deps),
     createAnnounceCanary(deps),
     createOpenCanaryDecision(deps),
     createRemindCanary(deps),

@@ -100,7 +100,7 @@ export function createReportStaging(deps: { jira: Pick<JiraClient, 'addComment'>
       if (comment.created) {
         deps.metrics.stagingChecks.inc({ check: 'deploy', result: facts.deploy.result === 'SUCCESS' ? 'pass' : 'fail' });
         if (facts.health) deps.metrics.stagingChecks.inc({ check: 'health', result: facts.health.verdict === 'healthy' ? 'pass' : 'fail' });
-        for (const one of facts.functional?.cases ?? []) deps.metrics.stagingChecks.inc({ check: 'functional', result: one.result === 'passed' ? 'pass' : 'fail' });
+        for (const one of facts.functional?.cases ?? []) deps.metrics.stagingChecks.inc({ check: 'functional', result: one.outcome === 'match' ? 'pass' : 'fail' });
       }
       ctx.log.info({ comment: comment.id, outcome: verdict.outcome, failureClass: verdict.failureClass }, 'commented STAGING_RESULT');
       const endedAt = facts.functional || facts.health ? now().toISOString() : facts.deploy.endedAt;

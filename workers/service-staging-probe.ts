@@ -1,37 +1,32 @@
 import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
+import type { probeHealth, postJson } from '../src/clients/service-probe.ts';
 import type { Policy } from '../src/config/policy.ts';
 import { deployFailureReason, stagingEndpoints, stagingHealthSummary, type StagingHealthSummary } from '../src/domain/delivery.ts';
 import { parseIsoDuration } from '../src/domain/duration.ts';
 import { jenkinsBuildResult } from '../src/domain/jenkins-build.ts';
+import { initialHealthState, nextHealth, type HealthVerdict } from '../src/domain/staging-checks.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleStagingDeploy } from './examples.ts';
 
-/** One health probe: a GET with a timeout, never retried (the loop is the retry). */
-export interface HealthProbe {
-  /** True for a 2xx answer within the timeout. */
-  readonly good: boolean;
-  readonly status: number | null;
-  readonly durationMs: number;
-  /** Why there was no answer (timeout, refused); null when one came. */
-  readonly error: string | null;
-}
-
+/** The calls to a deployed service (src/clients/service-probe.ts), passed in so tests and the sandbox can point them anywhere. */
 export interface ServiceProbeClient {
-  probeHealth(url: string, options: { readonly timeoutMs: number }): Promise<HealthProbe>;
+  readonly probeHealth: typeof probeHealth;
+  readonly postJson: typeof postJson;
 }
 
 /**
- * Probes the staging service's health once and folds the answer into `stagingHealth`: healthy
- * after `health_consecutive` good answers in a row, unhealthy when the deadline passes first.
- * The BPMN waits `stagingHealthInterval` between probes with a timer, so no handler sleeps. A
- * staging deployment that failed is unhealthy at once, without a probe.
+ * Probes the staging service's health once and folds the answer into `stagingHealth`
+ * ({@link nextHealth}): healthy after `delivery.staging.health_consecutive` good answers in a
+ * row, given up when the deadline (`health_deadline` after the first probe) passes first. The
+ * BPMN waits `stagingHealthInterval` between probes with a timer, so no handler sleeps. A
+ * staging deployment that failed is given up at once, without a probe.
  */
-export function createProbeStaging(deps: { probe: ServiceProbeClient; policy: Policy; now?: () => Date }) {
+export function createProbeStaging(deps: { probe: Pick<ServiceProbeClient, 'probeHealth'>; policy: Policy; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return defineWorker({
     topic: Topics.probeStaging,
-    description: 'Probes the health of the staging service once and says whether it is healthy, still coming up, or failed',
+    description: 'Probes the health of the staging service once and says whether it is healthy, still coming up, or given up',
     input: z.object({
       deliveryAttempt: z.number().int().min(1).describe('The delivery attempt'),
       stagingDeploy: jenkinsBuildResult.describe('How the staging deploy build ended'),
@@ -47,24 +42,12 @@ export function createProbeStaging(deps: { probe: ServiceProbeClient; policy: Po
     errors: {},
     examples: [
       {
-        title: 'the third good answer in a row',
+        title: 'the deployment failed: given up without a probe',
         input: {
           deliveryAttempt: 1,
-          stagingDeploy: exampleStagingDeploy,
+          stagingDeploy: { ...exampleStagingDeploy, result: 'FAILURE', endedAt: '2026-11-30T12:05:00.000Z' },
           stagingServiceUrl: 'https://churn-predictor.staging.ml.example.com',
           stagingHealthUrl: 'https://churn-predictor.staging.ml.example.com/health',
-          stagingHealth: {
-            attempt: 1,
-            healthUrl: 'https://churn-predictor.staging.ml.example.com/health',
-            verdict: 'waiting',
-            probes: 2,
-            goodInARow: 2,
-            required: 3,
-            startedAt: '2026-11-30T12:05:00.000Z',
-            deadlineAt: '2026-11-30T12:10:00.000Z',
-            lastAnswer: '200 in 8 ms',
-            reason: null,
-          },
         },
         outcome: {
           kind: 'complete',
@@ -72,17 +55,15 @@ export function createProbeStaging(deps: { probe: ServiceProbeClient; policy: Po
             stagingHealth: {
               attempt: 1,
               healthUrl: 'https://churn-predictor.staging.ml.example.com/health',
-              verdict: 'healthy',
-              probes: 3,
-              goodInARow: 3,
+              verdict: 'unhealthy',
               required: 3,
-              startedAt: '2026-11-30T12:05:00.000Z',
-              deadlineAt: '2026-11-30T12:10:00.000Z',
-              lastAnswer: '200 in 7 ms',
-              reason: null,
+              startedAt: '2026-11-30T12:05:01.000Z',
+              deadlineAt: '2026-11-30T12:10:01.000Z',
+              checks: { probes: 0, consecutiveGood: 0, bestRun: 0 },
+              reason: 'The staging deploy build ended FAILURE.',
             },
-            stagingHealthy: true,
-            stagingGaveUp: false,
+            stagingHealthy: false,
+            stagingGaveUp: true,
           },
         },
       },
@@ -97,37 +78,26 @@ export function createProbeStaging(deps: { probe: ServiceProbeClient; policy: Po
         attempt,
         healthUrl,
         verdict: 'waiting',
-        probes: 0,
-        goodInARow: 0,
         required: settings.health_consecutive,
         startedAt: at.toISOString(),
         deadlineAt: new Date(at.getTime() + (parseIsoDuration(settings.health_deadline) ?? 300_000)).toISOString(),
-        lastAnswer: null,
-        reason: null,
+        checks: initialHealthState(),
+        reason: 'No probe yet.',
       };
       if (deploy.result !== 'SUCCESS') {
-        const failed: StagingHealthSummary = { ...state, verdict: 'unhealthy', reason: deployFailureReason('staging', deploy) };
-        return ctx.complete({ stagingHealth: failed, ...verdictFlags('unhealthy') });
+        return ctx.complete({ stagingHealth: { ...state, verdict: 'unhealthy', reason: deployFailureReason('staging', deploy) }, ...flags('unhealthy') });
       }
-      if (state.verdict !== 'waiting') return ctx.complete({ stagingHealth: state, ...verdictFlags(state.verdict) });
+      // A rerun after the verdict (a lost completion) gives the same verdict.
+      if (state.verdict !== 'waiting') return ctx.complete({ stagingHealth: state, ...flags(state.verdict) });
 
-      const probe = await deps.probe.probeHealth(healthUrl, { timeoutMs: parseIsoDuration(settings.request_timeout) ?? 10_000 });
-      const answer = probe.status === null ? (probe.error ?? 'no answer') : `${probe.status} in ${Math.round(probe.durationMs)} ms`;
-      const goodInARow = probe.good ? state.goodInARow + 1 : 0;
-      const next: StagingHealthSummary = { ...state, healthUrl, probes: state.probes + 1, goodInARow, lastAnswer: answer };
-      let verdict: StagingHealthSummary['verdict'] = 'waiting';
-      let reason: string | null = null;
-      if (goodInARow >= state.required) verdict = 'healthy';
-      else if (now().getTime() >= Date.parse(state.deadlineAt)) {
-        verdict = 'unhealthy';
-        reason = `The staging service was not healthy by the deadline (${settings.health_deadline} after deployment): ${goodInARow} of ${state.required} good answers in a row, the last ${answer}.`;
-      }
-      ctx.log.info({ healthUrl, answer, goodInARow, verdict }, 'probed the staging service');
-      return ctx.complete({ stagingHealth: { ...next, verdict, reason }, ...verdictFlags(verdict) });
+      const probe = await deps.probe.probeHealth(healthUrl, { timeoutMs: parseIsoDuration(settings.request_timeout) ?? 10_000, now });
+      const step = nextHealth(state.checks, probe, { consecutive: state.required, deadlineAt: new Date(state.deadlineAt), now: now() });
+      ctx.log.info({ healthUrl, status: probe.status, verdict: step.verdict, consecutiveGood: step.state.consecutiveGood }, 'probed the staging service');
+      return ctx.complete({ stagingHealth: { ...state, healthUrl, verdict: step.verdict, checks: step.state, reason: step.reason }, ...flags(step.verdict) });
     },
   });
 }
 
-function verdictFlags(verdict: StagingHealthSummary['verdict']): { stagingHealthy: boolean; stagingGaveUp: boolean } {
+function flags(verdict: HealthVerdict): { stagingHealthy: boolean; stagingGaveUp: boolean } {
   return { stagingHealthy: verdict === 'healthy', stagingGaveUp: verdict === 'unhealthy' };
 }

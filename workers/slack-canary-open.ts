@@ -29,7 +29,7 @@ export function createOpenCanaryDecision(deps: { slack: CanaryMessageUpdater }) 
         input: {
           canaryGate: exampleCanaryGate,
           canaryFacts: exampleCanaryFacts,
-          canaryAnalysisView: { verdict: 'pass', samples: 6, lines: ['error ratio: 0.2% (threshold 1%), 0 failures'], reason: null },
+          canaryAnalysisView: { attempt: 1, verdict: 'pass', samples: 6, lines: ['error ratio: 0.2% (threshold 1%), 0 failures'], reason: null },
         },
         outcome: { kind: 'complete', variables: {} },
       },

@@ -11,7 +11,7 @@ import type { BpmnDefinitions } from 'bpmn-moddle/types';
 export interface BpmnContract {
   /** Topics of the external service tasks. */
   readonly topics: string[];
-  /** Names of the messages that catch events and boundary events wait for. */
+  /** Names of the messages that catch events, boundary events and receive tasks wait for. */
   readonly messages: string[];
   /** Error codes that error events catch. */
   readonly errorCodes: string[];
@@ -111,7 +111,7 @@ export async function readBpmnContract(xml: string): Promise<BpmnContract> {
     if (element.$instanceOf('bpmn:ServiceTask') || element.$instanceOf('bpmn:SendTask')) {
       const topic = camundaAttr(element, 'topic', prefix);
       if (camundaAttr(element, 'type', prefix) === 'external' && topic) topics.add(topic);
-    } else if (element.$instanceOf('bpmn:MessageEventDefinition')) {
+    } else if (element.$instanceOf('bpmn:MessageEventDefinition') || element.$instanceOf('bpmn:ReceiveTask')) {
       const name: unknown = element.get('messageRef')?.name;
       if (typeof name === 'string') messages.add(name);
     } else if (element.$instanceOf('bpmn:ErrorEventDefinition')) {

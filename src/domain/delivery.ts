@@ -5,6 +5,7 @@ import type { Block, Document, Inline } from './document.ts';
 import { jenkinsBuildResult, type JenkinsBuildResult } from './jenkins-build.ts';
 import type { CanaryDecision } from './canary-decision.ts';
 import type { StageRecord } from './stage-record.ts';
+import { describeFunctionalResults, functionalResultSchema, healthStateSchema, healthVerdictSchema } from './staging-checks.ts';
 import { formatDuration } from './training.ts';
 
 /**
@@ -55,26 +56,13 @@ export function stagingEndpoints(
 
 const instant = z.iso.datetime({ offset: true });
 
-export const functionalCaseResult = z
-  .object({
-    name: z.string().describe('The request file, e.g. "tests_functional/v1_predict/test_request_01.json"'),
-    endpoint: z.string().describe('The path the request was POSTed to, e.g. "/v1/predict"'),
-    result: z.enum(['passed', 'failed', 'error']).describe('passed: the answer matches *_response.json; failed: it differs; error: no usable answer'),
-    httpStatus: z.number().int().nullable().describe('HTTP status of the answer; null when none came'),
-    durationMs: z.number().nullable().describe('Time to the answer in milliseconds; null when none came'),
-    diff: z.array(z.string()).describe('Each difference between the answer and the expected one, as "path: expected …, got …"; empty when it matches'),
-    error: z.string().nullable().describe('Why no usable answer came (timeout, connection refused, not JSON, a missing *_response.json); null otherwise'),
-  })
-  .describe('One functional case against the staging service');
-export type FunctionalCaseResult = z.infer<typeof functionalCaseResult>;
-
 export const stagingFunctional = z
   .object({
     attempt: z.number().int().min(1).describe('The delivery attempt these cases ran in'),
     serviceUrl: z.url().describe('The staging service the requests went to'),
     commit: z.string().describe('The commit the requests were read at'),
-    tolerance: z.number().describe('Largest difference allowed between numbers'),
-    cases: z.array(functionalCaseResult).describe('Every functional case, in path order'),
+    cases: z.array(functionalResultSchema).describe('Every functional case, in path order'),
+    problems: z.array(z.string()).describe('Request files without their recorded answer (and the reverse), one sentence each'),
   })
   .describe('Process variable stagingFunctional: the functional requests of the repository against the staging service');
 export type StagingFunctional = z.infer<typeof stagingFunctional>;
@@ -83,17 +71,15 @@ export type StagingFunctional = z.infer<typeof stagingFunctional>;
 export const stagingHealthSummary = z
   .object({
     attempt: z.number().int().min(1).describe('The delivery attempt being probed'),
-    healthUrl: z.url().describe('The address probed'),
-    verdict: z.enum(['waiting', 'healthy', 'unhealthy']).describe('waiting: not yet N good answers in a row; healthy: N in a row; unhealthy: the deadline passed first, or the deployment failed'),
-    probes: z.number().int().min(0).describe('Probes sent so far'),
-    goodInARow: z.number().int().min(0).describe('Good answers in a row at the last probe'),
+    healthUrl: z.string().describe('The address probed'),
+    verdict: healthVerdictSchema,
     required: z.number().int().min(1).describe('Good answers in a row that make the service healthy'),
     startedAt: instant.describe('When probing began'),
     deadlineAt: instant.describe('When the service must be healthy by'),
-    lastAnswer: z.string().nullable().describe('The last probe in words: "200 in 12 ms", "503", "timed out after 10 s"; null before the first'),
-    reason: z.string().nullable().describe('Why the service is unhealthy, in a sentence; null unless unhealthy'),
+    checks: healthStateSchema.describe('The probes so far'),
+    reason: z.string().describe('The verdict in one sentence'),
   })
-  .describe('Process variable stagingHealth: the health check of the staging service');
+  .describe('Process variable stagingHealth: the health check of the staging service in this attempt');
 export type StagingHealthSummary = z.infer<typeof stagingHealthSummary>;
 
 export const stagingFailureClass = z.enum(['deploy_failed', 'unhealthy', 'functional_mismatch', 'functional_error', 'no_functional_cases']).describe('Why staging failed');
@@ -112,18 +98,16 @@ export function judgeStaging(input: { deploy: JenkinsBuildResult; health: Stagin
     return { outcome: 'failure', failureClass: 'deploy_failed', reason: `The staging deploy build ended ${deploy.result}${deploy.failedStage ? ` in stage "${deploy.failedStage}"` : ''}.` };
   }
   if (!health || health.verdict !== 'healthy') {
-    return { outcome: 'failure', failureClass: 'unhealthy', reason: health?.reason ?? 'The staging service was not found healthy.' };
+    return { outcome: 'failure', failureClass: 'unhealthy', reason: health ? `The staging service was not healthy. ${health.reason}` : 'The staging service was not found healthy.' };
   }
   if (!functional || functional.cases.length === 0) {
-    return { outcome: 'failure', failureClass: 'no_functional_cases', reason: 'The repository has no functional requests (tests_functional/**/test_request_*.json) at the merged commit, so staging proves nothing; add at least one with its *_response.json.' };
+    const problems = functional && functional.problems.length > 0 ? ` ${functional.problems.join(' ')}` : '';
+    return { outcome: 'failure', failureClass: 'no_functional_cases', reason: `The repository has no functional cases (tests_functional/<endpoint>/test_request_*.json with its *_response.json) at the merged commit, so staging proves nothing.${problems}` };
   }
-  const failed = functional.cases.filter((one) => one.result === 'failed');
-  const errored = functional.cases.filter((one) => one.result === 'error');
-  if (failed.length > 0) {
-    return { outcome: 'failure', failureClass: 'functional_mismatch', reason: `${plural(failed.length, 'functional case')} of ${functional.cases.length} answered differently from the expected response: ${failed.map((one) => one.name).join(', ')}.` };
-  }
-  if (errored.length > 0) {
-    return { outcome: 'failure', failureClass: 'functional_error', reason: `${plural(errored.length, 'functional case')} of ${functional.cases.length} got no usable answer: ${errored.map((one) => `${one.name} (${one.error ?? 'error'})`).join(', ')}.` };
+  const failed = functional.cases.filter((one) => one.outcome === 'mismatch');
+  const errored = functional.cases.filter((one) => one.outcome === 'error');
+  if (failed.length > 0 || errored.length > 0) {
+    return { outcome: 'failure', failureClass: failed.length > 0 ? 'functional_mismatch' : 'functional_error', reason: describeFunctionalResults(functional.cases) };
   }
   return { outcome: 'success', failureClass: null, reason: null };
 }
@@ -171,14 +155,17 @@ export function stagingResultComment(facts: StagingFacts): Document {
       rows: facts.functional.cases.map((one) => [
         [{ text: one.name, code: true }],
         [{ text: one.endpoint, code: true }],
-        [one.result === 'passed' ? 'passed' : one.result === 'failed' ? 'differs' : 'error'],
-        [one.httpStatus === null ? (one.error ?? 'no answer') : `${one.httpStatus}${one.durationMs === null ? '' : ` in ${Math.round(one.durationMs)} ms`}`],
+        [one.outcome === 'match' ? 'passed' : one.outcome === 'mismatch' ? 'differs' : 'error'],
+        [one.status === 0 ? 'no answer' : `${one.status} in ${Math.round(one.latencyMs)} ms`],
       ]),
     });
-    for (const one of facts.functional.cases.filter((candidate) => candidate.result !== 'passed')) {
-      blocks.push({ type: 'paragraph', content: [{ text: one.name, bold: true }, one.result === 'failed' ? ' differs from its expected response:' : ` got no usable answer: ${one.error ?? ''}`] });
-      if (one.diff.length > 0) blocks.push({ type: 'code', text: one.diff.join('\n') });
+    for (const one of facts.functional.cases.filter((candidate) => candidate.outcome !== 'match')) {
+      blocks.push({ type: 'paragraph', content: [{ text: one.name, bold: true }, one.outcome === 'mismatch' ? ' differs from its recorded answer:' : ' got no usable answer:'] });
+      blocks.push({ type: 'code', text: one.diff });
     }
+  }
+  if (facts.functional && facts.functional.problems.length > 0) {
+    blocks.push({ type: 'paragraph', content: ['Functional files without their pair:'] }, { type: 'bullets', items: facts.functional.problems.map((problem) => [problem]) });
   }
   blocks.push({
     type: 'paragraph',
@@ -188,17 +175,15 @@ export function stagingResultComment(facts: StagingFacts): Document {
 }
 
 function healthWords(health: StagingHealthSummary | null): string {
-  if (!health) return 'not checked (the deployment failed)';
-  const answers = `${health.goodInARow} of ${health.required} good answers in a row after ${plural(health.probes, 'probe')}`;
-  if (health.verdict === 'healthy') return `healthy (${answers}; ${health.healthUrl})`;
-  return `${health.reason ?? 'not healthy'} (${answers}${health.lastAnswer ? `; last answer ${health.lastAnswer}` : ''}; ${health.healthUrl})`;
+  if (!health) return 'not checked';
+  return health.reason;
 }
 
 /** The staging attempt as a stage record. */
 export function stagingStageRecord(facts: StagingFacts, startedAt: string | null, endedAt: string): StageRecord {
   const verdict = judgeStaging(facts);
   const cases = facts.functional?.cases ?? [];
-  const passed = cases.filter((one) => one.result === 'passed').length;
+  const passed = cases.filter((one) => one.outcome === 'match').length;
   const links: StageRecord['links'] = [];
   if (facts.deploy.url) links.push({ title: facts.deploy.number === null ? 'Jenkins deploy build' : `Jenkins deploy build #${facts.deploy.number}`, url: facts.deploy.url });
   if (z.url().safeParse(facts.serviceUrl).success) links.push({ title: 'Staging service', url: facts.serviceUrl });
@@ -243,6 +228,7 @@ export type CanaryFacts = z.infer<typeof canaryFacts>;
 /** The canary analysis as the messages show it: the verdict and one line per query. */
 export const analysisView = z
   .object({
+    attempt: z.number().int().min(1).describe('The delivery attempt analysed'),
     verdict: z.enum(['running', 'pass', 'fail', 'inconclusive']).describe('running: the window is not over; pass; fail; inconclusive: not enough data, never a pass'),
     samples: z.number().int().min(0).describe('Analysis runs so far'),
     lines: z.array(z.string()).describe('One line per query: its name, the latest value against its threshold, failures so far'),
@@ -459,8 +445,4 @@ export const deployResult = jenkinsBuildResult;
 
 function linkButton(label: string, url: string, actionId: string): Button {
   return { type: 'button', text: { type: 'plain_text', text: label.slice(0, 75) }, url, action_id: actionId };
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

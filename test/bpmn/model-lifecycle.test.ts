@@ -13,10 +13,15 @@ import {
 } from '../../src/bpmn/contract.ts';
 import { AWAITED_STATUS_ROLES, lifecycleStartVariables, statusMessage, TICKET_UPDATED_MESSAGE } from '../../src/lifecycle/contract.ts';
 import { readBpmnContract } from '../../src/bpmn/read.ts';
+import { parsePolicy } from '../../src/config/policy.ts';
+import { createWorkers, type WorkerDeps } from '../../workers/index.ts';
 import { loadDiagram, type Element } from './diagram.ts';
 import { lintBpmn } from '../../scripts/lint-bpmn.ts';
 
 const xml = readFileSync(BPMN_FILE, 'utf8');
+const examplePolicy = parsePolicy(readFileSync('config/policy.example.toml', 'utf8'), 'policy.example.toml');
+if (!examplePolicy.ok) throw new Error(examplePolicy.problems.join('\n'));
+const contractDeps = { policy: examplePolicy.policy, issueUrl: String, callbackUrl: String, cockpitUrl: String } as unknown as WorkerDeps;
 const { warnings, ofType, byId, attr, outgoing, incoming, eventDefinitions, inputParameters, extensions, shapes, edges, onOutline } = await loadDiagram(xml);
 const processes = ofType('bpmn:Process');
 const flowNodes = ofType('bpmn:FlowNode');
@@ -85,10 +90,15 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   it('puts every boundary event on the outline of its host', () => {
     const boundaryEvents = ofType('bpmn:BoundaryEvent');
     expect(boundaryEvents.map((event) => event.id).sort()).toEqual([
+      'BoundaryEvent_AnalysisFailed',
       'BoundaryEvent_AttemptsExhausted',
       'BoundaryEvent_BuildAttemptsExhausted',
       'BoundaryEvent_BuildFailed',
+      'BoundaryEvent_CanaryDeployFailed',
+      'BoundaryEvent_DecisionDeadline',
+      'BoundaryEvent_DecisionReminder',
       'BoundaryEvent_ModelConfigInvalid',
+      'BoundaryEvent_PromoteFailed',
       'BoundaryEvent_PushWhileChecking',
       'BoundaryEvent_ReadyForBuildWhileChecking',
       'BoundaryEvent_ReadyWhileChecking',
@@ -132,6 +142,25 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_NotifyBuildFailure: Topics.notifyBuild,
       Task_MoveBackForBuild: Topics.transitionIssue,
       Task_CheckRebuild: Topics.checkRebuild,
+      Task_PlanDelivery: Topics.planDelivery,
+      Task_ProbeStaging: Topics.probeStaging,
+      Task_CheckStagingFunctional: Topics.checkStagingFunctional,
+      Task_ReportStaging: Topics.reportStaging,
+      Task_AnnounceCanary: Topics.announceCanary,
+      Task_AnalyseCanary: Topics.analyseCanary,
+      Task_OpenCanaryDecision: Topics.openCanaryDecision,
+      Task_RemindCanary: Topics.remindCanary,
+      Task_SettleDecision: Topics.settleCanary,
+      Task_SettleDeployFailed: Topics.settleCanary,
+      Task_SettleAnalysisFailed: Topics.settleCanary,
+      Task_SettleNoDecision: Topics.settleCanary,
+      Task_SettlePromoteFailed: Topics.settleCanary,
+      Task_PromoteModel: Topics.promoteModel,
+      Task_ConcludePromoted: Topics.concludeCanary,
+      Task_ConcludeRolledBack: Topics.concludeCanary,
+      Task_ReportCanaryPromoted: Topics.reportCanary,
+      Task_ReportCanaryRollback: Topics.reportCanary,
+      Task_MoveToDone: Topics.transitionIssue,
     };
     for (const task of serviceTasks) expect(attr(task, 'type'), task.id).toBe('external');
     expect(Object.fromEntries(serviceTasks.map((task) => [task.id, attr(task, 'topic')]))).toEqual(expected);
@@ -168,7 +197,16 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('names and guards every sequence flow out of a splitting exclusive gateway', () => {
     const splits = ofType('bpmn:ExclusiveGateway').filter((gateway) => outgoing(gateway).length > 1);
-    expect(splits.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AlreadyReady', 'Gateway_IsDuplicate', 'Gateway_RebuildWanted', 'Gateway_ResearchServer']);
+    expect(splits.map((gateway) => gateway.id).sort()).toEqual([
+      'Gateway_AlreadyReady',
+      'Gateway_IsDuplicate',
+      'Gateway_Promote',
+      'Gateway_RebuildWanted',
+      'Gateway_ResearchServer',
+      'Gateway_StagingHealthy',
+      'Gateway_StagingPassed',
+      'Gateway_WindowOver',
+    ]);
     for (const gateway of splits) {
       const fallback = gateway.get('default');
       expect(outgoing(gateway), `${gateway.id} default flow`).toContain(fallback);
@@ -182,6 +220,11 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(byId('Flow_ResearchServerWanted').get('conditionExpression').body).toBe('${researchServerEnabled}');
     expect(byId('Flow_AlreadyReady').get('conditionExpression').body).toBe('${statusReached}');
     expect(byId('Flow_RebuildWanted').get('conditionExpression').body).toBe('${rebuildWanted}');
+    expect(byId('Flow_StagingHealthy').get('conditionExpression').body).toBe('${stagingHealthy}');
+    expect(byId('Flow_StagingGaveUp').get('conditionExpression').body).toBe('${stagingGaveUp}');
+    expect(byId('Flow_StagingPassed').get('conditionExpression').body).toBe('${stagingPassed}');
+    expect(byId('Flow_WindowOver').get('conditionExpression').body).toBe('${canaryWindowOver}');
+    expect(byId('Flow_Approved').get('conditionExpression').body).toBe('${canaryPromote}');
   });
 
   it('keeps conditions off every flow that is not out of a splitting exclusive gateway', () => {
@@ -211,22 +254,40 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('waits with timers the engine can evaluate', async () => {
     const timers = ofType('bpmn:TimerEventDefinition');
-    const durations = Object.fromEntries(timers.map((timer) => [timer.$parent?.id, timer.get('timeDuration')?.body]));
+    const durations = Object.fromEntries(timers.map((timer) => [timer.$parent?.id, timer.get('timeDuration')?.body ?? timer.get('timeDate')?.body]));
     expect(durations).toEqual({
       Event_StartSettle: '${startSettle}',
       Event_TicketRecheck: '${statusReconcileInterval}',
       Event_StatusRecheck: '${statusReconcileInterval}',
       Event_RebuildRecheck: '${statusReconcileInterval}',
+      Event_HealthProbeWait: '${stagingHealthInterval}',
+      Event_AnalysisWait: '${canaryAnalysisWait}',
+      BoundaryEvent_DecisionReminder: '${canaryReminderAt}',
+      BoundaryEvent_DecisionDeadline: '${canaryDecisionDeadlineAt}',
     });
-    // Every timer reads a start variable, so a lifecycle never fails on an unknown property.
-    expect((await readBpmnContract(xml)).timers).toEqual(['${startSettle}', '${statusReconcileInterval}']);
+    // Every timer reads a start variable, or one the step just before it always writes, so a lifecycle never fails on an unknown property.
+    expect((await readBpmnContract(xml)).timers).toEqual([
+      '${canaryAnalysisWait}',
+      '${canaryDecisionDeadlineAt}',
+      '${canaryReminderAt}',
+      '${stagingHealthInterval}',
+      '${startSettle}',
+      '${statusReconcileInterval}',
+    ]);
     for (const name of ['startSettle', 'statusReconcileInterval']) expect(Object.keys(lifecycleStartVariables.shape)).toContain(name);
+    const written = (topic: string) => Object.keys((createWorkers(contractDeps).find((worker) => worker.topic === topic)?.output as { shape: object }).shape);
+    expect(written(Topics.planDelivery)).toContain('stagingHealthInterval');
+    expect(written(Topics.analyseCanary)).toContain('canaryAnalysisWait');
+    expect(written(Topics.announceCanary)).toEqual(expect.arrayContaining(['canaryReminderAt', 'canaryDecisionDeadlineAt']));
+    // The reminder leaves the wait in place; the deadline ends it.
+    expect(byId('BoundaryEvent_DecisionReminder').get('cancelActivity')).toBe(false);
+    expect(byId('BoundaryEvent_DecisionDeadline').get('cancelActivity')).not.toBe(false);
   });
 
   it('declares exactly the messages the webhooks correlate', async () => {
     const fromJira = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining), Messages.statusReached(StatusRoles.readyForBuild)].sort();
     expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(fromJira);
-    const expected = [...fromJira, Messages.githubPush].sort();
+    const expected = [...fromJira, Messages.githubPush, Messages.slackCanaryDecision].sort();
     expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
     expect((await readBpmnContract(xml)).messages).toEqual(expected);
     const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);
@@ -240,6 +301,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(waitsFor('BoundaryEvent_PushWhileChecking')).toEqual([Messages.githubPush]);
     expect(waitsFor('Event_ReadyForBuild')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
     expect(waitsFor('BoundaryEvent_ReadyForBuildWhileChecking')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
+    expect(byId(ElementIds.awaitCanaryDecision).get('messageRef')?.name).toBe(Messages.slackCanaryDecision);
   });
 
   it('declares exactly the error codes the workers raise, and catches them', async () => {

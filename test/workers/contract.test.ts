@@ -28,6 +28,7 @@ const deps: WorkerDeps = {
   issueUrl: (key) => `https://jira.test/browse/${key}`,
   callbackUrl: () => 'https://lifecycle.test/webhooks/jenkins',
   serviceProbe: unused,
+  prometheus: unused,
   cockpitUrl: (id) => `https://camunda.test/camunda/app/cockpit/default/#/process-instance/${id}`,
 };
 const workers: AnyWorker[] = createWorkers(deps);

@@ -316,7 +316,8 @@ describe('statusRole and findTeam', () => {
     expect(statusRole(policy, 'Ready for training')).toBe('ready_for_training');
     expect(statusRole(policy, 'READY FOR TRAINING')).toBe('ready_for_training');
     expect(statusRole(policy, 'research')).toBe('research');
-    expect(statusRole(policy, 'Done')).toBeUndefined();
+    expect(statusRole(policy, 'Done')).toBe('done');
+    expect(statusRole(policy, 'Closed')).toBeUndefined();
   });
 
   it('finds a team by name, ignoring case', () => {

@@ -14,7 +14,7 @@ import { engineRestUrl } from './engine.ts';
 export const WEBHOOK_SECRET = 'it-webhook-secret';
 export const JENKINS_CALLBACK_SECRET = 'it-jenkins-callback-secret';
 export const GITHUB_WEBHOOK_SECRET = 'it-github-webhook-secret';
-export const STATUSES = ['Backlog', 'Research', 'Ready for training', 'Ready for build'] as const;
+export const STATUSES = ['Backlog', 'Research', 'Ready for training', 'Ready for build', 'Done'] as const;
 
 /** Where the service points while no world is installed: nothing listens there. */
 const NOWHERE = 'http://127.0.0.1:9';

@@ -88,12 +88,15 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       'BoundaryEvent_AttemptsExhausted',
       'BoundaryEvent_BuildAttemptsExhausted',
       'BoundaryEvent_BuildFailed',
+      'BoundaryEvent_MergedWhileChecking',
       'BoundaryEvent_ModelConfigInvalid',
+      'BoundaryEvent_NoEligibleReviewer',
       'BoundaryEvent_PushWhileChecking',
       'BoundaryEvent_ReadyForBuildWhileChecking',
       'BoundaryEvent_ReadyWhileChecking',
       'BoundaryEvent_RepositoryNameTaken',
       'BoundaryEvent_RequestInvalid',
+      'BoundaryEvent_ReviewWhileChecking',
       'BoundaryEvent_TrainingFailed',
     ]);
     for (const event of boundaryEvents) {
@@ -132,6 +135,18 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_NotifyBuildFailure: Topics.notifyBuild,
       Task_MoveBackForBuild: Topics.transitionIssue,
       Task_CheckRebuild: Topics.checkRebuild,
+      Task_OpenPullRequest: Topics.openReviewPullRequest,
+      Task_AssignReviewers: Topics.assignReviewers,
+      Task_ReportNoReviewer: Topics.reportNoReviewer,
+      Task_NotifyNoReviewer: Topics.notifyNoReviewer,
+      Task_AnnounceReviewers: Topics.announceReviewers,
+      Task_NotifyReviewers: Topics.notifyReviewers,
+      Task_CheckReview: Topics.checkReview,
+      Task_ReportChangesRequested: Topics.reportChangesRequested,
+      Task_NotifyChangesRequested: Topics.notifyChangesRequested,
+      Task_RemindReviewers: Topics.remindReviewers,
+      Task_ReassignReviewers: Topics.reassignReviewers,
+      Task_ReportReview: Topics.reportReview,
     };
     for (const task of serviceTasks) expect(attr(task, 'type'), task.id).toBe('external');
     expect(Object.fromEntries(serviceTasks.map((task) => [task.id, attr(task, 'topic')]))).toEqual(expected);
@@ -168,7 +183,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('names and guards every sequence flow out of a splitting exclusive gateway', () => {
     const splits = ofType('bpmn:ExclusiveGateway').filter((gateway) => outgoing(gateway).length > 1);
-    expect(splits.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AlreadyReady', 'Gateway_IsDuplicate', 'Gateway_RebuildWanted', 'Gateway_ResearchServer']);
+    expect(splits.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AlreadyReady', 'Gateway_IsDuplicate', 'Gateway_RebuildWanted', 'Gateway_ResearchServer', 'Gateway_ReviewDone']);
     for (const gateway of splits) {
       const fallback = gateway.get('default');
       expect(outgoing(gateway), `${gateway.id} default flow`).toContain(fallback);
@@ -182,6 +197,8 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(byId('Flow_ResearchServerWanted').get('conditionExpression').body).toBe('${researchServerEnabled}');
     expect(byId('Flow_AlreadyReady').get('conditionExpression').body).toBe('${statusReached}');
     expect(byId('Flow_RebuildWanted').get('conditionExpression').body).toBe('${rebuildWanted}');
+    expect(byId('Flow_ReviewDone').get('conditionExpression').body).toBe('${reviewDone}');
+    expect(byId('Flow_ChangesRequested').get('conditionExpression').body).toBe('${reviewChangesToTell}');
   });
 
   it('keeps conditions off every flow that is not out of a splitting exclusive gateway', () => {
@@ -194,7 +211,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('connects event-based gateways only to catch events that nothing else leads to', () => {
     const gateways = ofType('bpmn:EventBasedGateway');
-    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitReady', 'Gateway_AwaitRebuild', 'Gateway_AwaitTicketFix']);
+    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitReady', 'Gateway_AwaitRebuild', 'Gateway_AwaitReview', 'Gateway_AwaitReviewerChange', 'Gateway_AwaitTicketFix']);
     for (const gateway of gateways) {
       expect(outgoing(gateway).length, gateway.id).toBeGreaterThanOrEqual(2);
       for (const flow of outgoing(gateway)) {
@@ -211,22 +228,30 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('waits with timers the engine can evaluate', async () => {
     const timers = ofType('bpmn:TimerEventDefinition');
-    const durations = Object.fromEntries(timers.map((timer) => [timer.$parent?.id, timer.get('timeDuration')?.body]));
+    const durations = Object.fromEntries(timers.flatMap((timer) => (timer.get('timeDuration') ? [[timer.$parent?.id, timer.get('timeDuration').body]] : [])));
     expect(durations).toEqual({
       Event_StartSettle: '${startSettle}',
       Event_TicketRecheck: '${statusReconcileInterval}',
       Event_StatusRecheck: '${statusReconcileInterval}',
       Event_RebuildRecheck: '${statusReconcileInterval}',
+      Event_AssignRecheck: '${statusReconcileInterval}',
+      Event_ReviewRecheck: '${statusReconcileInterval}',
     });
-    // Every timer reads a start variable, so a lifecycle never fails on an unknown property.
-    expect((await readBpmnContract(xml)).timers).toEqual(['${startSettle}', '${statusReconcileInterval}']);
+    // The review's reminder and replacement fall due at dates the check computes in working time.
+    const dates = Object.fromEntries(timers.flatMap((timer) => (timer.get('timeDate') ? [[timer.$parent?.id, timer.get('timeDate').body]] : [])));
+    expect(dates).toEqual({ Event_ReminderDue: '${reviewRemindAt}', Event_ReassignDue: '${reviewReassignAt}' });
+    // Every duration reads a start variable, so a lifecycle never fails on an unknown property;
+    // the dates are written by the check that every way into the wait passes through.
+    expect((await readBpmnContract(xml)).timers).toEqual(['${reviewReassignAt}', '${reviewRemindAt}', '${startSettle}', '${statusReconcileInterval}']);
     for (const name of ['startSettle', 'statusReconcileInterval']) expect(Object.keys(lifecycleStartVariables.shape)).toContain(name);
+    expect(incoming(byId(ElementIds.awaitReview)).map((flow) => flow.get('sourceRef').id)).toEqual(['Gateway_ReviewDone']);
+    expect(incoming(byId('Gateway_ReviewDone')).map((flow) => flow.get('sourceRef').id)).toEqual([ElementIds.checkReview]);
   });
 
   it('declares exactly the messages the webhooks correlate', async () => {
     const fromJira = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining), Messages.statusReached(StatusRoles.readyForBuild)].sort();
     expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(fromJira);
-    const expected = [...fromJira, Messages.githubPush].sort();
+    const expected = [...fromJira, Messages.githubPush, Messages.githubPrReview, Messages.githubPrMerged, Messages.reviewRetry].sort();
     expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
     expect((await readBpmnContract(xml)).messages).toEqual(expected);
     const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);
@@ -240,6 +265,16 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(waitsFor('BoundaryEvent_PushWhileChecking')).toEqual([Messages.githubPush]);
     expect(waitsFor('Event_ReadyForBuild')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
     expect(waitsFor('BoundaryEvent_ReadyForBuildWhileChecking')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
+    // The review wait: the webhooks' messages are subscribed while the check runs, so none is lost.
+    expect(waitsFor('Event_ReviewSubmitted')).toEqual([Messages.githubPrReview]);
+    expect(waitsFor('BoundaryEvent_ReviewWhileChecking')).toEqual([Messages.githubPrReview]);
+    expect(waitsFor('Event_PrMerged')).toEqual([Messages.githubPrMerged]);
+    expect(waitsFor('BoundaryEvent_MergedWhileChecking')).toEqual([Messages.githubPrMerged]);
+    expect(waitsFor('Event_ReviewRetry')).toEqual([Messages.reviewRetry]);
+    for (const id of ['BoundaryEvent_ReviewWhileChecking', 'BoundaryEvent_MergedWhileChecking']) {
+      expect(byId(id).get('attachedToRef').id, id).toBe(ElementIds.checkReview);
+      expect(outgoing(byId(id)).map((flow) => flow.get('targetRef').id), id).toEqual(['Gateway_CheckReviewJoin']);
+    }
   });
 
   it('declares exactly the error codes the workers raise, and catches them', async () => {
@@ -259,6 +294,12 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       expect(flow?.get('targetRef').id, id).toBe('Gateway_ReportProblems');
     }
     expect(outgoing(byId('Gateway_ReportProblems')).map((flow) => flow.get('targetRef').id)).toEqual(['Task_ReportInvalidRequest']);
+    // Nobody to review is no incident: it is reported and waited out.
+    const noReviewer = byId('BoundaryEvent_NoEligibleReviewer');
+    expect(noReviewer.get('attachedToRef').id).toBe(ElementIds.assignReviewers);
+    expect(eventDefinitions(noReviewer)[0]?.get('errorRef')?.errorCode).toBe(ErrorCodes.noEligibleReviewer);
+    expect(attr(eventDefinitions(noReviewer)[0]!, 'errorMessageVariable')).toBe('reviewBlockedReason');
+    expect(outgoing(byId('Task_NotifyNoReviewer')).map((flow) => flow.get('targetRef').id)).toEqual([ElementIds.awaitReviewerChange]);
   });
 
   it('reports every topic of the contract, with the processes it calls', async () => {

@@ -29,6 +29,8 @@
  * | `GET /repos/{owner}/{repo}/pulls/{n}/reviews` | "pull-request-review-items", oldest first |
  * | `POST`/`DELETE /repos/{owner}/{repo}/pulls/{n}/requested_reviewers` | "pull-request-simple"; POST 422 for the author, or a login that is no collaborator (when {@link GitHubStandIn.setCollaborator} set any) |
  * | `PUT /repos/{owner}/{repo}/pulls/{n}/merge` | `{ sha, merged, message }`: a merge commit on the base branch, a `push` and a `pull_request` `closed` (`merged: true`) delivery; 405 not open or too few approvals for a protected default branch; 409 a stale `sha` |
+ * | `GET /repos/{owner}/{repo}/commits?sha=&per_page=&page=` | "commit" items of the branch (or up to a commit), newest first, paged with a `Link` header; 404 "No commit found for SHA", 409 empty repository |
+ * | `GET /users/{username}` | "public-user" with the `email` and `name` of {@link GitHubStandIn.setUser}; 404 for a login it was not given |
  * | `GET /search/issues?q=&sort=created&order=` | "issue-search-result" over the pull requests: `is:pr`, `is:open`/`closed`/`merged`, `review-requested:`, `reviewed-by:`, `author:`, `org:`, `repo:`, `created:>=…` |
  * | `GET /repos/{owner}/{repo}/collaborators?permission=` | "collaborator" items with that permission or more |
  * | `GET /orgs/{org}/teams/{team_slug}/members` | "simple-user" items set by {@link GitHubStandIn.setTeamMembers}; 404 unknown team |
@@ -367,6 +369,8 @@ export class GitHubStandIn {
   private nextRepoId = 1296269;
   private nextHookId = 1;
   private nextReviewId = 80;
+  /** GitHub accounts `GET /users/{username}` knows, by login; see {@link setUser}. */
+  private readonly people = new Map<string, { email?: string | null; name?: string | null }>();
   /** Members of teams, by `org/team_slug`; see {@link setTeamMembers}. */
   private readonly teams = new Map<string, string[]>();
   private commitCounter = 0;
@@ -578,6 +582,11 @@ export class GitHubStandIn {
     repo.collaborators.set(login, role);
   }
 
+  /** Makes `login` a GitHub account `GET /users/{username}` answers, with its public e-mail and name. */
+  setUser(login: string, profile: { email?: string | null; name?: string | null } = {}): void {
+    this.people.set(login, { ...profile });
+  }
+
   /** Sets the members of team `org/slug` (`GET /orgs/{org}/teams/{slug}/members`); an unknown team answers 404. */
   setTeamMembers(org: string, slug: string, logins: readonly string[]): void {
     this.teams.set(`${org}/${slug}`.toLowerCase(), [...logins]);
@@ -700,6 +709,10 @@ export class GitHubStandIn {
       if (part === 'merge' && method === 'PUT') return this.merge(fullName, number, body, this.options.login);
     }
     if (path === '/search/issues' && method === 'GET') return this.searchIssues(url.searchParams);
+    if ((match = /^\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(path)) && method === 'GET') {
+      return this.listCommits(`${decode(match[1])}/${decode(match[2])}`, url.searchParams);
+    }
+    if ((match = /^\/users\/([^/]+)$/.exec(path)) && method === 'GET') return this.getUser(decode(match[1]));
     if ((match = /^\/repos\/([^/]+)\/([^/]+)\/collaborators$/.exec(path)) && method === 'GET') {
       return this.collaborators(`${decode(match[1])}/${decode(match[2])}`, url.searchParams.get('permission'));
     }
@@ -1076,37 +1089,78 @@ export class GitHubStandIn {
     const repo = this.repos.get(fullName);
     const pull = repo?.pulls?.find((candidate) => candidate.number === number);
     if (!repo || !pull) return notFound('pulls/pulls#list-commits-on-a-pull-request');
+    const commits = this.pullCommitList(repo, pull);
+    return { status: 200, body: commits.map((commit, index) => this.commitItemJson(fullName, commit, index > 0 ? commits[index - 1] : undefined)) };
+  }
+
+  /**
+   * `GET /repos/{owner}/{repo}/commits?sha=&per_page=&page=`: the branch's commits newest first,
+   * paged as GitHub pages them, with a `Link` header (`next`, `last`, `prev`, `first`).
+   */
+  private listCommits(fullName: string, query: URLSearchParams): Answer {
+    const repo = this.repos.get(fullName);
+    if (!repo) return notFound('commits/commits#list-commits');
+    if (this.copying.has(fullName) || repo.commits.length === 0) return { status: 409, body: { ...emptyRepositoryFixture } };
+    const branch = query.get('sha') ?? defaultBranchOf(repo);
+    const commits = branchCommits(repo, branch) ?? allCommits(repo).filter((commit) => commit.sha === branch || (branch.length >= 7 && commit.sha.startsWith(branch)));
+    if (commits.length === 0) return { status: 404, body: { message: `No commit found for SHA: ${branch}`, documentation_url: `${DOCS}/commits/commits#list-commits`, status: '404' } };
+    const history = branchCommits(repo, branch) ? commits : this.historyUpTo(repo, commits[0]!.sha);
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+    const pages = Math.max(1, Math.ceil(history.length / perPage));
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const newestFirst = [...history].reverse();
+    const items = newestFirst.slice((page - 1) * perPage, page * perPage).map((commit) => {
+      const index = history.indexOf(commit);
+      return this.commitItemJson(fullName, commit, index > 0 ? history[index - 1] : undefined);
+    });
+    const link = (n: number, rel: string) => `<${this.baseUrl}/repos/${fullName}/commits?sha=${encodeURIComponent(branch)}&per_page=${perPage}&page=${n}>; rel="${rel}"`;
+    const links = [...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []), ...(page < pages ? [link(page + 1, 'next'), link(pages, 'last')] : [])];
+    return { status: 200, body: items, ...(links.length > 0 ? { headers: { link: links.join(', ') } } : {}) };
+  }
+
+  /** The commits of the branch a commit is on, up to and including it. */
+  private historyUpTo(repo: StandInRepo, sha: string): StandInCommit[] {
+    for (const commits of [repo.commits, ...(repo.branches?.values() ?? [])]) {
+      const index = commits.findIndex((commit) => commit.sha === sha);
+      if (index >= 0) return commits.slice(0, index + 1);
+    }
+    return [];
+  }
+
+  /** One "commit" item as the commit lists answer it (`commit-items.json`). */
+  private commitItemJson(fullName: string, commit: StandInCommit, parent: StandInCommit | undefined): Record<string, unknown> {
     const [example] = commitItemsFixture;
     const api = `${this.baseUrl}/repos/${fullName}`;
     const web = `${this.options.webUrl}/${fullName}`;
-    const commits = this.pullCommitList(repo, pull);
+    const login = commit.author ?? this.options.login;
+    const who = { name: login, email: `${login}@users.noreply.github.com`, date: commit.time };
     return {
-      status: 200,
-      body: commits.map((commit, index) => {
-        const login = commit.author ?? this.options.login;
-        const who = { name: login, email: `${login}@users.noreply.github.com`, date: commit.time };
-        const parent = index > 0 ? commits[index - 1] : undefined;
-        return {
-          ...example,
-          url: `${api}/commits/${commit.sha}`,
-          sha: commit.sha,
-          node_id: nodeId('C_', commit.sha),
-          html_url: `${web}/commit/${commit.sha}`,
-          comments_url: `${api}/commits/${commit.sha}/comments`,
-          commit: {
-            ...example?.commit,
-            url: `${api}/git/commits/${commit.sha}`,
-            author: who,
-            committer: who,
-            message: commit.message,
-            tree: { url: `${api}/git/trees/${treeSha(commit.files)}`, sha: treeSha(commit.files) },
-          },
-          author: this.userJson(login),
-          committer: this.userJson(login),
-          parents: parent ? [{ url: `${api}/commits/${parent.sha}`, sha: parent.sha }] : [],
-        };
-      }),
+      ...example,
+      url: `${api}/commits/${commit.sha}`,
+      sha: commit.sha,
+      node_id: nodeId('C_', commit.sha),
+      html_url: `${web}/commit/${commit.sha}`,
+      comments_url: `${api}/commits/${commit.sha}/comments`,
+      commit: {
+        ...example?.commit,
+        url: `${api}/git/commits/${commit.sha}`,
+        author: who,
+        committer: who,
+        message: commit.message,
+        tree: { url: `${api}/git/trees/${treeSha(commit.files)}`, sha: treeSha(commit.files) },
+      },
+      author: this.userJson(login),
+      committer: this.userJson(login),
+      parents: parent ? [{ url: `${api}/commits/${parent.sha}`, sha: parent.sha }] : [],
     };
+  }
+
+  /** `GET /users/{username}`: "public-user", its `email` and `name` from {@link setUser} (null when not set). */
+  private getUser(login: string): Answer {
+    const known = [...this.people.entries()].find(([candidate]) => candidate.toLowerCase() === login.toLowerCase());
+    if (!known) return notFound('users/users#get-a-user');
+    const [spelled, profile] = known;
+    return { status: 200, body: { ...this.userJson(spelled), name: profile.name ?? null, email: profile.email ?? null, company: null, blog: '', location: null, bio: null, public_repos: 0, followers: 0, following: 0, created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z' } };
   }
 
   private pullReviews(fullName: string, number: number): Answer {

@@ -408,7 +408,8 @@ export class InferenceDeployments {
     let instance: InferenceServiceStandIn;
     if (existing) {
       existing.redeploy(modelVersion, unhealthyProbes);
-      existing.configure({ ...this.defaults, ...behaviour });
+      // A new version starts from the defaults: faults set on the old one do not carry over.
+      existing.configure({ ...defaultBehaviour, ...this.defaults, ...behaviour });
       await existing.setDown(false);
       instance = existing;
     } else {

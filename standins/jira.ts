@@ -262,6 +262,8 @@ export class JiraStandIn {
   readonly statuses: readonly string[];
 
   private readonly options: JiraStandInOptions;
+  /** People added with {@link addUser}, after those of the options. */
+  private readonly extraUsers: JiraStandInUser[] = [];
   private readonly robot: JiraStandInUser;
   private readonly person: JiraStandInUser;
   private readonly retry: { retries: number; minDelayMs: number; maxDelayMs: number; timeoutMs: number };
@@ -310,6 +312,11 @@ export class JiraStandIn {
   /** The site URL (`JIRA_BASE_URL`); valid after {@link start}. */
   get baseUrl(): string {
     return this.http.origin;
+  }
+
+  /** Adds a person to the user directory (`GET /user/search`, user-picker fields), e.g. a reviewer a test or the sandbox brings in. */
+  addUser(user: JiraStandInUser): void {
+    this.extraUsers.push({ ...user });
   }
 
   /** Puts an issue on the site as it is, with no webhook. */
@@ -642,7 +649,7 @@ export class JiraStandIn {
   }
 
   private directory(): JiraStandInUser[] {
-    const people = [...(this.options.users ?? []), this.person, this.robot];
+    const people = [...(this.options.users ?? []), ...this.extraUsers, this.person, this.robot];
     return people.filter((user, index) => people.findIndex((other) => other.accountId === user.accountId) === index);
   }
 

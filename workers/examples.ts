@@ -1,3 +1,4 @@
+import type { ReviewAssignment, ReviewPullRequest, ReviewState } from '../src/domain/review.ts';
 import type { CanaryGate } from '../src/domain/canary-decision.ts';
 import type { CanaryFacts, DeployParameters } from '../src/domain/delivery.ts';
 import type { Repository } from '../src/domain/lifecycle-variables.ts';
@@ -119,6 +120,60 @@ export const exampleBuildOutcome: BuildOutcome = {
       source: { coverageMin: 'policy', diffCoverageMin: 'policy', mypyMaxErrors: 'policy', formatRequired: 'policy' },
     },
   }),
+};
+
+/** The example's review pull request: main into release, opened by the lifecycle. */
+export const examplePullRequest: ReviewPullRequest = {
+  number: 7,
+  url: 'https://github.com/acme-ml/churn-predictor/pull/7',
+  headSha: exampleCommit,
+  head: 'main',
+  base: 'release',
+  releaseBranchCreated: true,
+  created: true,
+};
+
+/** The example's reviewers: alice (maintainer of team search, required) and carol (from the pool). */
+export const exampleAssignment: ReviewAssignment = {
+  version: 1,
+  requestedAt: '2026-11-30T12:00:00.000Z',
+  reviewers: [
+    {
+      login: 'alice',
+      role: 'required',
+      reason: 'maintainer of team search (from the policy), 1 open review, asked once in 30 days',
+      source: 'team',
+      email: 'alice@acme.test',
+      requestedAt: '2026-11-30T12:00:00.000Z',
+      reminders: 0,
+      lastRemindedAt: null,
+      replacementUnavailable: false,
+    },
+    {
+      login: 'carol',
+      role: 'second',
+      reason: 'from the ML reviewer pool, 0 open reviews, never asked',
+      email: 'carol@acme.test',
+      requestedAt: '2026-11-30T12:00:00.000Z',
+      reminders: 0,
+      lastRemindedAt: null,
+      replacementUnavailable: false,
+    },
+  ],
+  replaced: [],
+  notices: [],
+};
+
+/** The example's review once alice approved and the pull request was merged. */
+export const exampleReviewState: ReviewState = {
+  requiredApproved: true,
+  merged: true,
+  mergedAt: '2026-11-30T15:30:00Z',
+  approvedAt: '2026-11-30T15:00:00Z',
+  approvedBy: ['alice'],
+  changesRequested: [],
+  pending: ['carol'],
+  firstReviewAt: { alice: '2026-11-30T14:00:00Z' },
 };
 
 /** The example's staging deploy build, reported by its callback. */

@@ -35,6 +35,18 @@ import { createReportInvalidRequest } from './jira-ticket-report-invalid.ts';
 import { createStartResearchServer } from './jupyterhub-server-start.ts';
 import { createGuardSingleLifecycle } from './lifecycle-guard-single.ts';
 import { createNotifyTeam } from './slack-team-notify-repo.ts';
+import { createAssignReviewers } from './github-review-assign.ts';
+import { createCheckReview } from './github-review-check.ts';
+import { createOpenReviewPullRequest } from './github-review-open-pr.ts';
+import { createReassignReviewers } from './github-review-reassign.ts';
+import { createAnnounceReviewers } from './jira-review-announce.ts';
+import { createReportReview } from './jira-review-report.ts';
+import { createReportNoReviewer } from './jira-review-report-blocked.ts';
+import { createReportChangesRequested } from './jira-review-report-changes.ts';
+import { createNotifyReviewers } from './slack-review-notify.ts';
+import { createNotifyNoReviewer } from './slack-review-notify-blocked.ts';
+import { createNotifyChangesRequested } from './slack-review-notify-changes.ts';
+import { createRemindReviewers } from './slack-review-remind.ts';
 import { createSettleCanary } from './canary-outcome-settle.ts';
 import { createPlanDelivery } from './github-delivery-plan.ts';
 import { createReportCanary } from './jira-canary-report.ts';
@@ -100,6 +112,18 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createNotifyBuild(deps),
     createReportBuildBlocked(deps),
     createCheckRebuild(deps),
+    createOpenReviewPullRequest(deps),
+    createAssignReviewers(deps),
+    createAnnounceReviewers(deps),
+    createNotifyReviewers(deps),
+    createCheckReview(deps),
+    createReportChangesRequested(deps),
+    createNotifyChangesRequested(deps),
+    createRemindReviewers(deps),
+    createReassignReviewers(deps),
+    createReportNoReviewer(deps),
+    createNotifyNoReviewer(deps),
+    createReportReview(deps),
     createPlanDelivery(deps),
     createProbeStaging({ probe: deps.serviceProbe, policy: deps.policy }),
     createCheckStagingFunctional({ github: deps.github, probe: deps.serviceProbe, policy: deps.policy }),

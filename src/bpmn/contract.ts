@@ -80,6 +80,30 @@ export const Topics = {
   reportBuildBlocked: 'jira:build:report-blocked',
   /** Tells whether a new build is wanted: a new commit on the default branch, or the ticket moved to Ready for build. Writes `rebuildWanted`. */
   checkRebuild: 'github:build:check-rebuild',
+  /** Review: ensures the release branch (at the default branch's first commit when missing) and finds or opens the pull request default branch → release branch. Writes `pullRequest`, `repositoryFullName`. */
+  openReviewPullRequest: 'github:review:open-pr',
+  /** Review: chooses the required and the second reviewer from the policy and requests their reviews on GitHub once. Writes `reviewAssignment`; may raise `NO_ELIGIBLE_REVIEWER`. */
+  assignReviewers: 'github:review:assign',
+  /** Review: sets the ticket's Reviewers and Required reviewers fields and comments who was chosen (or who replaced whom) and why, once per assignment version. */
+  announceReviewers: 'jira:review:announce',
+  /** Review: sends each chosen reviewer (and each replaced one) a Slack direct message once; names people it cannot reach in the team channel. */
+  notifyReviewers: 'slack:review:notify',
+  /** Review: reads the pull request's reviews and merge now. Writes `reviewState`, `reviewDone`, `reviewChangesToTell`, `reviewRemindAt`, `reviewReassignAt`. */
+  checkReview: 'github:review:check',
+  /** Review: comments on the ticket each new "changes requested" review, once per review id. */
+  reportChangesRequested: 'jira:review:report-changes',
+  /** Review: tells the developer in Slack of each new "changes requested" review, once per review id. Writes `reviewsTold`. */
+  notifyChangesRequested: 'slack:review:notify-changes',
+  /** Review: reminds each reviewer whose review is overdue by a Slack direct message, once per period. Updates `reviewAssignment`. */
+  remindReviewers: 'slack:review:remind',
+  /** Review: replaces each reviewer silent past `reviewers.reassign_after` by the next candidate on GitHub. Updates `reviewAssignment`. */
+  reassignReviewers: 'github:review:reassign',
+  /** Review: comments on the ticket why nobody could be asked to review (reads `reviewBlockedReason`). */
+  reportNoReviewer: 'jira:review:report-blocked',
+  /** Review: tells the platform channel that a pull request has nobody to review it. */
+  notifyNoReviewer: 'slack:review:notify-blocked',
+  /** Review: comments [Success] REVIEW_RESULT with the reviewers and the review times, records the review stage, measures it. Writes `stageRecords`. */
+  reportReview: 'jira:review:report',
   /** Pins the merged commit and plans the delivery attempt: the deploy builds (staging, canary, promote, rollback), the staging checks and the canary's timings. Writes `deliveryAttempt`, `stagingBuildKey`, … */
   planDelivery: 'github:delivery:plan',
   /** Probes the staging service's health once and folds the answer into `stagingHealth`. Writes `stagingHealthVerdict` (waiting | healthy | unhealthy). */
@@ -149,6 +173,12 @@ export const Messages = {
    * (`POST /slack/events`); correlated by business key, sets `canaryDecision` (src/domain/canary-decision.ts).
    */
   slackCanaryDecision: 'slack:canary-decision',
+  /**
+   * An operator asks a lifecycle that found nobody to review to choose reviewers again (after a
+   * policy change or someone's return): `POST /engine-rest/message` with
+   * `{"messageName":"review:retry","businessKey":"MLM-42"}`.
+   */
+  reviewRetry: 'review:retry',
 } as const;
 
 /** BPMN error codes a worker may raise; each is declared and caught in the BPMN. */
@@ -165,6 +195,8 @@ export const ErrorCodes = {
   buildFailed: 'BUILD_FAILED',
   /** The lifecycle used `build.max_attempts` inference builds. */
   buildAttemptsExhausted: 'BUILD_ATTEMPTS_EXHAUSTED',
+  /** Nobody the policy allows can review the pull request; the error message says who was left out and why. */
+  noEligibleReviewer: 'NO_ELIGIBLE_REVIEWER',
   /** A canary or promote deploy build did not succeed; the canary is rolled back. */
   deployFailed: 'DEPLOY_FAILED',
   /** The canary analysis failed (a query past its threshold too often); the canary is rolled back. */
@@ -189,8 +221,19 @@ export const ElementIds = {
   planBuild: 'Task_PlanBuild',
   inferenceBuild: 'Call_InferenceBuild',
   awaitRebuild: 'Gateway_AwaitRebuild',
-  /** Milestone: the inference service is built and tested. */
+  /** Milestone: the inference service is built and every check passed; the review stage follows. */
   builtEnd: 'Event_Built',
+  openPullRequest: 'Task_OpenPullRequest',
+  assignReviewers: 'Task_AssignReviewers',
+  /** The wait for an operator or the re-check when nobody can review. */
+  awaitReviewerChange: 'Gateway_AwaitReviewerChange',
+  checkReview: 'Task_CheckReview',
+  /** The wait for reviews and the merge, with the reminder and reassignment timers. */
+  awaitReview: 'Gateway_AwaitReview',
+  remindReviewers: 'Task_RemindReviewers',
+  reassignReviewers: 'Task_ReassignReviewers',
+  /** Milestone: reviewed, approved by the required reviewer and merged; the delivery stage follows. */
+  reviewed: 'Event_Reviewed',
   planDelivery: 'Task_PlanDelivery',
   stagingDeploy: 'Call_StagingDeploy',
   probeStaging: 'Task_ProbeStaging',

@@ -398,6 +398,41 @@ export class GitHubClient {
     }
   }
 
+  /**
+   * The first commit of `branch` (its root, where the history starts): `GET /commits?sha=` lists
+   * newest first, so with one commit per page the `last` page of the Link header is the oldest.
+   * A branch of one page has no `last` link: its only commit is the answer.
+   */
+  async firstCommit(owner: string, repo: string, branch: string): Promise<{ sha: string }> {
+    const operation = `reading the first commit of ${owner}/${repo}@${branch}`;
+    try {
+      const first = await this.octokit.rest.repos.listCommits({ owner, repo, sha: branch, per_page: 1 });
+      const last = /<[^>]*[?&]page=(\d+)[^>]*>;\s*rel="last"/.exec(String(first.headers.link ?? ''))?.[1];
+      const page = last === undefined ? first : await this.octokit.rest.repos.listCommits({ owner, repo, sha: branch, per_page: 1, page: Number(last) });
+      const [commit] = parseAnswer(z.array(z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/) })), page.data, operation);
+      if (!commit) throw new ClientError({ system: 'GitHub', operation, status: 200, problem: `branch ${branch} has no commits`, retryable: false });
+      return { sha: commit.sha };
+    } catch (error) {
+      throw gitHubFailure(error, operation, { 404: `the repository or branch ${branch} does not exist, or the service cannot see it`, 409: 'the repository is empty' });
+    }
+  }
+
+  /**
+   * A user's public e-mail (`GET /users/{username}`, `email`), or null when they show none or
+   * the login does not exist. The review stage finds people in Jira and Slack by it.
+   */
+  async userEmail(login: string): Promise<string | null> {
+    const operation = `reading the GitHub user ${login}`;
+    try {
+      const { data } = await this.octokit.rest.users.getByUsername({ username: login });
+      const email = parseAnswer(z.object({ email: z.string().nullable().optional() }), data, operation).email?.trim();
+      return email ? email : null;
+    } catch (error) {
+      if (asHttpError(error)?.status === 404) return null;
+      throw gitHubFailure(error, operation);
+    }
+  }
+
   /** The commit `branch` points at, or null when there is no such branch. */
   private async branchRef(owner: string, repo: string, branch: string): Promise<string | null> {
     const operation = `reading branch ${branch} of ${owner}/${repo}`;

@@ -643,6 +643,20 @@ const reviewersSchema = table(
     reassign_after: workingDuration('P2D')
       .default('P2D')
       .describe('Working time after which a reviewer who has not reviewed is replaced by the next eligible one (ISO 8601)'),
+    platform_channel: z
+      .string({
+        error: expecting(
+          'a Slack channel id such as "C0123456789"',
+          'open the ML platform channel in Slack → channel details; the Channel ID (C… or G…) is at the bottom; a #name does not work',
+        ),
+      })
+      .regex(/^[CG][A-Z0-9]{8,}$/)
+      .optional()
+      .describe("Slack channel of the ML platform team, told when nobody can review a model; absent → the model team's channel"),
+    dashboard_url: z
+      .url({ error: expecting('an https:// address', 'paste the address of the Jira dashboard of ML models, e.g. "https://acme.atlassian.net/jira/dashboards/10001"') })
+      .optional()
+      .describe('The Jira dashboard of ML models, the "Dashboard in Jira" button of the reviewers\' messages; absent → no such button'),
   },
   'add [reviewers] or leave it out',
 ).describe('Reviewer assignment');

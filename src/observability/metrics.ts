@@ -30,6 +30,14 @@ export interface Metrics {
   readonly buildAttempts: Counter<'outcome' | 'failure_class'>;
   /** Tests that failed and then passed on a rerun (flaky), counted as builds are judged. */
   readonly testsRerun: Counter;
+  /** Seconds from a review request to that reviewer's first review, observed when the review stage ends. */
+  readonly reviewPickup: Histogram;
+  /** Seconds of the review phases: approval (first request → the required approval) and merge (approval → merge). */
+  readonly reviewDuration: Histogram<'phase'>;
+  /** Reminders sent to late reviewers, by role (required | second). */
+  readonly reviewReminders: Counter<'role'>;
+  /** Late reviewers replaced, by role (required | second). */
+  readonly reviewReassignments: Counter<'role'>;
   /** Staging checks by check (deploy, health, functional) and result (pass | fail). */
   readonly stagingChecks: Counter<'check' | 'result'>;
   /** Canary ends by outcome (approved, rejected, analysis_failed, no_decision, deploy_failed). */
@@ -113,6 +121,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     testsRerun: new Counter({
       name: 'lifecycle_tests_rerun_total',
       help: 'Tests that failed and then passed on a rerun (flaky) in judged builds',
+      registers: [registry],
+    }),
+    reviewPickup: new Histogram({
+      name: 'lifecycle_review_pickup_seconds',
+      help: 'Time from a review request to that reviewer\'s first review',
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 345600, 604800],
+      registers: [registry],
+    }),
+    reviewDuration: new Histogram({
+      name: 'lifecycle_review_duration_seconds',
+      help: 'Review phases: approval (first request to the required approval) and merge (approval to merge)',
+      labelNames: ['phase'],
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 345600, 604800],
+      registers: [registry],
+    }),
+    reviewReminders: new Counter({
+      name: 'lifecycle_review_reminders_total',
+      help: 'Reminders sent to reviewers who had not reviewed in time, by role',
+      labelNames: ['role'],
+      registers: [registry],
+    }),
+    reviewReassignments: new Counter({
+      name: 'lifecycle_review_reassignments_total',
+      help: 'Reviewers replaced after they had not reviewed in time, by role',
+      labelNames: ['role'],
       registers: [registry],
     }),
     stagingChecks: new Counter({

@@ -97,13 +97,18 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       'BoundaryEvent_CanaryDeployFailed',
       'BoundaryEvent_DecisionDeadline',
       'BoundaryEvent_DecisionReminder',
+      'BoundaryEvent_MergedWhileChecking',
       'BoundaryEvent_ModelConfigInvalid',
+      'BoundaryEvent_NoEligibleReviewer',
       'BoundaryEvent_PromoteFailed',
       'BoundaryEvent_PushWhileChecking',
       'BoundaryEvent_ReadyForBuildWhileChecking',
       'BoundaryEvent_ReadyWhileChecking',
+      'BoundaryEvent_RejectedWhileAnalysing',
+      'BoundaryEvent_RejectedWhileOpening',
       'BoundaryEvent_RepositoryNameTaken',
       'BoundaryEvent_RequestInvalid',
+      'BoundaryEvent_ReviewWhileChecking',
       'BoundaryEvent_TrainingFailed',
     ]);
     for (const event of boundaryEvents) {
@@ -142,6 +147,18 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_NotifyBuildFailure: Topics.notifyBuild,
       Task_MoveBackForBuild: Topics.transitionIssue,
       Task_CheckRebuild: Topics.checkRebuild,
+      Task_OpenPullRequest: Topics.openReviewPullRequest,
+      Task_AssignReviewers: Topics.assignReviewers,
+      Task_ReportNoReviewer: Topics.reportNoReviewer,
+      Task_NotifyNoReviewer: Topics.notifyNoReviewer,
+      Task_AnnounceReviewers: Topics.announceReviewers,
+      Task_NotifyReviewers: Topics.notifyReviewers,
+      Task_CheckReview: Topics.checkReview,
+      Task_ReportChangesRequested: Topics.reportChangesRequested,
+      Task_NotifyChangesRequested: Topics.notifyChangesRequested,
+      Task_RemindReviewers: Topics.remindReviewers,
+      Task_ReassignReviewers: Topics.reassignReviewers,
+      Task_ReportReview: Topics.reportReview,
       Task_PlanDelivery: Topics.planDelivery,
       Task_ProbeStaging: Topics.probeStaging,
       Task_CheckStagingFunctional: Topics.checkStagingFunctional,
@@ -203,6 +220,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       'Gateway_Promote',
       'Gateway_RebuildWanted',
       'Gateway_ResearchServer',
+      'Gateway_ReviewDone',
       'Gateway_StagingHealthy',
       'Gateway_StagingPassed',
       'Gateway_WindowOver',
@@ -220,6 +238,8 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(byId('Flow_ResearchServerWanted').get('conditionExpression').body).toBe('${researchServerEnabled}');
     expect(byId('Flow_AlreadyReady').get('conditionExpression').body).toBe('${statusReached}');
     expect(byId('Flow_RebuildWanted').get('conditionExpression').body).toBe('${rebuildWanted}');
+    expect(byId('Flow_ReviewDone').get('conditionExpression').body).toBe('${reviewDone}');
+    expect(byId('Flow_ChangesRequested').get('conditionExpression').body).toBe('${reviewChangesToTell}');
     expect(byId('Flow_StagingHealthy').get('conditionExpression').body).toBe('${stagingHealthy}');
     expect(byId('Flow_StagingGaveUp').get('conditionExpression').body).toBe('${stagingGaveUp}');
     expect(byId('Flow_StagingPassed').get('conditionExpression').body).toBe('${stagingPassed}');
@@ -237,7 +257,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('connects event-based gateways only to catch events that nothing else leads to', () => {
     const gateways = ofType('bpmn:EventBasedGateway');
-    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitReady', 'Gateway_AwaitRebuild', 'Gateway_AwaitTicketFix']);
+    expect(gateways.map((gateway) => gateway.id).sort()).toEqual(['Gateway_AwaitAnalysis', 'Gateway_AwaitReady', 'Gateway_AwaitRebuild', 'Gateway_AwaitReview', 'Gateway_AwaitReviewerChange', 'Gateway_AwaitTicketFix']);
     for (const gateway of gateways) {
       expect(outgoing(gateway).length, gateway.id).toBeGreaterThanOrEqual(2);
       for (const flow of outgoing(gateway)) {
@@ -254,32 +274,45 @@ describe('bpmn/model-lifecycle.bpmn', () => {
 
   it('waits with timers the engine can evaluate', async () => {
     const timers = ofType('bpmn:TimerEventDefinition');
-    const durations = Object.fromEntries(timers.map((timer) => [timer.$parent?.id, timer.get('timeDuration')?.body ?? timer.get('timeDate')?.body]));
+    const durations = Object.fromEntries(timers.flatMap((timer) => (timer.get('timeDuration') ? [[timer.$parent?.id, timer.get('timeDuration').body]] : [])));
     expect(durations).toEqual({
       Event_StartSettle: '${startSettle}',
       Event_TicketRecheck: '${statusReconcileInterval}',
       Event_StatusRecheck: '${statusReconcileInterval}',
       Event_RebuildRecheck: '${statusReconcileInterval}',
+      Event_AssignRecheck: '${statusReconcileInterval}',
+      Event_ReviewRecheck: '${statusReconcileInterval}',
       Event_HealthProbeWait: '${stagingHealthInterval}',
       Event_AnalysisWait: '${canaryAnalysisWait}',
+    });
+    // The review's reminder and replacement, and the canary's reminder and deadline, fall due at dates their steps compute.
+    const dates = Object.fromEntries(timers.flatMap((timer) => (timer.get('timeDate') ? [[timer.$parent?.id, timer.get('timeDate').body]] : [])));
+    expect(dates).toEqual({
+      Event_ReminderDue: '${reviewRemindAt}',
+      Event_ReassignDue: '${reviewReassignAt}',
       BoundaryEvent_DecisionReminder: '${canaryReminderAt}',
       BoundaryEvent_DecisionDeadline: '${canaryDecisionDeadlineAt}',
     });
-    // Every timer reads a start variable, or one the step just before it always writes, so a lifecycle never fails on an unknown property.
+    // Every duration reads a start variable, or one the step just before it always writes, so a
+    // lifecycle never fails on an unknown property; the dates are written by the step every way into the wait passes through.
     expect((await readBpmnContract(xml)).timers).toEqual([
       '${canaryAnalysisWait}',
       '${canaryDecisionDeadlineAt}',
       '${canaryReminderAt}',
+      '${reviewReassignAt}',
+      '${reviewRemindAt}',
       '${stagingHealthInterval}',
       '${startSettle}',
       '${statusReconcileInterval}',
     ]);
     for (const name of ['startSettle', 'statusReconcileInterval']) expect(Object.keys(lifecycleStartVariables.shape)).toContain(name);
+    expect(incoming(byId(ElementIds.awaitReview)).map((flow) => flow.get('sourceRef').id)).toEqual(['Gateway_ReviewDone']);
+    expect(incoming(byId('Gateway_ReviewDone')).map((flow) => flow.get('sourceRef').id)).toEqual([ElementIds.checkReview]);
     const written = (topic: string) => Object.keys((createWorkers(contractDeps).find((worker) => worker.topic === topic)?.output as { shape: object }).shape);
     expect(written(Topics.planDelivery)).toContain('stagingHealthInterval');
     expect(written(Topics.analyseCanary)).toContain('canaryAnalysisWait');
     expect(written(Topics.announceCanary)).toEqual(expect.arrayContaining(['canaryReminderAt', 'canaryDecisionDeadlineAt']));
-    // The reminder leaves the wait in place; the deadline ends it.
+    // The canary's reminder leaves the wait in place; the deadline ends it.
     expect(byId('BoundaryEvent_DecisionReminder').get('cancelActivity')).toBe(false);
     expect(byId('BoundaryEvent_DecisionDeadline').get('cancelActivity')).not.toBe(false);
   });
@@ -287,7 +320,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   it('declares exactly the messages the webhooks correlate', async () => {
     const fromJira = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining), Messages.statusReached(StatusRoles.readyForBuild)].sort();
     expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(fromJira);
-    const expected = [...fromJira, Messages.githubPush, Messages.slackCanaryDecision].sort();
+    const expected = [...fromJira, Messages.githubPush, Messages.githubPrReview, Messages.githubPrMerged, Messages.reviewRetry, Messages.slackCanaryDecision].sort();
     expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
     expect((await readBpmnContract(xml)).messages).toEqual(expected);
     const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);
@@ -301,7 +334,21 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(waitsFor('BoundaryEvent_PushWhileChecking')).toEqual([Messages.githubPush]);
     expect(waitsFor('Event_ReadyForBuild')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
     expect(waitsFor('BoundaryEvent_ReadyForBuildWhileChecking')).toEqual([Messages.statusReached(StatusRoles.readyForBuild)]);
+    // The review wait: the webhooks' messages are subscribed while the check runs, so none is lost.
+    expect(waitsFor('Event_ReviewSubmitted')).toEqual([Messages.githubPrReview]);
+    expect(waitsFor('BoundaryEvent_ReviewWhileChecking')).toEqual([Messages.githubPrReview]);
+    expect(waitsFor('Event_PrMerged')).toEqual([Messages.githubPrMerged]);
+    expect(waitsFor('BoundaryEvent_MergedWhileChecking')).toEqual([Messages.githubPrMerged]);
+    expect(waitsFor('Event_ReviewRetry')).toEqual([Messages.reviewRetry]);
+    for (const id of ['BoundaryEvent_ReviewWhileChecking', 'BoundaryEvent_MergedWhileChecking']) {
+      expect(byId(id).get('attachedToRef').id, id).toBe(ElementIds.checkReview);
+      expect(outgoing(byId(id)).map((flow) => flow.get('targetRef').id), id).toEqual(['Gateway_CheckReviewJoin']);
+    }
     expect(byId(ElementIds.awaitCanaryDecision).get('messageRef')?.name).toBe(Messages.slackCanaryDecision);
+    // A Reject during the stabilisation window is caught wherever the canary is: analysing, between analyses, opening Approve.
+    expect(waitsFor('Event_RejectedInWindow')).toEqual([Messages.slackCanaryDecision]);
+    expect(waitsFor('BoundaryEvent_RejectedWhileAnalysing')).toEqual([Messages.slackCanaryDecision]);
+    expect(waitsFor('BoundaryEvent_RejectedWhileOpening')).toEqual([Messages.slackCanaryDecision]);
   });
 
   it('declares exactly the error codes the workers raise, and catches them', async () => {
@@ -321,6 +368,12 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       expect(flow?.get('targetRef').id, id).toBe('Gateway_ReportProblems');
     }
     expect(outgoing(byId('Gateway_ReportProblems')).map((flow) => flow.get('targetRef').id)).toEqual(['Task_ReportInvalidRequest']);
+    // Nobody to review is no incident: it is reported and waited out.
+    const noReviewer = byId('BoundaryEvent_NoEligibleReviewer');
+    expect(noReviewer.get('attachedToRef').id).toBe(ElementIds.assignReviewers);
+    expect(eventDefinitions(noReviewer)[0]?.get('errorRef')?.errorCode).toBe(ErrorCodes.noEligibleReviewer);
+    expect(attr(eventDefinitions(noReviewer)[0]!, 'errorMessageVariable')).toBe('reviewBlockedReason');
+    expect(outgoing(byId('Task_NotifyNoReviewer')).map((flow) => flow.get('targetRef').id)).toEqual([ElementIds.awaitReviewerChange]);
   });
 
   it('reports every topic of the contract, with the processes it calls', async () => {

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { ClientError } from '../../src/clients/errors.ts';
-import { SlackClient } from '../../src/clients/slack.ts';
+import { SlackClient, type SlackView } from '../../src/clients/slack.ts';
 import type { RetryOptions } from '../../src/clients/retry.ts';
 import { bodyObject, fixture, recordedRetry, useNock } from './support.ts';
 
@@ -362,13 +362,13 @@ describe('SlackClient.respond', () => {
 });
 
 describe('SlackClient.openView', () => {
-  const view = {
+  const view: SlackView = {
     type: 'modal',
     callback_id: 'identify_your_modals',
     title: { type: 'plain_text', text: 'Quite a plain modal' },
     submit: { type: 'plain_text', text: 'Create' },
     blocks: [{ type: 'input', block_id: 'a_block_id', label: { type: 'plain_text', text: 'A simple label' }, element: { type: 'plain_text_input', action_id: 'an_action_id' } }],
-  } as const;
+  };
 
   it("opens the modal with the click's trigger id and answers the view's id", async () => {
     let sent: Record<string, unknown> = {};

@@ -423,6 +423,26 @@ describe('review: the release branch, its pull request, reviewers and merge', ()
     expect(String(unknown)).toContain('Object does not exist');
   });
 
+  it('firstCommit finds the root of a branch through the Link header of the commit list, for one page or many', async () => {
+    await create();
+    const first = github.repos.get(REPO)!.commits[0]!.sha;
+    await expect(client.firstCommit('acme-ml', 'iris-classifier', 'main')).resolves.toEqual({ sha: first });
+    for (let index = 0; index < 3; index += 1) github.push(REPO, 'notes.md', `note ${index}\n`);
+    await expect(client.firstCommit('acme-ml', 'iris-classifier', 'main')).resolves.toEqual({ sha: first });
+    const page = await fetch(`${baseUrl}/repos/${REPO}/commits?sha=main&per_page=1`, { headers: { authorization: `token ${TOKEN}` } });
+    expect(page.headers.get('link')).toMatch(/page=2>; rel="next", <[^>]*page=4>; rel="last"/);
+    expect(((await page.json()) as Array<{ sha: string }>)[0]!.sha).toBe(github.repos.get(REPO)!.commits.at(-1)!.sha);
+    await expect(client.firstCommit('acme-ml', 'iris-classifier', 'nope')).rejects.toThrow(/No commit found/);
+  });
+
+  it('userEmail gives the public e-mail of a GitHub account, null when it shows none or does not exist', async () => {
+    github.setUser('alice', { email: 'alice@acme.test', name: 'Alice' });
+    github.setUser('erin', { email: null });
+    await expect(client.userEmail('Alice')).resolves.toBe('alice@acme.test');
+    await expect(client.userEmail('erin')).resolves.toBeNull();
+    await expect(client.userEmail('nobody')).resolves.toBeNull();
+  });
+
   it('findOrOpenPullRequest opens main → release once; nothing to merge is refused', async () => {
     await create();
     const first = github.repos.get(REPO)!.commits[0]!.sha;

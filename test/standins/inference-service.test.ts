@@ -135,6 +135,7 @@ describe('InferenceDeployments', () => {
     const again = await deployments.deploy({ service: 'iris-classifier', slot: 'canary', modelVersion: '3' });
     expect(again).toBe(canary);
     expect(again.modelVersion).toBe('3');
+    expect(again.settings.errorRatio).toBe(0);
 
     const promoted = await deployments.promote('iris-classifier');
     expect(promoted).toBe(stable);

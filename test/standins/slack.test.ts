@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ClientError } from '../../src/clients/errors.ts';
 import type { RetryOptions } from '../../src/clients/retry.ts';
-import { SlackClient } from '../../src/clients/slack.ts';
+import { SlackClient, type SlackView } from '../../src/clients/slack.ts';
 import { SlackStandIn, type SlackStandInEvent, type SlackStandInOptions } from '../../standins/slack.ts';
 
 // Strict schemas of Slack's answers, from the documented examples under test/fixtures/slack/
@@ -520,14 +520,14 @@ describe('SlackStandIn forms, ephemeral messages and retried deliveries', () => 
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const form = {
+  const form: SlackView = {
     type: 'modal',
     callback_id: 'why',
     title: { type: 'plain_text', text: 'Reject the canary' },
     submit: { type: 'plain_text', text: 'Reject' },
     private_metadata: '{"issueKey":"COMPANYSA-35"}',
     blocks: [{ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why?' }, element: { type: 'plain_text_input', action_id: 'reason' } }],
-  } as const;
+  };
 
   it("opens a Bolt app's modal from a click's trigger, and sends the submission as view_submission that Bolt dispatches", async () => {
     clock = Date.now();

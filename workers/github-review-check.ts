@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { Topics } from '../src/bpmn/contract.ts';
+import type { GitHubClient } from '../src/clients/github.ts';
+import type { Policy } from '../src/config/policy.ts';
+import { isoInstant, repository } from '../src/domain/lifecycle-variables.ts';
+import { chaseDue, judgeReview, reviewAssignment, reviewPullRequest, reviewState } from '../src/domain/review.ts';
+import { defineWorker } from '../src/runtime/worker.ts';
+import { exampleAssignment, examplePullRequest, exampleRepository, exampleReviewState } from './examples.ts';
+import { splitRepository } from './review-people.ts';
+
+export const reviewsTold = z.array(z.number().int()).describe('Ids of the "changes requested" reviews the developer was told of');
+
+/**
+ * Reads the pull request as it is now, when the wait for reviews begins, after each review or
+ * merge webhook and on each re-check: every review and whether it is merged. So a review or a
+ * merge that came before the wait, or whose webhook was lost, still counts, and a webhook sent
+ * twice changes nothing. Also sets the reminder and replacement timers from the requests and
+ * the working calendar.
+ */
+export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullRequest' | 'pullRequestReviews'>; policy: Policy; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return defineWorker({
+    topic: Topics.checkReview,
+    description: "Reads the pull request's reviews and merge now, and when the next reminder and replacement fall due",
+    input: z.object({
+      repository,
+      pullRequest: reviewPullRequest,
+      reviewAssignment,
+      reviewsTold: reviewsTold.optional().describe('Ids of the "changes requested" reviews the developer was told of; absent: none'),
+    }),
+    output: z.object({
+      reviewState,
+      reviewDone: z.boolean().describe('Every required reviewer approved and the pull request is merged'),
+      reviewChangesToTell: z.boolean().describe('A "changes requested" review the developer was not told of yet'),
+      reviewRemindAt: isoInstant.describe('When the next reminder falls due (timer date)'),
+      reviewReassignAt: isoInstant.describe('When the next replacement falls due (timer date)'),
+    }),
+    errors: {},
+    examples: [
+      {
+        title: 'alice approved and the pull request is merged',
+        input: { repository: exampleRepository, pullRequest: examplePullRequest, reviewAssignment: exampleAssignment },
+        outcome: {
+          kind: 'complete',
+          variables: { reviewState: exampleReviewState, reviewDone: true, reviewChangesToTell: false, reviewRemindAt: '2026-12-01T12:00:00.000Z', reviewReassignAt: '2026-12-02T12:00:00.000Z' },
+        },
+      },
+    ],
+    async run(ctx) {
+      const [owner, repo] = splitRepository(ctx.input.repository.fullName);
+      const number = ctx.input.pullRequest.number;
+      const pull = await deps.github.pullRequest(owner, repo, number);
+      const reviews = await deps.github.pullRequestReviews(owner, repo, number);
+      const state = judgeReview({ assignment: ctx.input.reviewAssignment, reviews, merged: pull.merged, mergedAt: pull.mergedAt });
+      const told = new Set(ctx.input.reviewsTold ?? []);
+      const due = chaseDue({
+        assignment: ctx.input.reviewAssignment,
+        pending: state.pending,
+        rules: { calendar: calendarOf(deps.policy), remindAfter: deps.policy.reviewers.remind_after, reassignAfter: deps.policy.reviewers.reassign_after },
+        now: now().toISOString(),
+      });
+      const reviewDone = state.requiredApproved && state.merged;
+      const reviewChangesToTell = !reviewDone && state.changesRequested.some((review) => !told.has(review.id));
+      ctx.log.info({ requiredApproved: state.requiredApproved, merged: state.merged, pending: state.pending, changesToTell: reviewChangesToTell, remindAt: due.remindAt, reassignAt: due.reassignAt }, 'checked the review');
+      return ctx.complete({ reviewState: state, reviewDone, reviewChangesToTell, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt });
+    },
+  });
+}
+
+/** The policy's [working_calendar] as the working-time arithmetic takes it. */
+export function calendarOf(policy: Policy) {
+  const calendar = policy.working_calendar;
+  return { timeZone: calendar.time_zone, days: calendar.days, start: calendar.start, end: calendar.end, holidays: calendar.holidays };
+}

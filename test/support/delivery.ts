@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deployJob, type DeployBehaviour } from '../../standins/deploy-job.ts';
 import { InferenceDeployments } from '../../standins/inference-service.ts';
 import { JenkinsStandIn } from '../../standins/jenkins.ts';
@@ -100,7 +102,8 @@ export async function deliveryReadyLifecycle(world: World, key: string): Promise
 
   const github = new GitHubClient({ baseUrl: testEnv.GITHUB_API_URL, auth: { token: testEnv.GITHUB_TOKEN }, retry: { retries: 0 } });
   const created = await github.createRepoFromTemplate({ template: { owner: 'acme-ml', repo: 'ml-model-template' }, owner: 'acme-ml', name: modelName, description: `Model ${modelName} (${key})`, private: true });
-  const { sha } = await waitForHead(github, modelName);
+  await waitForHead(github, modelName);
+  const sha = pushFunctionalCases(world, created.fullName);
 
   const version = await registerVersion(modelName, key);
   const buildOutcome = {
@@ -136,6 +139,20 @@ export async function deliveryReadyLifecycle(world: World, key: string): Promise
   if (!response.ok) throw new Error(`starting the lifecycle at delivery: ${response.status} ${await response.text()}`);
   const started = (await response.json()) as { id: string };
   return { instanceId: started.id, modelName, version, repository: created.fullName };
+}
+
+/**
+ * The developer adds the model template's functional cases (deploy/model-template/tests_functional)
+ * to the repository, as the template ships them; the GitHub stand-in's generated repositories
+ * hold only a README. Answers the new head commit.
+ */
+export function pushFunctionalCases(world: World, fullName: string): string {
+  let sha = '';
+  for (const file of ['test_request_01.json', 'test_request_01_response.json']) {
+    const path = `tests_functional/v1_predict/${file}`;
+    sha = world.github.push(fullName, path, readFileSync(join('deploy/model-template', path), 'utf8'), `Add ${path}`, { author: 'abe' });
+  }
+  return sha;
 }
 
 async function waitForHead(github: GitHubClient, name: string): Promise<{ sha: string }> {

@@ -26,6 +26,12 @@ export const SANDBOX_CHANNELS: Readonly<Record<string, string>> = { C0SANDBOX01:
 /** The data scientist every sandbox ticket is assigned to. */
 export const SANDBOX_DEVELOPER = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Ada Lovelace', emailAddress: 'ada@sandbox.local' };
 
+/** The sandbox's reviewers (sandbox/policy.toml: maintainers alice and bob, the pool carol and dave), as GitHub, Jira and Slack know them. */
+export const SANDBOX_REVIEWERS = ['alice', 'bob', 'carol', 'dave'] as const;
+
+/** Who merges review pull requests on the page and in the demo. */
+export const SANDBOX_MERGER = 'release-manager';
+
 /**
  * Every system the service talks to, as stand-ins on loopback, and a real MLflow server when
  * Python can run one: what `npm start` runs when no real endpoint is configured, and what
@@ -74,6 +80,13 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
   const github = new GitHubStandIn({ token: credentials.githubToken, templates: templatesFrom('acme-ml/ml-model-template') });
   const slack = new SlackStandIn({ token: credentials.slackToken, channels: SANDBOX_CHANNELS });
   const jenkins = new JenkinsStandIn({ user: credentials.jenkinsUser, apiToken: credentials.jenkinsToken, queueDelayMs: [200, 600] });
+  // The reviewers exist in GitHub (with a public e-mail) and in Jira; Slack finds them through
+  // [reviewers.slack_users] of sandbox/policy.toml. ada is the developer's GitHub account.
+  github.setUser('ada', { email: SANDBOX_DEVELOPER.emailAddress, name: SANDBOX_DEVELOPER.displayName });
+  for (const [index, login] of SANDBOX_REVIEWERS.entries()) {
+    github.setUser(login, { email: `${login}@sandbox.local`, name: login });
+    jira.addUser({ accountId: `5b10a0000000000000000${index + 1}0`, displayName: `${login[0]?.toUpperCase()}${login.slice(1)}`, emailAddress: `${login}@sandbox.local` });
+  }
   const [jiraUrl, githubUrl, slackUrl, jenkinsUrl, mlflowPort] = await Promise.all([jira.start(), github.start(), slack.start(), jenkins.start(), findFreePort()]);
   const mlflowUrl = `http://127.0.0.1:${mlflowPort}`;
 
@@ -140,7 +153,7 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     connect(serviceUrl) {
       slack.interactivityUrl = `${serviceUrl}/slack/events`;
       jira.registerWebhook({ url: `${serviceUrl}/webhooks/jira`, secret: credentials.jiraWebhook });
-      github.registerWebhook({ url: `${serviceUrl}/webhooks/github`, secret: credentials.githubWebhook, events: ['push'] });
+      github.registerWebhook({ url: `${serviceUrl}/webhooks/github`, secret: credentials.githubWebhook, events: ['push', 'pull_request', 'pull_request_review'] });
     },
     async stop() {
       await Promise.allSettled([jira.stop(), github.stop(), slack.stop(), jenkins.stop()]);

@@ -2,7 +2,7 @@ import { PROCESS_KEY } from '../src/bpmn/contract.ts';
 import type { EngineClient } from '../src/engine/camunda7/rest.ts';
 import { JiraStandInError } from '../standins/jira.ts';
 import { SandboxActionError, type SandboxActions, type SandboxView, type ToggleName } from './view.ts';
-import { SANDBOX_CHANNELS, SANDBOX_DEVELOPER, SANDBOX_STATUSES, type SandboxWorld } from './world.ts';
+import { SANDBOX_CHANNELS, SANDBOX_DEVELOPER, SANDBOX_MERGER, SANDBOX_STATUSES, type SandboxWorld } from './world.ts';
 
 /**
  * The sandbox page's view and actions over the stand-ins and the engine: what a person sees
@@ -37,14 +37,30 @@ export function sandboxView(deps: {
       statuses: SANDBOX_STATUSES,
       teams: deps.teams,
       tickets,
-      slack: slack.channels.map((channel) => ({
+      // Direct messages (the reviewers') follow the channels, named after the person.
+      slack: [...slack.channels, ...slack.dms.map((dm) => ({ id: dm.id, name: `dm-${dm.userName ?? dm.user}`, messages: dm.messages }))].map((channel) => ({
         id: channel.id,
         name: channel.name,
         messages: channel.messages.map((message) => ({ ts: message.ts, text: message.text, blocks: message.blocks, user: message.user === slack.bot.userId ? null : message.user })),
       })),
       repos: github.repositories
         .filter((repo) => !repo.isTemplate && repo.fullName !== 'acme-ml/ml-model-template')
-        .map((repo) => ({ fullName: repo.fullName, description: repo.description, modelToml: repo.files['model.toml'] ?? null, commits: [...repo.commits].reverse().map(({ sha, message }) => ({ sha, message })) })),
+        .map((repo) => ({
+          fullName: repo.fullName,
+          description: repo.description,
+          modelToml: repo.files['model.toml'] ?? null,
+          commits: [...repo.commits].reverse().map(({ sha, message }) => ({ sha, message })),
+          pullRequests: repo.pullRequests.map(({ number, title, head, base, state, merged, requestedReviewers, reviews }) => ({
+            number,
+            title,
+            head,
+            base,
+            state,
+            merged,
+            requestedReviewers,
+            reviews: reviews.map(({ login, state: verdict, body }) => ({ login, state: verdict, body })),
+          })),
+        })),
       builds: world.jenkins
         .builds()
         .map((build) => ({ job: build.jobPath, number: build.number, url: build.url, building: build.building, result: build.result, parameters: build.parameters, consoleTail: build.console.slice(-15) }))
@@ -95,8 +111,21 @@ export function sandboxActions(world: SandboxWorld): SandboxActions {
       world.github.push(repo, 'ml_model/inference/inference.py', `${world.github.repos.get(repo)?.files.get('ml_model/inference/inference.py') ?? ''}\n# ${message}\n`, message);
     },
     async setToggle(name: ToggleName, on: boolean) {
-      if (name === 'canaryErrorRate' && on) throw new SandboxActionError(409, 'the lifecycle has no canary yet: this switch works once the delivery stage exists');
       world.toggles[name] = on;
+    },
+    async reviewPullRequest(repo, number, login, verdict) {
+      try {
+        world.github.review(repo, number, login, verdict, verdict === 'APPROVED' ? 'Looks good to me.' : 'Please pin the scikit-learn version in requirements.txt.');
+      } catch (error) {
+        throw new SandboxActionError(world.github.repos.has(repo) ? 409 : 404, (error as Error).message);
+      }
+    },
+    async mergePullRequest(repo, number) {
+      try {
+        world.github.mergePullRequest(repo, number, SANDBOX_MERGER);
+      } catch (error) {
+        throw new SandboxActionError(world.github.repos.has(repo) ? 409 : 404, (error as Error).message);
+      }
     },
     async clickButton() {
       throw new SandboxActionError(409, 'no step of the lifecycle listens to Slack buttons yet: Approve and Reject come with the delivery stage');

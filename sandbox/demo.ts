@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: plays the lifecycle's stories on the sandbox, without a browser. A local
  * engine (in-memory database), the service and the stand-ins start on this machine; each story
- * creates a model ticket and plays the people (moving the ticket, pushing a fix), printing every
+ * creates a model ticket and plays the people (moving the ticket, pushing a fix, reviewing and
+ * merging the review pull request), printing every
  * Jira comment and Slack message as it happens. It exits 1 when a story does not end where it
  * should within its time bound.
  *
@@ -17,6 +18,7 @@ import { startService } from '../src/service.ts';
 import { adfText } from './adf-html.ts';
 import { startSandbox } from './start.ts';
 import type { ToggleName } from './view.ts';
+import { SANDBOX_MERGER } from './world.ts';
 
 const storyTimeoutMs = Number(process.env.DEMO_STORY_TIMEOUT_MS ?? 240_000);
 const chosen = process.env.DEMO_STORIES?.split(',').map((n) => Number(n.trim()));
@@ -35,18 +37,34 @@ interface Steps {
   status(status: string): Promise<void>;
   move(status: string): void;
   push(message: string): void;
+  /** A reviewer approves, or requests changes on, the ticket's review pull request. */
+  review(login: string, verdict: 'APPROVED' | 'CHANGES_REQUESTED'): Promise<void>;
+  /** Someone merges the review pull request. */
+  merge(): Promise<void>;
+  /** A decider clicks Approve on the ticket's canary message once Approve is live. */
+  approve(slackId: string): Promise<void>;
+  /** The lifecycle passed a milestone (it may go on waiting after it). */
+  passed(activityId: string): Promise<void>;
   ended(endId: string): Promise<void>;
 }
 
 const stories: Story[] = [
   {
-    title: 'A model goes from a new ticket through training and its build and tests',
+    title: 'A model goes from a new ticket through training, its build and tests, review, staging and the canary to Done',
     async play(_key, step) {
       await step.comment('[Success] REPOSITORY');
       step.move('Ready for training');
       await step.comment('[Success] TRAIN_RESULT');
       await step.comment('[Success] TESTING_RESULT');
-      await step.ended('EndEvent_Built');
+      await step.comment('[Started] REVIEW');
+      await step.review('carol', 'APPROVED');
+      await step.review('alice', 'APPROVED');
+      await step.merge();
+      await step.comment('[Success] REVIEW_RESULT');
+      await step.comment('[Success] STAGING_RESULT');
+      await step.approve('U0SBALICE1');
+      await step.comment('[Success] CANARY_RESULT');
+      await step.ended('EndEvent_Delivered');
     },
   },
   {
@@ -59,7 +77,7 @@ const stories: Story[] = [
       await step.status('Research');
       step.move('Ready for training');
       await step.comment('[Success] TRAIN_RESULT');
-      await step.ended('EndEvent_Built');
+      await step.passed('Event_Built');
     },
   },
   {
@@ -72,7 +90,7 @@ const stories: Story[] = [
       await step.status('Research');
       step.push('Fix the threshold test');
       await step.comment('[Success] TESTING_RESULT');
-      await step.ended('EndEvent_Built');
+      await step.passed('Event_Built');
     },
   },
 ];
@@ -103,7 +121,7 @@ async function main(): Promise<number> {
     slack.onChange((event) => {
       if (event.type !== 'message.posted') return;
       const message = slack.messages.find((candidate) => candidate.ts === event.ts && candidate.channel === event.channel);
-      if (message) print(`  [#${titles.get(message.channel) ?? message.channel}] Slack: ${message.text.replace(/\s+/g, ' ').slice(0, 160)}`);
+      if (message) print(`  [${titles.has(message.channel) ? `#${titles.get(message.channel)}` : `DM ${message.channel}`}] Slack: ${message.text.replace(/\s+/g, ' ').slice(0, 160)}`);
     });
     for (const channel of slack.snapshot().channels) titles.set(channel.id, channel.name);
 
@@ -136,6 +154,33 @@ async function main(): Promise<number> {
           print(`  [${key}] the developer pushes "${message}" to ${name}`);
           github.push(name, 'ml_model/inference/inference.py', `${github.repos.get(name)?.files.get('ml_model/inference/inference.py') ?? ''}\n# ${message}\n`, message);
         },
+        async review(login, verdict) {
+          const name = repo();
+          const pull = name ? github.repos.get(name)?.pulls?.find((candidate) => candidate.state === 'open') : undefined;
+          if (!name || !pull) throw new Error(`${key} has no open review pull request`);
+          print(`  [${key}] ${login} ${verdict === 'APPROVED' ? 'approves' : 'requests changes on'} ${name}#${pull.number}`);
+          github.review(name, pull.number, login, verdict, verdict === 'APPROVED' ? 'Looks good to me.' : 'Please pin the scikit-learn version.');
+        },
+        async merge() {
+          const name = repo();
+          const pull = name ? github.repos.get(name)?.pulls?.find((candidate) => candidate.state === 'open') : undefined;
+          if (!name || !pull) throw new Error(`${key} has no open review pull request`);
+          print(`  [${key}] ${SANDBOX_MERGER} merges ${name}#${pull.number} (${pull.head} → ${pull.base})`);
+          github.mergePullRequest(name, pull.number, SANDBOX_MERGER);
+        },
+        async approve(slackId) {
+          const message = () =>
+            slack.snapshot().channels.flatMap((channel) => channel.messages).find((candidate) => candidate.metadata?.event_payload['key'] === `model-lifecycle:${key}:canary:1`);
+          await until(`Approve available on ${key}'s canary`, () => JSON.stringify(message()?.blocks ?? []).includes('Approve is available'));
+          print(`  [${key}] ${slackId} clicks Approve on the canary message`);
+          await slack.click(message()!.ts, 'canary:approve', slackId);
+        },
+        passed: (activityId) =>
+          until(`${activityId} in ${key}'s lifecycle`, async () => {
+            const instances = await client.historicProcessInstances({ processDefinitionKey: PROCESS_KEY, businessKey: key });
+            for (const instance of instances) if ((await client.historicActivities(instance.id)).some((activity) => activity.activityId === activityId && activity.endTime !== null)) return true;
+            return false;
+          }),
         ended: (endId) =>
           until(`end ${endId} of ${key}'s lifecycle`, async () => {
             const [instance] = (await client.historicProcessInstances({ processDefinitionKey: PROCESS_KEY, businessKey: key })).filter((candidate) => candidate.state === 'COMPLETED');

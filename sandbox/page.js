@@ -197,6 +197,14 @@
     } else if (action === 'move-status') {
       const { key, status } = control.dataset;
       if (await act('move-status', { key, status }, control)) say(`Moved ${key} to ${status}.`, 'ok');
+    } else if (action === 'review-pull-request') {
+      const { repo, number, login, verdict } = control.dataset;
+      if (await act('review-pull-request', { repo, number: Number(number), login, verdict }, control)) {
+        say(`${login} ${verdict === 'APPROVED' ? 'approved' : 'requested changes on'} ${repo}#${number}.`, 'ok');
+      }
+    } else if (action === 'merge-pull-request') {
+      const { repo, number } = control.dataset;
+      if (await act('merge-pull-request', { repo, number: Number(number) }, control)) say(`Merged ${repo}#${number}.`, 'ok');
     } else if (action === 'click-button') {
       const { channel, ts, actionId } = control.dataset;
       const label = control.textContent.trim();

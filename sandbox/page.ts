@@ -42,6 +42,16 @@ export const actionBodies = {
     name: z.enum(TOGGLE_NAMES).describe('The scenario switch.'),
     on: z.boolean().describe('Whether it is on.'),
   }),
+  'review-pull-request': z.object({
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name').describe('The repository, owner/name.'),
+    number: z.number().int().positive().describe('The pull request number.'),
+    login: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'expected a GitHub login').describe('Who reviews.'),
+    verdict: z.enum(['APPROVED', 'CHANGES_REQUESTED']).describe('Approve, or request changes.'),
+  }),
+  'merge-pull-request': z.object({
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name').describe('The repository, owner/name.'),
+    number: z.number().int().positive().describe('The pull request number.'),
+  }),
   'click-button': z.object({
     channelId: z.string().min(1).max(64).describe('The channel the message is in.'),
     ts: z.string().min(1).max(64).describe('The message ts.'),
@@ -64,7 +74,9 @@ const asset = (name: string): string => readFileSync(new URL(name, import.meta.u
  *   again whenever it changes, `generatedAt` aside (polled every `pollIntervalMs` while anyone listens);
  * - `POST /api/create-ticket` `{ summary, team }` → `{ key }`, `POST /api/move-status`
  *   `{ key, status }`, `POST /api/push-commit` `{ repo, message }`, `POST /api/set-toggle`
- *   `{ name, on }`, `POST /api/click-button` `{ channelId, ts, actionId }` → `{ ok: true }`.
+ *   `{ name, on }`, `POST /api/review-pull-request` `{ repo, number, login, verdict }`,
+ *   `POST /api/merge-pull-request` `{ repo, number }`, `POST /api/click-button`
+ *   `{ channelId, ts, actionId }` → `{ ok: true }`.
  *   A body that does not fit gets 400 `{ error: 'invalid_request', field, message }`; one the
  *   stand-in refuses gets the {@link SandboxActionError}'s status with `{ error: 'refused', message }`;
  *   any other failure 500 `{ error: 'failed', message }`.
@@ -148,6 +160,8 @@ export function createSandboxRouter(options: SandboxPageOptions): SandboxRouter 
   act('move-status', async (body) => (await actions.moveStatus(body.key, body.status), { ok: true }));
   act('push-commit', async (body) => (await actions.pushCommit(body.repo, body.message), { ok: true }));
   act('set-toggle', async (body) => (await actions.setToggle(body.name, body.on), { ok: true }));
+  act('review-pull-request', async (body) => (await actions.reviewPullRequest(body.repo, body.number, body.login, body.verdict), { ok: true }));
+  act('merge-pull-request', async (body) => (await actions.mergePullRequest(body.repo, body.number), { ok: true }));
   act('click-button', async (body) => (await actions.clickButton(body.channelId, body.ts, body.actionId), { ok: true }));
 
   const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {

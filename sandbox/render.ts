@@ -76,6 +76,7 @@ export function renderPage(view: SandboxView, base: string): string {
         <li>The lifecycle creates the model's <strong>repository</strong>, comments on the ticket and tells the team in <strong>Slack</strong>.</li>
         <li>Open the card and move it to <strong>Ready for training</strong>: <strong>Jenkins</strong> trains, MLflow judges the metrics.</li>
         <li>Then the inference build and tests run; a failure sends the ticket back to Research. Push a commit to try again.</li>
+        <li>A green build opens the <strong>review</strong> pull request and asks two reviewers (their direct messages are in Slack): approve as the required one and <strong>merge</strong> it in the GitHub panel.</li>
       </ol>
     </section>
     <section class="panel" aria-labelledby="toggles-title">
@@ -295,10 +296,44 @@ function reposHtml(repos: readonly SandboxRepo[]): string {
           : `<details class="file" id="toml-${id}"><summary>model.toml</summary><pre>${escapeHtml(repo.modelToml)}</pre></details>`) +
         (commits === '' ? '<p class="muted">No commits</p>' : `<ol class="commits" aria-label="Commits of ${name}">${commits}</ol>`) +
         (older > 0 ? `<p class="muted">and ${older} older</p>` : '') +
+        pullRequestsHtml(repo) +
         `<form class="push-form" data-action="push-commit" data-repo="${name}">` +
         `<label class="visually-hidden" for="push-${id}">Commit message for ${name}</label>` +
         `<input id="push-${id}" name="message" required maxlength="200" value="Improve the model">` +
         `<button type="submit" class="button" aria-label="Push a commit to ${name}">Push a commit</button></form></li>`
+      );
+    })
+    .join('')}</ul>`;
+}
+
+/** The repository's pull requests, each open one with a button per requested reviewer (approve, request changes) and Merge. */
+function pullRequestsHtml(repo: SandboxRepo): string {
+  const pulls = repo.pullRequests ?? [];
+  if (pulls.length === 0) return '';
+  const name = escapeHtml(repo.fullName);
+  return `<ul class="pulls" aria-label="Pull requests of ${name}">${pulls
+    .map((pull) => {
+      const state = pull.merged ? 'merged' : pull.state;
+      const reviewers = [...new Set([...pull.requestedReviewers, ...pull.reviews.map((review) => review.login)])];
+      const latest = (login: string) => pull.reviews.filter((review) => review.login === login).at(-1)?.state ?? 'requested';
+      const data = `data-repo="${name}" data-number="${pull.number}"`;
+      const people = reviewers
+        .map((login) => {
+          const who = escapeHtml(login);
+          const buttons =
+            pull.state === 'open'
+              ? ` <button type="button" class="button" data-action="review-pull-request" ${data} data-login="${who}" data-verdict="APPROVED">Approve as ${who}</button>` +
+                ` <button type="button" class="button" data-action="review-pull-request" ${data} data-login="${who}" data-verdict="CHANGES_REQUESTED">Request changes as ${who}</button>`
+              : '';
+          return `<li><strong>${who}</strong> <span class="review-state">${escapeHtml(latest(login).toLowerCase().replace('_', ' '))}</span>${buttons}</li>`;
+        })
+        .join('');
+      return (
+        `<li class="pull pull-${state}"><p><span class="result result-${state === 'merged' ? 'success' : state === 'open' ? 'running' : 'aborted'}">${escapeHtml(state)}</span> ` +
+        `#${pull.number} ${escapeHtml(pull.title)} <code>${escapeHtml(pull.head)} → ${escapeHtml(pull.base)}</code></p>` +
+        (people ? `<ul class="reviewers">${people}</ul>` : '<p class="muted">No reviewers yet</p>') +
+        (pull.state === 'open' ? `<button type="button" class="button" data-action="merge-pull-request" ${data}>Merge #${pull.number}</button>` : '') +
+        `</li>`
       );
     })
     .join('')}</ul>`;

@@ -90,6 +90,21 @@ export interface SandboxSlackChannel {
   readonly messages: readonly SandboxSlackMessage[];
 }
 
+/** A pull request of a repository, with its reviewers: the review stage's, default branch → release branch. */
+export interface SandboxPullRequest {
+  readonly number: number;
+  readonly title: string;
+  /** Branch names. */
+  readonly head: string;
+  readonly base: string;
+  readonly state: 'open' | 'closed';
+  readonly merged: boolean;
+  /** Logins whose review is requested and not given yet. */
+  readonly requestedReviewers: readonly string[];
+  /** Submitted reviews, oldest first. */
+  readonly reviews: ReadonlyArray<{ readonly login: string; readonly state: string; readonly body: string }>;
+}
+
 /** One GitHub repository. */
 export interface SandboxRepo {
   /** `owner/name`. */
@@ -99,6 +114,8 @@ export interface SandboxRepo {
   readonly modelToml: string | null;
   /** Commits of the default branch, newest first. */
   readonly commits: ReadonlyArray<{ readonly sha: string; readonly message: string }>;
+  /** Pull requests, oldest first; absent or empty when there are none. */
+  readonly pullRequests?: readonly SandboxPullRequest[];
 }
 
 /** One Jenkins build. */
@@ -155,6 +172,10 @@ export interface SandboxActions {
   pushCommit(repo: string, message: string): Promise<void>;
   /** Turns a scenario switch on or off. */
   setToggle(name: ToggleName, on: boolean): Promise<void>;
+  /** A reviewer approves the pull request, or requests changes on it, as on GitHub (the stand-in sends the signed `pull_request_review` webhook). */
+  reviewPullRequest(repo: string, number: number, login: string, verdict: 'APPROVED' | 'CHANGES_REQUESTED'): Promise<void>;
+  /** Someone merges the pull request (the stand-in sends the signed `pull_request` closed webhook). */
+  mergePullRequest(repo: string, number: number): Promise<void>;
   /** Clicks an interactive Slack button (one without a URL), as the person in Slack would: Approve/Reject… */
   clickButton(channelId: string, ts: string, actionId: string): Promise<void>;
 }

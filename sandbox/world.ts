@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 import { findFreePort } from '../src/engine/local.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
 import { buildJob } from '../standins/build-job.ts';
+import { deployJob } from '../standins/deploy-job.ts';
+import { InferenceDeployments } from '../standins/inference-service.ts';
+import { prometheusAvailable, startPrometheusServer, type PrometheusServer } from '../standins/prometheus-server.ts';
 import { GitHubStandIn, templatesFrom } from '../standins/github.ts';
 import { JenkinsStandIn } from '../standins/jenkins.ts';
 import { JiraStandIn } from '../standins/jira.ts';
@@ -25,6 +28,12 @@ export const SANDBOX_CHANNELS: Readonly<Record<string, string>> = { C0SANDBOX01:
 
 /** The data scientist every sandbox ticket is assigned to. */
 export const SANDBOX_DEVELOPER = { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Ada Lovelace', emailAddress: 'ada@sandbox.local' };
+
+/** The sandbox's reviewers (sandbox/policy.toml: maintainers alice and bob, the pool carol and dave), as GitHub, Jira and Slack know them. */
+export const SANDBOX_REVIEWERS = ['alice', 'bob', 'carol', 'dave'] as const;
+
+/** Who merges review pull requests on the page and in the demo. */
+export const SANDBOX_MERGER = 'release-manager';
 
 /**
  * Every system the service talks to, as stand-ins on loopback, and a real MLflow server when
@@ -74,6 +83,13 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
   const github = new GitHubStandIn({ token: credentials.githubToken, templates: templatesFrom('acme-ml/ml-model-template') });
   const slack = new SlackStandIn({ token: credentials.slackToken, channels: SANDBOX_CHANNELS });
   const jenkins = new JenkinsStandIn({ user: credentials.jenkinsUser, apiToken: credentials.jenkinsToken, queueDelayMs: [200, 600] });
+  // The reviewers exist in GitHub (with a public e-mail) and in Jira; Slack finds them through
+  // [reviewers.slack_users] of sandbox/policy.toml. ada is the developer's GitHub account.
+  github.setUser('ada', { email: SANDBOX_DEVELOPER.emailAddress, name: SANDBOX_DEVELOPER.displayName });
+  for (const [index, login] of SANDBOX_REVIEWERS.entries()) {
+    github.setUser(login, { email: `${login}@sandbox.local`, name: login });
+    jira.addUser({ accountId: `5b10a0000000000000000${index + 1}0`, displayName: `${login[0]?.toUpperCase()}${login.slice(1)}`, emailAddress: `${login}@sandbox.local` });
+  }
   const [jiraUrl, githubUrl, slackUrl, jenkinsUrl, mlflowPort] = await Promise.all([jira.start(), github.start(), slack.start(), jenkins.start(), findFreePort()]);
   const mlflowUrl = `http://127.0.0.1:${mlflowPort}`;
 
@@ -108,6 +124,29 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     }),
   );
 
+  // The deploy job puts each staging, canary and stable deployment on loopback; a real Prometheus
+  // (Debian's /usr/bin/prometheus) scrapes them when this machine has one, else the canary
+  // analysis has no data and says so (inconclusive).
+  const deployments = new InferenceDeployments({ requestsPerSecond: 20 });
+  let prometheus: PrometheusServer | null = null;
+  if (prometheusAvailable()) {
+    try {
+      prometheus = await startPrometheusServer();
+      log.info({ prometheus: prometheus.url }, 'sandbox: Prometheus scrapes the deployed inference services');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'sandbox: Prometheus did not start; the canary analysis will have no data');
+    }
+  }
+  jenkins.defineJob(
+    'ml/deploy-inference',
+    deployJob({
+      deployments,
+      callbackSecret: credentials.callback,
+      ...(prometheus ? { onTargetsChanged: (targets: readonly string[]) => (prometheus as PrometheusServer).setTargets(targets) } : {}),
+      behaviour: (parameters) => (parameters.MODE === 'canary' && take('canaryErrorRate') ? { service: { errorRatio: 0.3 } } : {}),
+    }),
+  );
+
   const env: Record<string, string> = {
     POLICY_FILE: SANDBOX_POLICY_FILE,
     JIRA_BASE_URL: jiraUrl,
@@ -125,6 +164,7 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     JENKINS_API_TOKEN: credentials.jenkinsToken,
     JENKINS_CALLBACK_SECRET: credentials.callback,
     MLFLOW_TRACKING_URI: mlflowUrl,
+    ...(prometheus ? { PROMETHEUS_URL: prometheus.url } : {}),
   };
   log.info({ jira: jiraUrl, github: githubUrl, slack: slackUrl, jenkins: jenkinsUrl, mlflow: mlflowUrl }, 'sandbox: stand-ins of Jira, GitHub, Slack and Jenkins are listening on loopback');
 
@@ -140,10 +180,10 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     connect(serviceUrl) {
       slack.interactivityUrl = `${serviceUrl}/slack/events`;
       jira.registerWebhook({ url: `${serviceUrl}/webhooks/jira`, secret: credentials.jiraWebhook });
-      github.registerWebhook({ url: `${serviceUrl}/webhooks/github`, secret: credentials.githubWebhook, events: ['push'] });
+      github.registerWebhook({ url: `${serviceUrl}/webhooks/github`, secret: credentials.githubWebhook, events: ['push', 'pull_request', 'pull_request_review'] });
     },
     async stop() {
-      await Promise.allSettled([jira.stop(), github.stop(), slack.stop(), jenkins.stop()]);
+      await Promise.allSettled([jira.stop(), github.stop(), slack.stop(), jenkins.stop(), deployments.stopAll(), prometheus?.stop()]);
       await (mlflow as MlflowServer | null)?.stop();
     },
   };

@@ -12,6 +12,8 @@ export type RecordedAction =
   | { action: 'moveStatus'; key: string; status: string }
   | { action: 'pushCommit'; repo: string; message: string }
   | { action: 'setToggle'; name: ToggleName; on: boolean }
+  | { action: 'reviewPullRequest'; repo: string; number: number; login: string; verdict: 'APPROVED' | 'CHANGES_REQUESTED' }
+  | { action: 'mergePullRequest'; repo: string; number: number }
   | { action: 'clickButton'; channelId: string; ts: string; actionId: string };
 
 /**
@@ -52,6 +54,9 @@ export class FakeSandbox implements SandboxActions {
           commits: [
             { sha: 'c0ffee1234567890c0ffee1234567890c0ffee12', message: 'Tune the learning rate' },
             { sha: '0123456789abcdef0123456789abcdef01234567', message: 'Initial commit from template' },
+          ],
+          pullRequests: [
+            { number: 1, title: 'MLM-1 [churn-predictor] Review for release', head: 'main', base: 'release', state: 'open', merged: false, requestedReviewers: ['alice', 'carol'], reviews: [] },
           ],
         },
       ],
@@ -160,6 +165,27 @@ export class FakeSandbox implements SandboxActions {
   async setToggle(name: ToggleName, on: boolean): Promise<void> {
     this.recorded.push({ action: 'setToggle', name, on });
     this.state.toggles[name] = on;
+  }
+
+  async reviewPullRequest(repo: string, number: number, login: string, verdict: 'APPROVED' | 'CHANGES_REQUESTED'): Promise<void> {
+    this.recorded.push({ action: 'reviewPullRequest', repo, number, login, verdict });
+    const pull = this.openPull(repo, number);
+    pull.requestedReviewers = pull.requestedReviewers.filter((who) => who !== login);
+    pull.reviews.push({ login, state: verdict, body: '' });
+  }
+
+  async mergePullRequest(repo: string, number: number): Promise<void> {
+    this.recorded.push({ action: 'mergePullRequest', repo, number });
+    const pull = this.openPull(repo, number);
+    pull.state = 'closed';
+    pull.merged = true;
+  }
+
+  private openPull(repo: string, number: number) {
+    const pull = this.state.repos.find((r) => r.fullName === repo)?.pullRequests?.find((p) => p.number === number);
+    if (!pull) throw new SandboxActionError(404, `no pull request #${number} in ${repo}`);
+    if (pull.state !== 'open') throw new SandboxActionError(409, `pull request #${number} of ${repo} is ${pull.merged ? 'merged' : 'closed'}`);
+    return pull;
   }
 
   async clickButton(channelId: string, ts: string, actionId: string): Promise<void> {

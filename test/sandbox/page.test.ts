@@ -97,6 +97,11 @@ describe('GET /sandbox/api/state and /api/fragments', () => {
     expect(Object.keys(regions).sort()).toEqual(['board', 'builds', 'links', 'repos', 'slack', 'toggles']);
     expect(regions.board).toContain('MLM-1');
     expect(regions.builds).toContain('recall = 0.84 (min 0.9)');
+    // The review pull request, with a button per requested reviewer and one to merge.
+    expect(regions.repos).toContain('main → release');
+    expect(regions.repos).toContain('data-action="review-pull-request" data-repo="acme/churn-predictor" data-number="1" data-login="alice" data-verdict="APPROVED">Approve as alice</button>');
+    expect(regions.repos).toContain('Request changes as carol');
+    expect(regions.repos).toContain('data-action="merge-pull-request" data-repo="acme/churn-predictor" data-number="1">Merge #1</button>');
   });
 });
 
@@ -114,6 +119,8 @@ describe('POST /sandbox/api/…', () => {
       ['move-status', { key: 'MLM-1', status: 'Ready for training' }],
       ['push-commit', { repo: 'acme/churn-predictor', message: 'Retrain' }],
       ['set-toggle', { name: 'buildFailsTests', on: true }],
+      ['review-pull-request', { repo: 'acme/churn-predictor', number: 1, login: 'carol', verdict: 'CHANGES_REQUESTED' }],
+      ['merge-pull-request', { repo: 'acme/churn-predictor', number: 1 }],
     ] as const) {
       const response = await post(path, body);
       expect(response.status, path).toBe(200);
@@ -122,7 +129,11 @@ describe('POST /sandbox/api/…', () => {
     const ts = (await fake.view()).slack[1]?.messages[0]?.ts ?? '';
     expect((await post('click-button', { channelId: 'C-PRICING', ts, actionId: 'approve' })).status).toBe(200);
 
-    expect(fake.recorded.map((r) => r.action)).toEqual(['moveStatus', 'pushCommit', 'setToggle', 'clickButton']);
+    expect(fake.recorded.map((r) => r.action)).toEqual(['moveStatus', 'pushCommit', 'setToggle', 'reviewPullRequest', 'mergePullRequest', 'clickButton']);
+    // A merged pull request takes no more reviews: the stand-in's refusal comes back with its status.
+    const again = await post('merge-pull-request', { repo: 'acme/churn-predictor', number: 1 });
+    expect(again.status).toBe(409);
+    expect((await post('review-pull-request', { repo: 'acme/churn-predictor', number: 1, login: 'carol', verdict: 'MAYBE' })).status).toBe(400);
   });
 
   it('answers 400 naming the field that does not fit', async () => {

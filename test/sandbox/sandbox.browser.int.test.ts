@@ -49,7 +49,7 @@ describe.skipIf(skip)('the sandbox, end to end in Chromium', () => {
     await sandbox?.stop();
   });
 
-  it('takes a ticket created on the page through training, build and tests, showing every comment and message', async () => {
+  it('takes a ticket created on the page through training, build and tests and review, showing every comment and message', async () => {
     await page.goto(`${service.url}/sandbox/`);
     await expect.poll(() => page.locator('#live-text').textContent()).toBe('Live');
 
@@ -71,12 +71,19 @@ describe.skipIf(skip)('the sandbox, end to end in Chromium', () => {
 
     await channel.locator('.message', { hasText: 'Train succeeded!' }).waitFor({ timeout: 120_000 });
     await channel.locator('.message', { hasText: 'Build and tests passed!' }).waitFor({ timeout: 120_000 });
-    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 30_000 }).toMatch(/Built and tested/);
+    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 30_000 }).toMatch(/Wait for the review and the merge/);
     await page.getByRole('button', { name: new RegExp(`^Open ${key}`) }).click();
-    for (const heading of ['[Success] REPOSITORY', '[Success] TRAIN_RESULT', '[Success] BUILD_RESULT', '[Success] TESTING_RESULT']) {
+    for (const heading of ['[Success] REPOSITORY', '[Success] TRAIN_RESULT', '[Success] BUILD_RESULT', '[Success] TESTING_RESULT', '[Started] REVIEW']) {
       await dialog.locator('.adf h3', { hasText: heading }).first().waitFor();
     }
+    await dialog.getByRole('button', { name: 'Close the ticket' }).click();
     await page.screenshot({ path: `${SHOTS}/e2e-built.png`, fullPage: true });
+
+    // The people of the review, from the GitHub panel: alice (the required maintainer) approves, then the merge.
+    await page.getByRole('button', { name: 'Approve as alice' }).first().click();
+    await page.getByRole('button', { name: /^Merge #\d+$/ }).first().click();
+    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 60_000 }).toMatch(/Reviewed and merged/);
+    await page.screenshot({ path: `${SHOTS}/e2e-reviewed.png`, fullPage: true });
     expect(await page.locator('.build').count()).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
   }, 300_000);

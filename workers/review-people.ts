@@ -87,7 +87,7 @@ export async function gatherSelection(
 }
 
 /** The users CODEOWNERS names for the model's files (teams expanded to their members); none without a CODEOWNERS file. */
-async function codeOwnersOf(github: ReviewGitHub, owner: string, repo: string, ref: string): Promise<string[]> {
+export async function codeOwnersOf(github: Pick<ReviewGitHub, 'readFileAt' | 'teamMembers'>, owner: string, repo: string, ref: string): Promise<string[]> {
   for (const path of CODEOWNERS_PATHS) {
     const text = await github.readFileAt(owner, repo, path, ref);
     if (text === null) continue;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodes, Topics } from '../src/bpmn/contract.ts';
+import type { GitHubClient } from '../src/clients/github.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import type { SlackClient } from '../src/clients/slack.ts';
 import { findTeam, type Policy } from '../src/config/policy.ts';
@@ -10,13 +11,17 @@ import { jenkinsBuildResult } from '../src/domain/jenkins-build.ts';
 import { isoInstant, repository, ticketCreatedAt } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
+import { codeOwnersOf, developerSlackId, slackReach, splitRepository } from './review-people.ts';
 import { exampleCanaryDeploy, exampleCanaryFacts, exampleCanaryGate, exampleCanaryParameters, exampleModelRequest, exampleRepository } from './examples.ts';
+
+/** What the announcement reads of GitHub to find the model's maintainers. */
+type DeciderGitHub = Pick<GitHubClient, 'repositoryMaintainers' | 'readFileAt' | 'teamMembers' | 'userEmail'>;
 
 /**
  * Announces the canary in the team's channel, once per attempt: "Service deployed in canary
  * mode" with the Grafana and Cockpit links, the task, initiator, developer and repository,
  * "Approve becomes available in 3 min, after stabilisation", and the Approve and Reject buttons
- * (`canary:approve`, `canary:reject`, value = the issue key). Names who may decide (the team's
+ * (`canary:approve`, `canary:reject`, value = the issue key). Names who may decide (the model's
  * maintainers and the policy's approvers, as Slack users) and who may not (the developer unless
  * the policy allows self-approval) in `canaryGate`, which the Slack listener judges clicks by.
  * The window starts when the canary deploy build ended, so a rerun computes the same instants.
@@ -24,6 +29,7 @@ import { exampleCanaryDeploy, exampleCanaryFacts, exampleCanaryGate, exampleCana
  */
 export function createAnnounceCanary(deps: {
   slack: Pick<SlackClient, 'postMessageOnce' | 'lookupUserByEmail'>;
+  github: DeciderGitHub;
   jira: Pick<JiraClient, 'getIssue'>;
   policy: Policy;
   issueUrl: (key: string) => string;
@@ -102,7 +108,12 @@ export function createAnnounceCanary(deps: {
       // The facts travel with the error too: the rollback's messages and the ticket show them.
       if (deploy.result !== 'SUCCESS') return ctx.bpmnError(ErrorCodes.deployFailed, deployFailureReason('canary', deploy), { canaryFacts: facts });
 
-      const { deciders, barred, unreachable } = await gatherPeople(deps, team, request.developer.emailAddress);
+      const { deciders, barred, unreachable } = await gatherPeople(deps, {
+        team,
+        repositoryFullName: ctx.input.repository.fullName,
+        commit: ctx.input.canaryBuildParameters.GIT_COMMIT,
+        developerEmail: request.developer.emailAddress,
+      });
       if (unreachable.length > 0) ctx.log.warn({ unreachable }, 'some people allowed to decide cannot be found in Slack');
       const message = canaryAnnouncementSlack(facts);
       const posted = await deps.slack.postMessageOnce({
@@ -134,36 +145,44 @@ export function createAnnounceCanary(deps: {
 }
 
 /**
- * The deciders (the team's maintainers, then the policy's approvers) and the barred (the
- * developer unless self-approval is allowed) as Slack users. A GitHub login maps through
- * `[reviewers.slack_users]`; an e-mail through `users.lookupByEmail`.
+ * The deciders and the barred, as Slack users. Deciders are the model's maintainers, from the
+ * review's sources (`reviewers.maintainer_sources`: the team's maintainers, CODEOWNERS of the
+ * model's files at the delivered commit, the repository's maintainers), then the policy's
+ * approvers; a GitHub login maps through `[reviewers.slack_users]`, else its public e-mail,
+ * and an e-mail through `users.lookupByEmail`. The developer is barred unless self-approval
+ * is allowed. People who cannot be reached are answered with why, for the log.
  */
 async function gatherPeople(
-  deps: { slack: Pick<SlackClient, 'lookupUserByEmail'>; policy: Policy },
-  team: { name: string; maintainers: readonly string[] },
-  developerEmail: string | undefined,
+  deps: { slack: Pick<SlackClient, 'lookupUserByEmail'>; github: DeciderGitHub; policy: Policy },
+  input: { team: { name: string; maintainers: readonly string[] }; repositoryFullName: string; commit: string; developerEmail: string | undefined },
 ): Promise<{ deciders: CanaryPerson[]; barred: CanaryPerson[]; unreachable: string[] }> {
-  const slackUsers = deps.policy.reviewers.slack_users;
-  const unreachable: string[] = [];
-  const toSlack = async (ref: string): Promise<string | null> => {
-    if (ref.includes('@')) return (await deps.slack.lookupUserByEmail(ref))?.id ?? null;
-    const key = Object.keys(slackUsers).find((login) => login.toLowerCase() === ref.toLowerCase());
-    return key === undefined ? null : (slackUsers[key] ?? null);
-  };
+  const { policy } = deps;
+  const sources = policy.reviewers.maintainer_sources;
+  const [owner, repo] = splitRepository(input.repositoryFullName);
+  const candidates: Array<{ ref: string; reason: string }> = [];
+  if (sources.includes('team')) candidates.push(...input.team.maintainers.map((login) => ({ ref: login, reason: `maintainer of team ${input.team.name}` })));
+  if (sources.includes('codeowners')) candidates.push(...(await codeOwnersOf(deps.github, owner, repo, input.commit)).map((login) => ({ ref: login, reason: 'code owner of the model (CODEOWNERS)' })));
+  if (sources.includes('repository')) candidates.push(...(await deps.github.repositoryMaintainers(owner, repo)).map((login) => ({ ref: login, reason: `maintainer of ${input.repositoryFullName}` })));
+  candidates.push(...policy.delivery.canary.approvers.map((ref) => ({ ref, reason: 'platform approver (delivery.canary.approvers)' })));
+
   const deciders: CanaryPerson[] = [];
-  const candidates = [
-    ...team.maintainers.map((login) => ({ ref: login, reason: `maintainer of team ${team.name}` })),
-    ...deps.policy.delivery.canary.approvers.map((ref) => ({ ref, reason: 'platform approver (delivery.canary.approvers)' })),
-  ];
+  const unreachable: string[] = [];
   for (const candidate of candidates) {
-    const slackId = await toSlack(candidate.ref);
-    if (slackId === null) unreachable.push(candidate.ref);
-    else if (!deciders.some((person) => person.slackId === slackId)) deciders.push({ slackId, reason: candidate.reason });
+    const reach = candidate.ref.includes('@')
+      ? await lookUp(deps, candidate.ref)
+      : await slackReach(deps, candidate.ref, policy.reviewers.slack_users[candidate.ref] ? null : await deps.github.userEmail(candidate.ref));
+    if ('problem' in reach) unreachable.push(reach.problem);
+    else if (!deciders.some((person) => person.slackId === reach.userId)) deciders.push({ slackId: reach.userId, reason: candidate.reason });
   }
   const barred: CanaryPerson[] = [];
-  if (!deps.policy.delivery.canary.developer_may_approve && developerEmail) {
-    const developer = await deps.slack.lookupUserByEmail(developerEmail);
-    if (developer) barred.push({ slackId: developer.id, reason: 'developer of the model (delivery.canary.developer_may_approve = false)' });
+  if (!policy.delivery.canary.developer_may_approve) {
+    const developer = await developerSlackId(deps, input.developerEmail);
+    if (developer) barred.push({ slackId: developer, reason: 'developer of the model (delivery.canary.developer_may_approve = false)' });
   }
   return { deciders, barred, unreachable };
+}
+
+async function lookUp(deps: { slack: Pick<SlackClient, 'lookupUserByEmail'> }, email: string): Promise<{ userId: string } | { problem: string }> {
+  const user = await deps.slack.lookupUserByEmail(email);
+  return user ? { userId: user.id } : { problem: `nobody in Slack has the e-mail ${email} (delivery.canary.approvers)` };
 }

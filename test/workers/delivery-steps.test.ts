@@ -7,10 +7,11 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { executeTask, type TaskResult } from '../../src/runtime/execute.ts';
 import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
 import { createSettleCanary } from '../../workers/canary-outcome-settle.ts';
-import { exampleCanaryFacts, exampleStagingDeploy } from '../../workers/examples.ts';
 import { createReportCanary } from '../../workers/jira-canary-report.ts';
 import { createAnalyseCanary } from '../../workers/prometheus-canary-analyse.ts';
 import { createProbeStaging } from '../../workers/service-staging-probe.ts';
+import { createAnnounceCanary } from '../../workers/slack-canary-announce.ts';
+import { exampleCanaryDeploy, exampleCanaryFacts, exampleCanaryParameters, exampleModelRequest, exampleRepository, exampleStagingDeploy } from '../../workers/examples.ts';
 
 /**
  * The delivery steps' own logic, run as the runtime runs them, with the clock and the remote
@@ -125,5 +126,61 @@ describe('canary:outcome:settle and jira:canary:report', () => {
     const decisions = json.find((metric) => metric.name === 'lifecycle_canary_decisions_total')?.values as Array<{ labels: Record<string, string>; value: number }>;
     expect(decisions.find((value) => value.labels.outcome === 'rejected')?.value).toBe(1);
     expect(keys).toEqual(new Set(['model-lifecycle:MLM-42:canary-result:1']));
+  });
+});
+
+describe('slack:canary:announce', () => {
+  const posts: Array<{ channel: string; idempotencyKey: string; text: string }> = [];
+  const people: Record<string, string> = { 'mia@acme.test': 'U0MIA000001', 'erin@acme.test': 'U0ERIN00001' };
+  const deps = {
+    slack: {
+      postMessageOnce: async (input: { channel: string; idempotencyKey: string; text: string }) => {
+        posts.push(input);
+        return { channel: input.channel, ts: '1796041200.000100', created: true };
+      },
+      lookupUserByEmail: async (email: string) => (people[email] ? { id: people[email], name: email.split('@')[0]! } : null),
+    },
+    github: {
+      // CODEOWNERS names erin for the model; the repository has no maintainers of its own.
+      readFileAt: async (_owner: string, _repo: string, path: string) => (path === '.github/CODEOWNERS' ? '* @erin\n' : null),
+      teamMembers: async () => [],
+      repositoryMaintainers: async () => [],
+      userEmail: async (login: string) => (login === 'erin' ? 'erin@acme.test' : null),
+    },
+    jira: { getIssue: async () => ({ summary: 'Churn predictor', reporter: { displayName: 'Tom Adler' } }) as never },
+    policy,
+    issueUrl: (key: string) => `https://jira.test/browse/${key}`,
+    cockpitUrl: (id: string) => `https://camunda.test/camunda/app/cockpit/default/#/process-instance/${id}`,
+  };
+  const input = { deliveryAttempt: 1, canaryDeploy: { ...exampleCanaryDeploy, endedAt: '2026-11-30T12:20:00.000Z' }, modelRequest: exampleModelRequest, repository: exampleRepository, canaryBuildParameters: exampleCanaryParameters };
+
+  it('names the maintainers of every source and the approvers as deciders, bars the developer, and times the window from the deployment', async () => {
+    const result = await run(createAnnounceCanary(deps), input);
+    expect(result).toMatchObject({
+      kind: 'complete',
+      variables: {
+        canaryGate: {
+          issueKey: 'MLM-42',
+          channel: 'C0SEARCH001',
+          windowEndsAt: '2026-11-30T12:20:10.000Z',
+          decisionDeadlineAt: '2026-11-30T12:20:40.000Z',
+          deciders: [
+            { slackId: 'U0ALICE0001', reason: 'maintainer of team search' },
+            { slackId: 'U0ERIN00001', reason: 'code owner of the model (CODEOWNERS)' },
+            { slackId: 'U0CAROL0001', reason: 'platform approver (delivery.canary.approvers)' },
+          ],
+          barred: [{ slackId: 'U0MIA000001', reason: expect.stringContaining('developer of the model') }],
+        },
+        canaryReminderAt: '2026-11-30T12:20:25.000Z',
+      },
+    });
+    expect(posts.map((post) => post.idempotencyKey)).toEqual(['model-lifecycle:MLM-42:canary:1']);
+  });
+
+  it('raises DEPLOY_FAILED with the facts, and posts nothing, when the canary deployment failed', async () => {
+    posts.length = 0;
+    const result = await run(createAnnounceCanary(deps), { ...input, canaryDeploy: { ...input.canaryDeploy, result: 'FAILURE' } });
+    expect(result).toMatchObject({ kind: 'bpmnError', code: 'DEPLOY_FAILED', variables: { canaryFacts: { issueKey: 'MLM-42' } } });
+    expect(posts).toEqual([]);
   });
 });

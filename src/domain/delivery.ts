@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { escapeMrkdwn, type SlackMessage } from './announcements.ts';
 import type { Block, Document, Inline } from './document.ts';
 import { jenkinsBuildResult, type JenkinsBuildResult } from './jenkins-build.ts';
-import type { CanaryDecision } from './canary-decision.ts';
+import { describeDecision, type CanaryDecision } from './canary-decision.ts';
 import type { StageRecord } from './stage-record.ts';
 import { describeFunctionalResults, functionalResultSchema, healthStateSchema, healthVerdictSchema } from './staging-checks.ts';
 import { formatDuration } from './training.ts';
@@ -365,12 +365,10 @@ export function canaryReminderSlack(facts: CanaryFacts, deciders: readonly strin
 
 /** The message once the canary ended, updated in place, without buttons. */
 export function canaryConcludedSlack(facts: CanaryFacts, outcome: CanaryOutcome, analysis: AnalysisView | null): SlackMessage {
-  const title =
-    outcome.end === 'approved'
-      ? `Approved by <@${outcome.by?.userId ?? ''}> at ${outcome.at} — promoted to all production traffic`
-      : outcome.end === 'rejected'
-        ? `Rejected by <@${outcome.by?.userId ?? ''}> at ${outcome.at} — rolled back`
-        : `Rolled back automatically at ${outcome.at}`;
+  const decided = outcome.by ? describeDecision({ action: outcome.promoted ? 'approve' : 'reject', userId: outcome.by.userId, userName: outcome.by.userName, decidedAt: outcome.at }) : null;
+  const title = decided
+    ? `${decided} — ${outcome.promoted ? 'promoted to all production traffic' : 'rolled back'}`
+    : `Rolled back automatically at ${outcome.at.slice(11, 16)} UTC`;
   const text =
     outcome.end === 'approved'
       ? `Approved by @${outcome.by?.userName ?? ''} at ${outcome.at}: ${facts.modelName} v${facts.modelVersion} is in production.`

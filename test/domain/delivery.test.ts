@@ -140,7 +140,7 @@ describe('the canary', () => {
 
     const approved = settleCanary({ end: 'approved', attempt: 1, now: new Date(), startedAt: exampleCanaryFacts.startedAt, decision, analysisReason: null, deployReason: null, deadline: null });
     const concluded = canaryConcludedSlack(exampleCanaryFacts, approved, null);
-    expect(JSON.stringify(concluded)).toContain('Approved by <@U0ALICE0001> at 2026-11-30T12:25:00.000Z');
+    expect(JSON.stringify(concluded)).toContain('Approved by <@U0ALICE0001> at 12:25 UTC — promoted to all production traffic');
     expect(JSON.stringify(concluded)).not.toContain('canary:approve');
     expect(canaryStageRecord(exampleCanaryFacts, approved, [])).toMatchObject({ stage: 'canary', outcome: 'success', failureClass: null });
   });

@@ -127,11 +127,21 @@ export function sandboxActions(world: SandboxWorld): SandboxActions {
         throw new SandboxActionError(world.github.repos.has(repo) ? 409 : 404, (error as Error).message);
       }
     },
-    async clickButton() {
-      throw new SandboxActionError(409, 'no step of the lifecycle listens to Slack buttons yet: Approve and Reject come with the delivery stage');
+    async clickButton(channelId, ts, actionId) {
+      const message = world.slack.snapshot().channels.find((channel) => channel.id === channelId)?.messages.find((candidate) => candidate.ts === ts);
+      if (!message) throw new SandboxActionError(404, `there is no message ${ts} in ${channelId}`);
+      // The page plays the team's maintainer, who may decide on its canaries.
+      try {
+        await world.slack.click(ts, actionId, SANDBOX_CLICKER);
+      } catch (error) {
+        throw new SandboxActionError(409, (error as Error).message);
+      }
     },
   };
 }
+
+/** Who presses the page's Slack buttons: alice, maintainer of team search ([reviewers.slack_users] in sandbox/policy.toml). */
+export const SANDBOX_CLICKER = 'U0SBALICE1';
 
 /** The channel names of the sandbox's teams. */
 export const sandboxChannelNames = Object.values(SANDBOX_CHANNELS);

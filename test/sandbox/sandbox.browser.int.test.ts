@@ -82,8 +82,12 @@ describe.skipIf(skip)('the sandbox, end to end in Chromium', () => {
     // The people of the review, from the GitHub panel: alice (the required maintainer) approves, then the merge.
     await page.getByRole('button', { name: 'Approve as alice' }).first().click();
     await page.getByRole('button', { name: /^Merge #\d+$/ }).first().click();
-    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 60_000 }).toMatch(/Reviewed and merged/);
-    await page.screenshot({ path: `${SHOTS}/e2e-reviewed.png`, fullPage: true });
+    // Delivery: staging, then the canary; once the window is over alice approves from the Slack panel.
+    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 120_000 }).toMatch(/Wait for Approve or Reject/);
+    await page.screenshot({ path: `${SHOTS}/e2e-canary.png`, fullPage: true });
+    await channel.locator('.message', { hasText: 'Approve is available' }).getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 60_000 }).toMatch(/In production — ticket Done/);
+    await page.screenshot({ path: `${SHOTS}/e2e-delivered.png`, fullPage: true });
     expect(await page.locator('.build').count()).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
   }, 300_000);

@@ -42,9 +42,11 @@ import { createAnnounceReviewers } from './jira-review-announce.ts';
 import { createReportReview } from './jira-review-report.ts';
 import { createReportNoReviewer } from './jira-review-report-blocked.ts';
 import { createReportChangesRequested } from './jira-review-report-changes.ts';
+import { createReportReviewClosed } from './jira-review-report-closed.ts';
 import { createNotifyReviewers } from './slack-review-notify.ts';
 import { createNotifyNoReviewer } from './slack-review-notify-blocked.ts';
 import { createNotifyChangesRequested } from './slack-review-notify-changes.ts';
+import { createNotifyReviewClosed } from './slack-review-notify-closed.ts';
 import { createRemindReviewers } from './slack-review-remind.ts';
 
 /** Long-lived clients and settings, wired once in the composition root. */
@@ -100,6 +102,8 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createCheckReview(deps),
     createReportChangesRequested(deps),
     createNotifyChangesRequested(deps),
+    createReportReviewClosed(deps),
+    createNotifyReviewClosed(deps),
     createRemindReviewers(deps),
     createReassignReviewers(deps),
     createReportNoReviewer(deps),

@@ -37,7 +37,8 @@
  *
  * People's actions: {@link GitHubStandIn.push} (to the default or another branch),
  * {@link GitHubStandIn.review} (a `pull_request_review` `submitted` delivery),
- * {@link GitHubStandIn.mergePullRequest}.
+ * {@link GitHubStandIn.mergePullRequest}; closed without merging and reopened by
+ * {@link GitHubStandIn.closePullRequest} and {@link GitHubStandIn.reopenPullRequest}.
  *
  * No token → 401 "Requires authentication", another token → 401 "Bad credentials". Anything
  * else → 404 "Not Found", as GitHub answers unknown routes. A body that is not JSON → 400
@@ -224,7 +225,7 @@ export type GitHubStandInEvent =
   | { readonly type: 'repository'; readonly repository: string; readonly template: string }
   | { readonly type: 'commit'; readonly repository: string; readonly sha: string; readonly message: string; readonly paths: readonly string[]; readonly branch?: string }
   | { readonly type: 'branch'; readonly repository: string; readonly branch: string; readonly sha: string }
-  | { readonly type: 'pull_request'; readonly repository: string; readonly number: number; readonly action: 'opened' | 'closed' | 'review_requested' | 'review_request_removed' }
+  | { readonly type: 'pull_request'; readonly repository: string; readonly number: number; readonly action: 'opened' | 'closed' | 'reopened' | 'review_requested' | 'review_request_removed' }
   | { readonly type: 'review'; readonly repository: string; readonly number: number; readonly login: string; readonly state: StandInReview['state'] }
   | { readonly type: 'topics'; readonly repository: string; readonly topics: readonly string[] }
   | { readonly type: 'team'; readonly repository: string; readonly team: string; readonly permission: string }
@@ -572,6 +573,34 @@ export class GitHubStandIn {
     const answer = this.merge(fullName, number, {}, login);
     if (answer.status !== 200) throw new Error(`merging #${number} of ${fullName}: ${answer.status} ${messageOf((answer.body as { message?: unknown }).message ?? '')}`);
     return String((answer.body as { sha: string }).sha);
+  }
+
+  /**
+   * A person closes pull request `number` without merging it (the "Close pull request" button,
+   * `PATCH /pulls/{n}` with `state: closed`): its reviews and review requests stay, and each
+   * webhook subscribed to `pull_request` gets a signed `closed` delivery with `merged: false`.
+   * Throws when it is not open.
+   */
+  closePullRequest(fullName: string, number: number, login = 'developer'): void {
+    const { repo, pull } = this.pullOf(fullName, number);
+    if (pull.state !== 'open') throw new Error(`pull request #${number} of ${fullName} is ${pull.merged ? 'merged' : 'closed'} already`);
+    const time = now();
+    Object.assign(pull, { state: 'closed', updatedAt: time, closedAt: time });
+    this.listeners.emit({ type: 'pull_request', repository: fullName, number, action: 'closed' });
+    this.deliverEvent('pull_request', repo, () => this.pullRequestPayload('closed', fullName, repo, pull, login));
+  }
+
+  /**
+   * A person reopens pull request `number`, closed without merging: it is open again with the
+   * reviews and review requests it had, and each webhook subscribed to `pull_request` gets a
+   * signed `reopened` delivery. Throws when it is open or merged (GitHub cannot reopen a merge).
+   */
+  reopenPullRequest(fullName: string, number: number, login = 'developer'): void {
+    const { repo, pull } = this.pullOf(fullName, number);
+    if (pull.state !== 'closed' || pull.merged) throw new Error(`pull request #${number} of ${fullName} is ${pull.merged ? 'merged' : 'open'}; only a pull request closed without merging can be reopened`);
+    Object.assign(pull, { state: 'open', updatedAt: now(), closedAt: null });
+    this.listeners.emit({ type: 'pull_request', repository: fullName, number, action: 'reopened' });
+    this.deliverEvent('pull_request', repo, () => this.pullRequestPayload('reopened', fullName, repo, pull, login));
   }
 
   /** Sets a collaborator's role on a repository (`GET /collaborators` lists them; review requests then accept only them). */
@@ -1483,7 +1512,7 @@ export class GitHubStandIn {
   }
 
   /** A `pull_request` delivery: the example of the action from @octokit/webhooks-examples, rewritten for this pull request. */
-  private pullRequestPayload(action: 'opened' | 'closed', fullName: string, repo: StandInRepo, pull: StandInPullRequest, sender: string): Record<string, unknown> {
+  private pullRequestPayload(action: 'opened' | 'closed' | 'reopened', fullName: string, repo: StandInRepo, pull: StandInPullRequest, sender: string): Record<string, unknown> {
     const examples = webhookExamplesOf('pull_request');
     const example = structuredClone(examples.find((candidate) => candidate.action === action) ?? examples[0]!) as unknown as Record<string, unknown> & { repository: unknown; sender: unknown; pull_request: Record<string, unknown> };
     const { installation: _installation, organization: _organization, ...rest } = example;

@@ -15,7 +15,9 @@ export const reviewsTold = z.array(z.number().int()).describe('Ids of the "chang
  * merge webhook and on each re-check: every review and whether it is merged. So a review or a
  * merge that came before the wait, or whose webhook was lost, still counts, and a webhook sent
  * twice changes nothing. Also sets the reminder and replacement timers from the requests and
- * the working calendar.
+ * the working calendar. A pull request closed without merging is to be told once per closing
+ * (`reviewClosedToTell`), and nobody is chased while it stays closed; once it is reopened the
+ * review goes on with the same reviewers and the reviews GitHub still shows.
  */
 export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullRequest' | 'pullRequestReviews'>; policy: Policy; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
@@ -27,11 +29,14 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
       pullRequest: reviewPullRequest,
       reviewAssignment,
       reviewsTold: reviewsTold.optional().describe('Ids of the "changes requested" reviews the developer was told of; absent: none'),
+      reviewClosedTold: z.boolean().optional().describe('The developer was told of the closing of the pull request as it is now; absent: not told'),
     }),
     output: z.object({
       reviewState,
       reviewDone: z.boolean().describe('Every required reviewer approved and the pull request is merged'),
-      reviewChangesToTell: z.boolean().describe('A "changes requested" review the developer was not told of yet'),
+      reviewChangesToTell: z.boolean().describe('A "changes requested" review the developer was not told of yet (never while the pull request is closed)'),
+      reviewClosedToTell: z.boolean().describe('The pull request is closed without merging and the developer was not told of this closing yet'),
+      reviewClosedTold: z.boolean().describe('Kept while the pull request stays closed; false once it is open, so a later closing is told again'),
       reviewRemindAt: isoInstant.describe('When the next reminder falls due (timer date)'),
       reviewReassignAt: isoInstant.describe('When the next replacement falls due (timer date)'),
     }),
@@ -42,7 +47,15 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
         input: { repository: exampleRepository, pullRequest: examplePullRequest, reviewAssignment: exampleAssignment },
         outcome: {
           kind: 'complete',
-          variables: { reviewState: exampleReviewState, reviewDone: true, reviewChangesToTell: false, reviewRemindAt: '2026-12-01T12:00:00.000Z', reviewReassignAt: '2026-12-02T12:00:00.000Z' },
+          variables: {
+            reviewState: { ...exampleReviewState, closed: false },
+            reviewDone: true,
+            reviewChangesToTell: false,
+            reviewClosedToTell: false,
+            reviewClosedTold: false,
+            reviewRemindAt: '2026-12-01T12:00:00.000Z',
+            reviewReassignAt: '2026-12-02T12:00:00.000Z',
+          },
         },
       },
     ],
@@ -51,18 +64,25 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
       const number = ctx.input.pullRequest.number;
       const pull = await deps.github.pullRequest(owner, repo, number);
       const reviews = await deps.github.pullRequestReviews(owner, repo, number);
-      const state = judgeReview({ assignment: ctx.input.reviewAssignment, reviews, merged: pull.merged, mergedAt: pull.mergedAt });
+      const closed = pull.state === 'closed' && !pull.merged;
+      const state = judgeReview({ assignment: ctx.input.reviewAssignment, reviews, merged: pull.merged, mergedAt: pull.mergedAt, closed });
       const told = new Set(ctx.input.reviewsTold ?? []);
+      // Nobody is chased while the pull request is closed: with nobody pending, both timers move a year ahead.
       const due = chaseDue({
         assignment: ctx.input.reviewAssignment,
-        pending: state.pending,
+        pending: closed ? [] : state.pending,
         rules: { calendar: calendarOf(deps.policy), remindAfter: deps.policy.reviewers.remind_after, reassignAfter: deps.policy.reviewers.reassign_after },
         now: now().toISOString(),
       });
       const reviewDone = state.requiredApproved && state.merged;
-      const reviewChangesToTell = !reviewDone && state.changesRequested.some((review) => !told.has(review.id));
-      ctx.log.info({ requiredApproved: state.requiredApproved, merged: state.merged, pending: state.pending, changesToTell: reviewChangesToTell, remindAt: due.remindAt, reassignAt: due.reassignAt }, 'checked the review');
-      return ctx.complete({ reviewState: state, reviewDone, reviewChangesToTell, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt });
+      const reviewChangesToTell = !reviewDone && !closed && state.changesRequested.some((review) => !told.has(review.id));
+      const reviewClosedTold = closed && (ctx.input.reviewClosedTold ?? false);
+      const reviewClosedToTell = closed && !reviewClosedTold;
+      ctx.log.info(
+        { requiredApproved: state.requiredApproved, merged: state.merged, closed, pending: state.pending, changesToTell: reviewChangesToTell, closedToTell: reviewClosedToTell, remindAt: due.remindAt, reassignAt: due.reassignAt },
+        'checked the review',
+      );
+      return ctx.complete({ reviewState: state, reviewDone, reviewChangesToTell, reviewClosedToTell, reviewClosedTold, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt });
     },
   });
 }

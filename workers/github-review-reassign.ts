@@ -18,8 +18,10 @@ import { gatherSelection, splitRepository, type ReviewGitHub } from './review-pe
  * never a current reviewer): withdraws the old request, requests the new reviewer, and writes a
  * new assignment version, which the announcement steps tell everyone of. When nobody can take
  * over, the reviewer stays, is not tried again, and the announcement names the problem. A
- * rerun chooses the same person (this pull request's requests do not count in the load) and
- * the GitHub calls change nothing the second time.
+ * rerun chooses the same person (this pull request's requests do not count in the load), the
+ * GitHub calls change nothing the second time, and `lifecycle_review_reassignments_total`
+ * counts the replacement only when the rerun did not find it on GitHub already. While the pull
+ * request is closed without merging nobody is replaced.
  */
 export function createReassignReviewers(deps: {
   github: ReviewGitHub & Pick<GitHubClient, 'requestReviewers' | 'removeRequestedReviewers'>;
@@ -45,12 +47,14 @@ export function createReassignReviewers(deps: {
       const at = now();
       const assignment = ctx.input.reviewAssignment;
       const rules = { calendar: calendarOf(deps.policy), remindAfter: deps.policy.reviewers.remind_after, reassignAfter: deps.policy.reviewers.reassign_after };
-      const due = chaseDue({ assignment, pending: ctx.input.reviewState.pending, rules, now: at.toISOString() }).reassign;
+      // Nobody is replaced while the pull request is closed without merging.
+      const pending = ctx.input.reviewState.closed ? [] : ctx.input.reviewState.pending;
+      const due = chaseDue({ assignment, pending, rules, now: at.toISOString() }).reassign;
       if (due.length === 0) {
-        ctx.log.info('no replacement due');
+        ctx.log.info({ closed: ctx.input.reviewState.closed ?? false }, 'no replacement due');
         return ctx.complete({ reviewAssignment: assignment });
       }
-      const { selection, emails } = await gatherSelection(deps, {
+      const { selection, emails, requestedReviewers } = await gatherSelection(deps, {
         repositoryFullName: ctx.input.repository.fullName,
         pullRequest: ctx.input.pullRequest,
         team: ctx.input.modelRequest.team,
@@ -71,6 +75,9 @@ export function createReassignReviewers(deps: {
           ctx.log.warn({ login, problem: candidate.problem }, 'nobody can take over from a late reviewer');
           continue;
         }
+        // A rerun after the GitHub calls succeeded finds the request moved already: the calls change nothing then, and the replacement is not counted again.
+        const requested = new Set(requestedReviewers.map((who) => who.toLowerCase()));
+        const madeBefore = requested.has(candidate.login.toLowerCase()) && !requested.has(login.toLowerCase());
         await deps.github.removeRequestedReviewers(owner, repo, ctx.input.pullRequest.number, [login]);
         await deps.github.requestReviewers(owner, repo, ctx.input.pullRequest.number, [candidate.login]);
         next.reviewers[index] = {
@@ -85,8 +92,8 @@ export function createReassignReviewers(deps: {
           replacementUnavailable: false,
         };
         next.replaced.push({ login, role: old.role, email: old.email, by: candidate.login, reason, at: at.toISOString(), version });
-        deps.metrics.reviewReassignments.inc({ role: old.role });
-        ctx.log.info({ replaced: login, by: candidate.login, role: old.role }, 'reviewer replaced');
+        if (!madeBefore) deps.metrics.reviewReassignments.inc({ role: old.role });
+        ctx.log.info({ replaced: login, by: candidate.login, role: old.role, madeBefore }, 'reviewer replaced');
       }
       return ctx.complete({ reviewAssignment: next });
     },

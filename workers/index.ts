@@ -43,9 +43,11 @@ import { createAnnounceReviewers } from './jira-review-announce.ts';
 import { createReportReview } from './jira-review-report.ts';
 import { createReportNoReviewer } from './jira-review-report-blocked.ts';
 import { createReportChangesRequested } from './jira-review-report-changes.ts';
+import { createReportReviewClosed } from './jira-review-report-closed.ts';
 import { createNotifyReviewers } from './slack-review-notify.ts';
 import { createNotifyNoReviewer } from './slack-review-notify-blocked.ts';
 import { createNotifyChangesRequested } from './slack-review-notify-changes.ts';
+import { createNotifyReviewClosed } from './slack-review-notify-closed.ts';
 import { createRemindReviewers } from './slack-review-remind.ts';
 import { createSettleCanary } from './canary-outcome-settle.ts';
 import { createPlanDelivery } from './github-delivery-plan.ts';
@@ -119,6 +121,8 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createCheckReview(deps),
     createReportChangesRequested(deps),
     createNotifyChangesRequested(deps),
+    createReportReviewClosed(deps),
+    createNotifyReviewClosed(deps),
     createRemindReviewers(deps),
     createReassignReviewers(deps),
     createReportNoReviewer(deps),

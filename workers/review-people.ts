@@ -32,12 +32,13 @@ export function splitRepository(fullName: string): [string, string] {
  * The facts of a selection for this pull request now. The load of each candidate leaves this
  * pull request out (a review requested here by an earlier run of the step is not held against
  * the person), so the same facts choose the same people on a retry. Everyone whose public
- * e-mail is the developer's counts as the developer.
+ * e-mail is the developer's counts as the developer. Also gives the reviewers requested on the
+ * pull request now, so a rerun can tell a request it made before from a new one.
  */
 export async function gatherSelection(
   deps: { github: ReviewGitHub; policy: Policy },
   input: { repositoryFullName: string; pullRequest: ReviewPullRequest; team: string; developerEmail: string | null; now: Date; alreadyChosen?: readonly string[] },
-): Promise<{ selection: SelectionInput; emails: Record<string, string | null> }> {
+): Promise<{ selection: SelectionInput; emails: Record<string, string | null>; requestedReviewers: readonly string[] }> {
   const { policy } = deps;
   const [owner, repo] = splitRepository(input.repositoryFullName);
   const team = findTeam(policy, input.team);
@@ -71,6 +72,7 @@ export async function gatherSelection(
   }
   return {
     emails,
+    requestedReviewers: pull.requestedReviewers,
     selection: {
       maintainers,
       pool: policy.reviewers.pool,

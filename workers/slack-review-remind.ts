@@ -54,9 +54,11 @@ export function createRemindReviewers(deps: {
       const at = now();
       const { issueKey: key, modelRequest, reviewAssignment: assignment } = ctx.input;
       const rules = { calendar: calendarOf(deps.policy), remindAfter: deps.policy.reviewers.remind_after, reassignAfter: deps.policy.reviewers.reassign_after };
-      const due = new Set(chaseDue({ assignment, pending: ctx.input.reviewState.pending, rules, now: at.toISOString() }).remind);
+      // Nobody is reminded while the pull request is closed without merging.
+      const pending = ctx.input.reviewState.closed ? [] : ctx.input.reviewState.pending;
+      const due = new Set(chaseDue({ assignment, pending, rules, now: at.toISOString() }).remind);
       if (due.size === 0) {
-        ctx.log.info('no reminder due');
+        ctx.log.info({ closed: ctx.input.reviewState.closed ?? false }, 'no reminder due');
         return ctx.complete({ reviewAssignment: assignment });
       }
       const ticket = await reviewTicket(deps, { issueKey: key, modelName: modelRequest.modelName, prUrl: ctx.input.pullRequest.url });

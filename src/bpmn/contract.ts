@@ -92,6 +92,10 @@ export const Topics = {
   checkReview: 'github:review:check',
   /** Review: comments on the ticket each new "changes requested" review, once per review id. */
   reportChangesRequested: 'jira:review:report-changes',
+  /** Review: comments on the ticket that the review pull request was closed without merging, once per closing. */
+  reportReviewClosed: 'jira:review:report-closed',
+  /** Review: tells the team channel that the review pull request was closed without merging, once per closing. Writes `reviewClosedTold`, `reviewClosings`. */
+  notifyReviewClosed: 'slack:review:notify-closed',
   /** Review: tells the developer in Slack of each new "changes requested" review, once per review id. Writes `reviewsTold`. */
   notifyChangesRequested: 'slack:review:notify-changes',
   /** Review: reminds each reviewer whose review is overdue by a Slack direct message, once per period. Updates `reviewAssignment`. */
@@ -168,6 +172,8 @@ export const Messages = {
   githubPrReview: 'github:pr-review',
   /** A pull request of a model repository merged, correlated by `repositoryFullName`; sets `mergedPr`. */
   githubPrMerged: 'github:pr-merged',
+  /** A pull request of a model repository closed without merging, or reopened, correlated by `repositoryFullName`; sets `changedPr`. */
+  githubPrChanged: 'github:pr-changed',
   /**
    * Someone allowed to decide clicked Approve, or submitted the Reject form, on the canary message
    * (`POST /slack/events`); correlated by business key, sets `canaryDecision` (src/domain/canary-decision.ts).
@@ -232,6 +238,11 @@ export const ElementIds = {
   awaitReview: 'Gateway_AwaitReview',
   remindReviewers: 'Task_RemindReviewers',
   reassignReviewers: 'Task_ReassignReviewers',
+  /** Tells the ticket, then the team channel, that the review pull request was closed without merging. */
+  reportReviewClosed: 'Task_ReportReviewClosed',
+  notifyReviewClosed: 'Task_NotifyReviewClosed',
+  /** The wait's catch of `github:pr-changed`: the pull request closed or reopened. */
+  prChanged: 'Event_PrChanged',
   /** Milestone: reviewed, approved by the required reviewer and merged; the delivery stage follows. */
   reviewed: 'Event_Reviewed',
   planDelivery: 'Task_PlanDelivery',

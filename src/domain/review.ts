@@ -85,6 +85,7 @@ export const reviewState = z
   .object({
     requiredApproved: z.boolean().describe('Every required reviewer’s latest review approves'),
     merged: z.boolean().describe('The pull request is merged'),
+    closed: z.boolean().optional().describe('The pull request is closed without being merged (reminders and replacements wait until it is reopened); absent: open'),
     mergedAt: instant.nullable().describe('When it was merged'),
     approvedAt: instant.nullable().describe('When the last required approval came; null until every required reviewer approved'),
     approvedBy: z.array(login).describe('Everyone whose latest review approves, required or not'),
@@ -113,7 +114,7 @@ export interface ReviewFact {
  * decides for them (GitHub's rule); a comment still counts as picking the review up. The
  * required reviewers must all approve; anyone else's approval alone does not count.
  */
-export function judgeReview(input: { assignment: ReviewAssignment; reviews: readonly ReviewFact[]; merged: boolean; mergedAt: string | null }): ReviewState {
+export function judgeReview(input: { assignment: ReviewAssignment; reviews: readonly ReviewFact[]; merged: boolean; mergedAt: string | null; closed?: boolean }): ReviewState {
   const submitted = [...input.reviews]
     .filter((review) => review.login !== null && review.state !== 'PENDING')
     .sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? '') || a.id - b.id);
@@ -131,6 +132,7 @@ export function judgeReview(input: { assignment: ReviewAssignment; reviews: read
   return {
     requiredApproved,
     merged: input.merged,
+    closed: !input.merged && (input.closed ?? false),
     mergedAt: input.merged ? input.mergedAt : null,
     approvedAt: requiredApproved ? approvals.at(-1) || null : null,
     approvedBy: [...latest.values()].filter((review) => review.state === 'APPROVED').map((review) => review.login as string),
@@ -277,6 +279,58 @@ export function reviewStageRecord(facts: { assignment: ReviewAssignment; state: 
     failureClass: null,
     summary: `Approved by ${required.join(', ')} after ${times.approvalSeconds === null ? '—' : formatSeconds(times.approvalSeconds)} and merged into ${facts.pullRequest.base}${facts.assignment.replaced.length > 0 ? `; ${facts.assignment.replaced.length} reviewer(s) replaced` : ''}`,
     links: [{ title: `Pull request #${facts.pullRequest.number}`, url: facts.pullRequest.url }],
+  };
+}
+
+/** What the developer is told when the review pull request is closed without merging. */
+export interface ReviewClosedFacts {
+  readonly issueKey: string;
+  readonly issueUrl: string;
+  readonly modelName: string;
+  readonly pullRequest: Pick<ReviewPullRequest, 'number' | 'url' | 'head' | 'base'>;
+  readonly developer: { readonly displayName: string; readonly slackUserId?: string | null };
+  /** The reviewers asked now, who stay asked when the pull request is reopened. */
+  readonly reviewers: readonly string[];
+}
+
+/** The `[Closed] REVIEW` comment: the pull request was closed without merging; reopen it to continue. */
+export function reviewClosedComment(facts: ReviewClosedFacts): Document {
+  return {
+    blocks: [
+      { type: 'heading', text: '[Closed] REVIEW' },
+      {
+        type: 'paragraph',
+        content: [
+          'The review ',
+          { text: `pull request #${facts.pullRequest.number}`, href: facts.pullRequest.url },
+          ` (${facts.pullRequest.head} → ${facts.pullRequest.base}) was closed without merging.`,
+        ],
+      },
+      {
+        type: 'paragraph',
+        content: [
+          { text: 'Next:', bold: true },
+          ` ${facts.developer.displayName} reopens it to continue the review; the lifecycle waits. The reviewers stay asked (${facts.reviewers.join(', ')}) and their approvals still count; nobody is reminded or replaced while it is closed.`,
+        ],
+      },
+    ],
+  };
+}
+
+/** The team channel's message when the review pull request is closed without merging. */
+export function reviewClosedSlack(facts: ReviewClosedFacts): SlackMessage {
+  const who = facts.developer.slackUserId ? `<@${facts.developer.slackUserId}>` : escapeMrkdwn(facts.developer.displayName);
+  return {
+    text: `${facts.developer.displayName}: the review pull request #${facts.pullRequest.number} of ${facts.issueKey} [${facts.modelName}] was closed without merging. Reopen it to continue the review; the lifecycle waits.`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:no_entry_sign: ${who}: the review <${facts.pullRequest.url}|pull request #${facts.pullRequest.number}> of <${facts.issueUrl}|${escapeMrkdwn(facts.issueKey)}> ${escapeMrkdwn(`[${facts.modelName}]`)} was closed without merging.\nReopen it to continue the review; the lifecycle waits.`,
+        },
+      },
+    ],
   };
 }
 

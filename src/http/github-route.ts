@@ -53,9 +53,11 @@ export type GitHubPullRequestReview = z.infer<typeof githubPullRequestReviewSche
 
 /** The part of a `pull_request` payload routing reads. */
 export const githubPullRequestSchema = z.looseObject({
-  action: z.string().min(1).describe('opened, closed, synchronize, review_requested, …'),
+  action: z.string().min(1).describe('opened, closed, reopened, synchronize, review_requested, …'),
   number: z.number().int().positive().describe('The pull request number'),
   pull_request: z.looseObject({
+    closed_at: z.string().nullable().optional().describe('When it was closed, ISO 8601; null while open'),
+    updated_at: z.string().nullable().optional().describe('When it last changed, ISO 8601'),
     merged: z.boolean().nullable().optional().describe('Whether a closed pull request was merged'),
     merge_commit_sha: z.string().nullable().optional().describe('The commit the merge made on the base branch'),
     merged_at: z.string().nullable().optional().describe('When it was merged, ISO 8601'),
@@ -81,6 +83,14 @@ export const mergedPrVariableSchema = z.object({
 });
 export type MergedPrVariable = z.infer<typeof mergedPrVariableSchema>;
 
+/** A closing without merge or a reopening a `github:pr-changed` message carries (the `changedPr` variable); the lifecycle re-reads the pull request, this only says why. */
+export const changedPrVariableSchema = z.object({
+  number: z.number().int().positive().describe('The pull request closed or reopened'),
+  action: z.enum(['closed', 'reopened']).describe('closed: closed without merging; reopened: open again'),
+  at: z.string().nullable().describe('When: closed_at for a closing, updated_at for a reopening, ISO 8601'),
+});
+export type ChangedPrVariable = z.infer<typeof changedPrVariableSchema>;
+
 /** Why a delivery moves nothing. */
 export type GitHubIgnoreReason =
   /** An event the lifecycle does not handle. */
@@ -91,12 +101,10 @@ export type GitHubIgnoreReason =
   | 'tag'
   /** A push that deleted the default branch. */
   | 'ref_deleted'
-  /** A `pull_request` or `pull_request_review` action other than a merge or a submitted review. */
+  /** A `pull_request` action other than closed or reopened, or a `pull_request_review` action other than submitted. */
   | 'action_not_handled'
   /** A review by a deleted account, or a submitted review in a state the lifecycle does not know. */
-  | 'review_not_usable'
-  /** A pull request closed without merging. */
-  | 'not_merged';
+  | 'review_not_usable';
 
 /** What a delivery asks of the lifecycle. */
 export type GitHubRoute =
@@ -137,6 +145,15 @@ export type GitHubRoute =
       readonly correlationKeys: { readonly repositoryFullName: string };
       /** The merge. */
       readonly variables: { readonly mergedPr: MergedPrVariable };
+    }
+  | {
+      readonly kind: 'correlate';
+      readonly event: 'pull_request';
+      readonly messageName: typeof Messages.githubPrChanged;
+      readonly repositoryFullName: string;
+      readonly correlationKeys: { readonly repositoryFullName: string };
+      /** The closing without merge, or the reopening. */
+      readonly variables: { readonly changedPr: ChangedPrVariable };
     };
 
 /**
@@ -152,8 +169,10 @@ export type GitHubRoute =
  *   uppercased, as the REST API spells it); other actions (`edited`, `dismissed`: the
  *   lifecycle re-reads the reviews at its check) → `ignore`;
  * - `pull_request` with action `closed` and `merged: true` → correlate `github:pr-merged`
- *   with `mergedPr: { number, mergeCommitSha, mergedAt }`; closed unmerged, or any other
- *   action → `ignore`;
+ *   with `mergedPr: { number, mergeCommitSha, mergedAt }`;
+ * - `pull_request` closed without merging, or `reopened` → correlate `github:pr-changed` with
+ *   `changedPr: { number, action, at }` (the lifecycle reads the pull request's state itself,
+ *   so the order of deliveries does not matter); any other action → `ignore`;
  * - any other event → `ignore`;
  * - a missing event header, or a `push`, `ping`, `pull_request` or `pull_request_review` body
  *   without what routing reads → `invalid`, naming the field.
@@ -224,8 +243,23 @@ function routePullRequest(body: unknown): GitHubRoute {
   const delivery = parsed.data;
   const repository = delivery.repository.full_name;
   const ignore = (reason: GitHubIgnoreReason): GitHubRoute => ({ kind: 'ignore', event: 'pull_request', reason, repositoryFullName: repository });
+  if (delivery.action === 'reopened' || (delivery.action === 'closed' && delivery.pull_request.merged !== true)) {
+    return {
+      kind: 'correlate',
+      event: 'pull_request',
+      messageName: Messages.githubPrChanged,
+      repositoryFullName: repository,
+      correlationKeys: { repositoryFullName: repository },
+      variables: {
+        changedPr: {
+          number: delivery.number,
+          action: delivery.action,
+          at: (delivery.action === 'closed' ? delivery.pull_request.closed_at : delivery.pull_request.updated_at) ?? null,
+        },
+      },
+    };
+  }
   if (delivery.action !== 'closed') return ignore('action_not_handled');
-  if (delivery.pull_request.merged !== true) return ignore('not_merged');
   return {
     kind: 'correlate',
     event: 'pull_request',

@@ -49,12 +49,14 @@ export interface GitHubWebhookDeps {
  *   a submitted review (message `github:pr-review`);
  * - 200 `{ result: 'correlated', event: 'pull_request', repositoryFullName, mergedPr, instances }`:
  *   a merged pull request (message `github:pr-merged`);
+ * - 200 `{ result: 'correlated', event: 'pull_request', repositoryFullName, changedPr, instances }`:
+ *   a pull request closed without merging, or reopened (message `github:pr-changed`);
  * - 200 `{ result: 'pong' }`: the `ping` GitHub sends when the webhook is created;
  * - 200 `{ result: 'duplicate', reason: 'delivery', deliveryId, first }`: a delivery id handled
  *   before (GitHub's "Redeliver" keeps the id); nothing is done again;
  * - 202 `{ result: 'not_awaited', … }`: nothing waits for that message from that repository;
  * - 202 `{ result: 'ignored', event, reason }`: a tag, another branch, a deleted branch, a
- *   pull request action other than a merge, a review action other than `submitted`, or an
+ *   pull request action other than closed or reopened, a review action other than `submitted`, or an
  *   event not handled;
  * - 400 `{ error: 'invalid_payload', field, message }`: no `X-GitHub-Event`, or a body that is
  *   not JSON or lacks what routing reads;

@@ -307,12 +307,21 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
         }
       }
     } catch (error) {
-      // 404: the task is gone (an interrupting event cancelled it, or its lock expired and
-      // another worker finished it). Otherwise the engine is unreachable: the lock expires and
-      // the task runs again, which is safe because every effect is idempotent.
+      // Any other failure: the engine is unreachable, so the lock expires and the task runs
+      // again, which is safe because every effect is idempotent.
       const status = (error as { response?: { statusCode?: number } }).response?.statusCode;
-      if (status === 404) taskLog.warn('the task no longer exists in the engine; its result was dropped');
-      else taskLog.error({ err: (error as Error).message }, 'could not report the task result; it will run again when its lock expires');
+      const type = (error as { type?: string }).type;
+      const engineSettled = status === 404 || type === 'OptimisticLockingException' || (status === 400 && /locked by worker/i.test((error as Error).message));
+      if (engineSettled) {
+        // A race the engine settles: a message or timer that interrupts this task committed
+        // first (404, or an optimistic-locking conflict when both commit at once), or the lock
+        // went to another worker. Look whether the task is gone before deciding how loud to be.
+        const exists = await engine.externalTaskExists(task.id ?? '').catch(() => true);
+        if (exists) taskLog.warn({ err: (error as Error).message }, 'the engine refused the task result (concurrent change or lock lost); the task runs again when its lock is released or expires');
+        else taskLog.info({ reason: type ?? `HTTP ${String(status)}` }, 'an event moved the process on while the task ran; its result was dropped, as the engine keeps one outcome');
+      } else {
+        taskLog.error({ err: (error as Error).message }, 'could not report the task result; it will run again when its lock expires');
+      }
     }
   }
 

@@ -100,6 +100,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       'BoundaryEvent_MergedWhileChecking',
       'BoundaryEvent_ModelConfigInvalid',
       'BoundaryEvent_NoEligibleReviewer',
+      'BoundaryEvent_PrChangedWhileChecking',
       'BoundaryEvent_PromoteFailed',
       'BoundaryEvent_PushWhileChecking',
       'BoundaryEvent_ReadyForBuildWhileChecking',
@@ -156,6 +157,8 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_CheckReview: Topics.checkReview,
       Task_ReportChangesRequested: Topics.reportChangesRequested,
       Task_NotifyChangesRequested: Topics.notifyChangesRequested,
+      Task_ReportReviewClosed: Topics.reportReviewClosed,
+      Task_NotifyReviewClosed: Topics.notifyReviewClosed,
       Task_RemindReviewers: Topics.remindReviewers,
       Task_ReassignReviewers: Topics.reassignReviewers,
       Task_ReportReview: Topics.reportReview,
@@ -220,6 +223,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       'Gateway_Promote',
       'Gateway_RebuildWanted',
       'Gateway_ResearchServer',
+      'Gateway_ReviewClosed',
       'Gateway_ReviewDone',
       'Gateway_StagingHealthy',
       'Gateway_StagingPassed',
@@ -306,7 +310,12 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       '${statusReconcileInterval}',
     ]);
     for (const name of ['startSettle', 'statusReconcileInterval']) expect(Object.keys(lifecycleStartVariables.shape)).toContain(name);
-    expect(incoming(byId(ElementIds.awaitReview)).map((flow) => flow.get('sourceRef').id)).toEqual(['Gateway_ReviewDone']);
+    expect(incoming(byId(ElementIds.awaitReview)).map((flow) => flow.get('sourceRef').id)).toEqual(['Gateway_ReviewClosed']);
+    expect(incoming(byId('Gateway_ReviewClosed')).map((flow) => flow.get('sourceRef').id)).toEqual(['Gateway_ReviewDone']);
+    // A pull request closed without merging is told once, then read again: the wait is the same one.
+    expect(outgoing(byId('Gateway_ReviewClosed')).map((flow) => flow.get('targetRef').id).sort()).toEqual([ElementIds.awaitReview, ElementIds.reportReviewClosed].sort());
+    expect(outgoing(byId(ElementIds.reportReviewClosed)).map((flow) => flow.get('targetRef').id)).toEqual([ElementIds.notifyReviewClosed]);
+    expect(outgoing(byId(ElementIds.notifyReviewClosed)).map((flow) => flow.get('targetRef').id)).toEqual(['Gateway_ReviewEventJoin']);
     expect(incoming(byId('Gateway_ReviewDone')).map((flow) => flow.get('sourceRef').id)).toEqual([ElementIds.checkReview]);
     const written = (topic: string) => Object.keys((createWorkers(contractDeps).find((worker) => worker.topic === topic)?.output as { shape: object }).shape);
     expect(written(Topics.planDelivery)).toContain('stagingHealthInterval');
@@ -320,7 +329,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
   it('declares exactly the messages the webhooks correlate', async () => {
     const fromJira = [Messages.ticketUpdated, Messages.statusReached(StatusRoles.readyForTraining), Messages.statusReached(StatusRoles.readyForBuild)].sort();
     expect([TICKET_UPDATED_MESSAGE, ...AWAITED_STATUS_ROLES.map(statusMessage)].sort(), 'what the Jira webhook sends').toEqual(fromJira);
-    const expected = [...fromJira, Messages.githubPush, Messages.githubPrReview, Messages.githubPrMerged, Messages.reviewRetry, Messages.slackCanaryDecision].sort();
+    const expected = [...fromJira, Messages.githubPush, Messages.githubPrReview, Messages.githubPrMerged, Messages.githubPrChanged, Messages.reviewRetry, Messages.slackCanaryDecision].sort();
     expect(ofType('bpmn:Message').map((message) => message.get('name')).sort()).toEqual(expected);
     expect((await readBpmnContract(xml)).messages).toEqual(expected);
     const waitsFor = (id: string) => eventDefinitions(byId(id)).map((definition) => definition.get('messageRef')?.name);
@@ -339,8 +348,10 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(waitsFor('BoundaryEvent_ReviewWhileChecking')).toEqual([Messages.githubPrReview]);
     expect(waitsFor('Event_PrMerged')).toEqual([Messages.githubPrMerged]);
     expect(waitsFor('BoundaryEvent_MergedWhileChecking')).toEqual([Messages.githubPrMerged]);
+    expect(waitsFor(ElementIds.prChanged)).toEqual([Messages.githubPrChanged]);
+    expect(waitsFor('BoundaryEvent_PrChangedWhileChecking')).toEqual([Messages.githubPrChanged]);
     expect(waitsFor('Event_ReviewRetry')).toEqual([Messages.reviewRetry]);
-    for (const id of ['BoundaryEvent_ReviewWhileChecking', 'BoundaryEvent_MergedWhileChecking']) {
+    for (const id of ['BoundaryEvent_ReviewWhileChecking', 'BoundaryEvent_MergedWhileChecking', 'BoundaryEvent_PrChangedWhileChecking']) {
       expect(byId(id).get('attachedToRef').id, id).toBe(ElementIds.checkReview);
       expect(outgoing(byId(id)).map((flow) => flow.get('targetRef').id), id).toEqual(['Gateway_CheckReviewJoin']);
     }

@@ -202,6 +202,64 @@ describe('review', () => {
     expect(await engine.incidents(instanceId)).toEqual([]);
   });
 
+  it('tells the developer once when the pull request is closed without merging, waits, and goes on with the same reviewers once it is reopened', async () => {
+    const key = nextIssueKey();
+    const { instanceId, fullName } = await startAtReview(world, { key });
+    const pull = await reviewPull(world, fullName);
+    await waitingForReview(instanceId);
+    const reviewers = ((await engine.variables(instanceId)).reviewAssignment as { reviewers: Array<{ login: string; role: string }> }).reviewers;
+    const required = reviewers.find((reviewer) => reviewer.role === 'required')!.login;
+    const second = reviewers.find((reviewer) => reviewer.role === 'second')!.login;
+    const closedInChannel = () => channel('C0SEARCH001').filter((message) => message.text.includes(key) && message.text.includes('closed without merging'));
+
+    // The second reviewer approves, then the developer closes the pull request without merging.
+    world.github.review(fullName, pull.number, second, 'APPROVED');
+    await world.github.deliveriesSettled();
+    await waitingForReview(instanceId, 2);
+    const beforeClose = await reviewChecks(instanceId);
+    world.github.closePullRequest(fullName, pull.number, 'abe');
+    await world.github.deliveriesSettled();
+    const closed = lastDelivery('pull_request', fullName);
+    expect(closed.attempts.at(-1)?.status).toBe(200);
+    // Read again on the message, told, read once more: the lifecycle waits.
+    await waitingForReview(instanceId, beforeClose + 2);
+    const [comment, ...moreComments] = comments(key, '[Closed] REVIEW');
+    expect(moreComments).toEqual([]);
+    expect(comment).toContain(`pull request #${pull.number}`);
+    expect(comment).toContain('reopens it to continue the review; the lifecycle waits');
+    const [told, ...moreTold] = closedInChannel();
+    expect(moreTold).toEqual([]);
+    expect(told!.text).toBe(`${DEVELOPER.displayName}: the review pull request #${pull.number} of ${key} [churn-predictor] was closed without merging. Reopen it to continue the review; the lifecycle waits.`);
+    const whileClosed = await engine.variables(instanceId);
+    expect(whileClosed.reviewState).toMatchObject({ closed: true, merged: false, approvedBy: [second] });
+    // Nobody is chased while it is closed: both timers a year ahead.
+    expect(Date.parse(whileClosed.reviewRemindAt as string)).toBeGreaterThan(Date.now() + 300 * 24 * 3_600_000);
+    expect(Date.parse(whileClosed.reviewReassignAt as string)).toBeGreaterThan(Date.now() + 300 * 24 * 3_600_000);
+
+    // GitHub delivers the closing again: the same delivery id is a duplicate; a new id is read and says nothing more.
+    expect(await sendGitHubWebhook(service, 'pull_request', JSON.parse(closed.body), { deliveryId: closed.id })).toMatchObject({ status: 200, body: { result: 'duplicate' } });
+    expect(await sendGitHubWebhook(service, 'pull_request', JSON.parse(closed.body))).toMatchObject({ status: 200, body: { result: 'correlated', changedPr: { number: pull.number, action: 'closed' } } });
+    await waitingForReview(instanceId, beforeClose + 3);
+    expect(comments(key, '[Closed] REVIEW')).toHaveLength(1);
+    expect(closedInChannel()).toHaveLength(1);
+
+    // Reopened: the same reviewers, the earlier approval still counts, and the review goes on to the end.
+    world.github.reopenPullRequest(fullName, pull.number, 'abe');
+    await world.github.deliveriesSettled();
+    expect(lastDelivery('pull_request', fullName).attempts.at(-1)?.status).toBe(200);
+    await waitingForReview(instanceId, beforeClose + 4);
+    expect((await engine.variables(instanceId)).reviewState).toMatchObject({ closed: false, approvedBy: [second] });
+    expect(((await engine.variables(instanceId)).reviewAssignment as { version: number }).version).toBe(1);
+    world.github.review(fullName, pull.number, required, 'APPROVED');
+    world.github.mergePullRequest(fullName, pull.number, 'abe');
+    await reached(instanceId, ElementIds.reviewed, 60_000);
+    expect(comments(key, '[Success] REVIEW_RESULT')).toHaveLength(1);
+    expect(comments(key, '[Closed] REVIEW')).toHaveLength(1);
+    expect(closedInChannel()).toHaveLength(1);
+    expect(reviewerRequests(fullName, pull.number)).toHaveLength(1);
+    expect(await engine.incidents(instanceId)).toEqual([]);
+  });
+
   it('refuses a forged GitHub webhook', async () => {
     const body = JSON.stringify({ action: 'submitted' });
     const response = await fetch(`${service.url}/webhooks/github`, {

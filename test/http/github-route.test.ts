@@ -109,16 +109,26 @@ describe('routeGitHubDelivery', () => {
     });
   });
 
-  it('ignores every published pull_request example: closed without merging, or another action', () => {
+  it('correlates github:pr-changed for every published closed (unmerged) and reopened example, and ignores the other actions', () => {
     const examples = examplesOf('pull_request');
     expect(examples.some((delivery) => delivery.action === 'closed')).toBe(true);
+    expect(examples.some((delivery) => delivery.action === 'reopened')).toBe(true);
     for (const delivery of examples) {
-      expect(routeGitHubDelivery('pull_request', delivery)).toEqual({
-        kind: 'ignore',
-        event: 'pull_request',
-        reason: delivery.action === 'closed' ? 'not_merged' : 'action_not_handled',
-        repositoryFullName: delivery.repository.full_name,
-      });
+      const route = routeGitHubDelivery('pull_request', delivery);
+      if (delivery.action === 'closed' || delivery.action === 'reopened') {
+        expect(route).toEqual({
+          kind: 'correlate',
+          event: 'pull_request',
+          messageName: 'github:pr-changed',
+          repositoryFullName: 'Codertocat/Hello-World',
+          correlationKeys: { repositoryFullName: 'Codertocat/Hello-World' },
+          variables: {
+            changedPr: delivery.action === 'closed' ? { number: 2, action: 'closed', at: '2019-05-15T15:21:18Z' } : { number: 2, action: 'reopened', at: '2019-05-15T15:20:33Z' },
+          },
+        });
+      } else {
+        expect(route).toEqual({ kind: 'ignore', event: 'pull_request', reason: 'action_not_handled', repositoryFullName: delivery.repository.full_name });
+      }
     }
   });
 

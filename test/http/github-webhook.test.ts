@@ -230,9 +230,28 @@ describe('POST /webhooks/github: reviews and merges', () => {
     });
   });
 
-  it('answers 202 not_merged for a pull request closed without merging', async () => {
-    const closed = examplesOf('pull_request').find((delivery) => delivery.action === 'closed');
-    expect(await send(app, { event: 'pull_request', payload: closed })).toMatchObject({ status: 202, body: { result: 'ignored', event: 'pull_request', reason: 'not_merged' } });
+  it('correlates github:pr-changed for a pull request closed without merging, and for its reopening', async () => {
+    const closed = examplesOf('pull_request').find((delivery) => delivery.action === 'closed')!;
+    const reopened = examplesOf('pull_request').find((delivery) => delivery.action === 'reopened')!;
+    for (const [delivery, changedPr] of [
+      [closed, { number: 2, action: 'closed', at: '2019-05-15T15:21:18Z' }],
+      [reopened, { number: 2, action: 'reopened', at: '2019-05-15T15:20:33Z' }],
+    ] as const) {
+      nock(ENGINE)
+        .post('/message', {
+          messageName: 'github:pr-changed',
+          correlationKeys: { repositoryFullName: { value: 'Codertocat/Hello-World', type: 'String' } },
+          processVariables: { changedPr: { value: JSON.stringify(changedPr), type: 'Json' } },
+          all: true,
+          resultEnabled: true,
+        })
+        .reply(200, correlated(1));
+      expect(await send(app, { event: 'pull_request', payload: delivery })).toEqual({
+        status: 200,
+        body: { result: 'correlated', event: 'pull_request', repositoryFullName: 'Codertocat/Hello-World', changedPr, instances: 1 },
+        retryAfter: null,
+      });
+    }
   });
 });
 

@@ -132,6 +132,39 @@ describe('Camunda 7 worker runtime', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('drops the result of a task an interrupting message cancelled while it ran, at info and without an error', async () => {
+    const n = `${process.pid}-${++topicCounter}`;
+    const key = `runtime-interrupt-${n}`;
+    const topic = `test:runtime:${n}`;
+    const message = `test-interrupt-${n}`;
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d-${n}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:message id="m" name="${message}" />
+  <bpmn:process id="${key}" isExecutable="true" camunda:historyTimeToLive="P1D">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="work" camunda:type="external" camunda:topic="${topic}"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:boundaryEvent id="interrupt" attachedToRef="work"><bpmn:outgoing>f3</bpmn:outgoing><bpmn:messageEventDefinition messageRef="m" /></bpmn:boundaryEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="interrupted"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+    <bpmn:sequenceFlow id="f3" sourceRef="interrupt" targetRef="interrupted" />
+  </bpmn:process>
+</bpmn:definitions>`;
+    await engine.deploy(key, [{ name: `${key}.bpmn`, content: xml }]);
+    const lines: Array<{ level: string; msg: string }> = [];
+    const captured = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as { level: string; msg: string }) } });
+    const calls: string[] = [];
+    start([sleepingWorker(topic, 1_500, calls)], { log: captured });
+    const instance = await startInstance(key, 3);
+    await waitFor(() => calls.length === 1, { message: 'handler started' });
+    await engine.correlate({ messageName: message, businessKey: instance.businessKey });
+
+    await waitFor(() => lines.some((line) => line.msg.startsWith('an event moved the process on')), { timeoutMs: 10_000, message: 'the dropped result logged' });
+    expect(await finished(instance)).toBe(true);
+    expect(lines.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual([]);
+  });
+
   it('recovers when the engine connection drops and comes back', async () => {
     const { key, topic } = await deployOneTask();
     const proxy = await startProxy(new URL(engineRestUrl()));

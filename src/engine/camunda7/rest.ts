@@ -262,6 +262,17 @@ export class EngineClient {
     return z.array(externalTask).parse(await this.request('GET', `/external-task?${params}`));
   }
 
+  /** Whether the external task still exists (an interrupting event or a completion by another worker removes it). */
+  async externalTaskExists(externalTaskId: string): Promise<boolean> {
+    try {
+      await this.request('GET', `/external-task/${encodeURIComponent(externalTaskId)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof EngineError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
   /**
    * Tasks the engine holds locked (lock not yet expired): those of `workerId`, or of every
    * worker. At most `maxResults` (1,000), oldest lock expiry first.

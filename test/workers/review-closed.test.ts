@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubClient } from '../../src/clients/github.ts';
+import { parsePolicy } from '../../src/config/policy.ts';
+import type { ReviewPullRequest } from '../../src/domain/review.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { executeTask } from '../../src/runtime/execute.ts';
+import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
+import { GitHubStandIn, templatesFrom } from '../../standins/github.ts';
+import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
+import { createCheckReview } from '../../workers/github-review-check.ts';
+
+/**
+ * The check at the wait's entry sees a pull request closed without merging as it is now: to be
+ * told once per closing, nobody chased while it stays closed, and the review as before once it
+ * is reopened. The GitHub stand-in answers at the wire, through the real client.
+ */
+const TOKEN = 'ghp_closedtoken';
+const FULL_NAME = 'acme-ml/churn-predictor';
+const NOW = new Date('2026-11-30T13:00:00.000Z');
+const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
+if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+
+let github: GitHubStandIn;
+let client: GitHubClient;
+let pullRequest: ReviewPullRequest;
+
+beforeAll(async () => {
+  github = new GitHubStandIn({ token: TOKEN, templates: templatesFrom('acme-ml/ml-model-template'), webhookRetryDelayMs: 5 });
+  client = new GitHubClient({ baseUrl: await github.start(), auth: { token: TOKEN }, retry: { retries: 0 } });
+  github.repos.set(FULL_NAME, {
+    owner: 'acme-ml',
+    name: 'churn-predictor',
+    description: 'Model churn-predictor for MLM-42',
+    private: true,
+    fromTemplate: 'acme-ml/ml-model-template',
+    files: new Map(),
+    topics: ['ml-model'],
+    teams: new Map(),
+    protection: null,
+    commits: [],
+  });
+  const first = github.push(FULL_NAME, 'README.md', '# Model template\n', 'Initial commit', { author: 'model-lifecycle-bot' });
+  github.push(FULL_NAME, 'model.toml', exampleModelRequest.modelToml, 'Add model.toml', { author: 'abe' });
+  await client.ensureBranch('acme-ml', 'churn-predictor', 'release', first);
+  const pull = await client.findOrOpenPullRequest({ owner: 'acme-ml', repo: 'churn-predictor', head: 'main', base: 'release', title: 'Release churn-predictor', body: 'MLM-42' });
+  await client.requestReviewers('acme-ml', 'churn-predictor', pull.number, ['alice', 'carol']);
+  pullRequest = { number: pull.number, url: pull.htmlUrl, headSha: pull.headSha, head: 'main', base: 'release', releaseBranchCreated: true, created: true };
+});
+
+afterAll(async () => {
+  await github?.stop();
+});
+
+async function check(worker: AnyWorker, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
+  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, ...extra };
+  const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
+  if (result.kind !== 'complete') throw new Error(`the check did not complete: ${JSON.stringify(result)}`);
+  return result.variables;
+}
+
+describe('github:review:check with a pull request closed without merging', () => {
+  it('tells a closing once, chases nobody while closed, and reviews as before once reopened', async () => {
+    const worker = createCheckReview({ github: client, policy: parsed.policy, now: () => NOW });
+    github.review(FULL_NAME, pullRequest.number, 'carol', 'APPROVED');
+    // dave, not asked, requests changes; alice, the required reviewer, has not reviewed yet.
+    github.review(FULL_NAME, pullRequest.number, 'dave', 'CHANGES_REQUESTED', 'Please pin scikit-learn.');
+
+    const open = await check(worker);
+    expect(open).toMatchObject({ reviewClosedToTell: false, reviewClosedTold: false, reviewChangesToTell: true, reviewState: { closed: false } });
+
+    github.closePullRequest(FULL_NAME, pullRequest.number, 'abe');
+    const closed = await check(worker);
+    // The closing comes first; the requested changes wait until the pull request is open again.
+    expect(closed).toMatchObject({ reviewDone: false, reviewClosedToTell: true, reviewClosedTold: false, reviewChangesToTell: false, reviewState: { closed: true, merged: false, approvedBy: ['carol'] } });
+    const aYearAhead = NOW.getTime() + 364 * 24 * 3_600_000;
+    expect(Date.parse(closed.reviewRemindAt as string)).toBeGreaterThan(aYearAhead);
+    expect(Date.parse(closed.reviewReassignAt as string)).toBeGreaterThan(aYearAhead);
+    // Once told, the checks while it stays closed tell nothing more.
+    expect(await check(worker, { reviewClosedTold: true })).toMatchObject({ reviewClosedToTell: false, reviewClosedTold: true });
+
+    github.reopenPullRequest(FULL_NAME, pullRequest.number, 'abe');
+    const reopened = await check(worker, { reviewClosedTold: true });
+    // Open again: a later closing is told again, the reviews still count, and alice, late, is chased from her request.
+    expect(reopened).toMatchObject({ reviewClosedToTell: false, reviewClosedTold: false, reviewChangesToTell: true, reviewState: { closed: false, approvedBy: ['carol'] } });
+    expect(Date.parse(reopened.reviewRemindAt as string)).toBeLessThan(NOW.getTime());
+  });
+});

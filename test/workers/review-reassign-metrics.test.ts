@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubClient } from '../../src/clients/github.ts';
+import { parsePolicy } from '../../src/config/policy.ts';
+import type { ReviewAssignment, ReviewPullRequest, ReviewState } from '../../src/domain/review.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { executeTask } from '../../src/runtime/execute.ts';
+import type { TaskInfo } from '../../src/runtime/worker.ts';
+import { GitHubStandIn, templatesFrom } from '../../standins/github.ts';
+import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
+import { createReassignReviewers } from '../../workers/github-review-reassign.ts';
+
+/**
+ * The replacement of a silent reviewer can run twice: the engine hands the task out again when
+ * the first run's GitHub calls succeeded but its completion was lost. The rerun chooses the same
+ * person, changes nothing on GitHub, and lifecycle_review_reassignments_total counts the
+ * replacement once. The GitHub stand-in answers at the wire, through the real client.
+ */
+const TOKEN = 'ghp_reassigntoken';
+const FULL_NAME = 'acme-ml/churn-predictor';
+const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
+if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+const policy = parsed.policy;
+
+let github: GitHubStandIn;
+let client: GitHubClient;
+let pullRequest: ReviewPullRequest;
+
+beforeAll(async () => {
+  github = new GitHubStandIn({ token: TOKEN, templates: templatesFrom('acme-ml/ml-model-template'), webhookRetryDelayMs: 5 });
+  const baseUrl = await github.start();
+  client = new GitHubClient({ baseUrl, auth: { token: TOKEN }, retry: { retries: 0 } });
+  github.repos.set(FULL_NAME, {
+    owner: 'acme-ml',
+    name: 'churn-predictor',
+    description: 'Model churn-predictor for MLM-42',
+    private: true,
+    fromTemplate: 'acme-ml/ml-model-template',
+    files: new Map(),
+    topics: ['ml-model'],
+    teams: new Map(),
+    protection: null,
+    commits: [],
+  });
+  const first = github.push(FULL_NAME, 'README.md', '# Model template\n', 'Initial commit', { author: 'model-lifecycle-bot' });
+  github.push(FULL_NAME, 'model.toml', exampleModelRequest.modelToml, 'Add model.toml', { author: 'abe' });
+  await client.ensureBranch('acme-ml', 'churn-predictor', 'release', first);
+  const pull = await client.findOrOpenPullRequest({ owner: 'acme-ml', repo: 'churn-predictor', head: 'main', base: 'release', title: 'Release churn-predictor', body: 'MLM-42' });
+  await client.requestReviewers('acme-ml', 'churn-predictor', pull.number, ['alice', 'carol']);
+  github.setUser('abe', { email: exampleModelRequest.developer.emailAddress ?? null });
+  for (const login of ['alice', 'bert', 'carol', 'dave']) github.setUser(login, { email: `${login}@acme.test` });
+  pullRequest = { number: pull.number, url: pull.htmlUrl, headSha: pull.headSha, head: 'main', base: 'release', releaseBranchCreated: true, created: true };
+});
+
+afterAll(async () => {
+  await github?.stop();
+});
+
+describe('github:review:reassign', () => {
+  it('counts a replacement once when the task runs again after its GitHub calls succeeded', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const worker = createReassignReviewers({ github: client, policy, metrics, now: () => new Date('2026-11-30T13:00:00.000Z') });
+    // Both reviewers were asked an hour ago and never reviewed: past reviewers.reassign_after (8 s).
+    const assignment: ReviewAssignment = exampleAssignment;
+    const state: ReviewState = { requiredApproved: false, merged: false, mergedAt: null, approvedAt: null, approvedBy: [], changesRequested: [], pending: ['alice', 'carol'], firstReviewAt: {} };
+    const variables = { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: assignment, reviewState: state };
+    const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_ReassignReviewers', attempt: 1 };
+
+    const results = [];
+    for (let run = 0; run < 2; run++) {
+      const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics, signal: new AbortController().signal });
+      expect(result.kind).toBe('complete');
+      results.push(result.kind === 'complete' ? (result.variables.reviewAssignment as ReviewAssignment) : null);
+    }
+
+    // The same people both times, and on GitHub the requests moved once.
+    const [firstRun, rerun] = results;
+    expect(firstRun!.reviewers.map((reviewer) => `${reviewer.role}:${reviewer.login}`)).toEqual(['required:bert', 'second:dave']);
+    expect(rerun!.reviewers.map((reviewer) => reviewer.login)).toEqual(firstRun!.reviewers.map((reviewer) => reviewer.login));
+    const pull = await client.pullRequest('acme-ml', 'churn-predictor', pullRequest.number);
+    expect([...pull.requestedReviewers].sort()).toEqual(['bert', 'dave']);
+    const counted = (await metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'lifecycle_review_reassignments_total')!.values;
+    expect(Object.fromEntries(counted.map((value) => [value.labels.role, value.value]))).toEqual({ required: 1, second: 1 });
+  });
+
+  it('replaces nobody while the pull request is closed without merging', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const worker = createReassignReviewers({ github: client, policy, metrics, now: () => new Date('2026-11-30T13:00:00.000Z') });
+    const state: ReviewState = { requiredApproved: false, merged: false, closed: true, mergedAt: null, approvedAt: null, approvedBy: [], changesRequested: [], pending: ['alice', 'carol'], firstReviewAt: {} };
+    const variables = { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, reviewState: state };
+    const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_ReassignReviewers', attempt: 1 };
+    const requestsBefore = github.requests.length;
+    const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics, signal: new AbortController().signal });
+    expect(result).toMatchObject({ kind: 'complete', variables: { reviewAssignment: exampleAssignment } });
+    expect(github.requests.length).toBe(requestsBefore);
+    expect((await metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'lifecycle_review_reassignments_total')!.values).toEqual([]);
+  });
+});

@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
-import { judgeStaging, stagingEndpoints, stagingFunctional, stagingHealthSummary, stagingResultComment, stagingStageRecord, type StagingFacts } from '../src/domain/delivery.ts';
+import { deployParameters, judgeStaging, stagingEndpoints, stagingFunctional, stagingHealthSummary, stagingResultComment, stagingStageRecord, type StagingFacts } from '../src/domain/delivery.ts';
 import { jenkinsBuildResult } from '../src/domain/jenkins-build.ts';
 import { commitSha, isoInstant } from '../src/domain/lifecycle-variables.ts';
 import { stageRecords, upsertStageRecord } from '../src/domain/stage-record.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import { exampleStagingDeploy } from './examples.ts';
-import { deployParameters } from '../src/domain/delivery.ts';
-import { exampleCanaryParameters, exampleCommit } from './examples.ts';
+import { exampleCanaryParameters, exampleCommit, exampleStagingDeploy } from './examples.ts';
 
 /**
  * Comments `[Success]` / `[Failed] STAGING_RESULT` on the ticket, once per attempt: the service

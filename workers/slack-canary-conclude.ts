@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
+import type { SlackClient } from '../src/clients/slack.ts';
 import { canaryGateSchema } from '../src/domain/canary-decision.ts';
 import { analysisView, canaryConcludedSlack, canaryFacts, canaryOutcome, deployFailureReason } from '../src/domain/delivery.ts';
 import { jenkinsBuildResult } from '../src/domain/jenkins-build.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import type { CanaryMessageUpdater } from './canary-message.ts';
 import { exampleCanaryDeploy, exampleCanaryFacts, exampleCanaryGate } from './examples.ts';
 
 /**
@@ -14,7 +14,7 @@ import { exampleCanaryDeploy, exampleCanaryFacts, exampleCanaryGate } from './ex
  * a rollback, a rollback build that did not succeed is an incident: production may still serve
  * the canary, so an operator rolls back by hand and retries.
  */
-export function createConcludeCanary(deps: { slack: CanaryMessageUpdater }) {
+export function createConcludeCanary(deps: { slack: Pick<SlackClient, 'updateMessage'> }) {
   return defineWorker({
     topic: Topics.concludeCanary,
     description: 'Updates the canary message with how the canary ended (approved, rejected, rolled back and why)',

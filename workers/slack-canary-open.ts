@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
+import type { SlackClient } from '../src/clients/slack.ts';
 import { canaryGateSchema } from '../src/domain/canary-decision.ts';
 import { analysisView, canaryDecisionOpenSlack, canaryFacts } from '../src/domain/delivery.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import type { CanaryMessageUpdater } from './canary-message.ts';
 import { exampleCanaryFacts, exampleCanaryGate } from './examples.ts';
 
 /**
@@ -12,7 +12,7 @@ import { exampleCanaryFacts, exampleCanaryGate } from './examples.ts';
  * and the decision deadline. `chat.update` with the same content is one change, so a rerun is
  * harmless.
  */
-export function createOpenCanaryDecision(deps: { slack: CanaryMessageUpdater }) {
+export function createOpenCanaryDecision(deps: { slack: Pick<SlackClient, 'updateMessage'> }) {
   return defineWorker({
     topic: Topics.openCanaryDecision,
     description: 'Updates the canary message at the end of the window: Approve is available, with the analysis figures',

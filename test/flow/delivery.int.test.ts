@@ -223,6 +223,18 @@ describe('delivery: the canary', () => {
     expect(await stageRecords(instanceId)).toEqual(['staging:success', 'canary:failure:no_decision']);
   });
 
+  it('rolls back when the canary deployment itself fails, before anyone is asked', async () => {
+    const key = nextIssueKey();
+    delivery.deployBehaviours.set(`${key}/canary`, { breakWith: ['Error: UPGRADE FAILED: timed out waiting for the condition'] });
+    const { instanceId } = await deliveryReadyLifecycle(world, key);
+    await waitingAt(instanceId, ElementIds.awaitRebuild);
+    const [failed] = comments(key, '[Failed] CANARY_RESULT');
+    expect(failed).toMatch(/The canary deploy build ended FAILURE in stage \\"Deploy\\"/);
+    expect(canaryMessage(key)).toBeUndefined();
+    expect(deployBuilds(key)).toEqual([`${key}/staging/1`, `${key}/canary/1`, `${key}/rollback/1`]);
+    expect(await stageRecords(instanceId)).toEqual(['staging:success', 'canary:failure:deploy_failed']);
+  });
+
   it('refuses a forged Slack request with 401', async () => {
     const body = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: [] }))}`;
     const response = await fetch(`${service.url}/slack/events`, {

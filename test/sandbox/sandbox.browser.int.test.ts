@@ -49,7 +49,7 @@ describe.skipIf(skip)('the sandbox, end to end in Chromium', () => {
     await sandbox?.stop();
   });
 
-  it('takes a ticket created on the page through training, build and tests and review, showing every comment and message', async () => {
+  it('takes a ticket created on the page through training, build and tests, review and delivery to Done, showing every comment and message', async () => {
     await page.goto(`${service.url}/sandbox/`);
     await expect.poll(() => page.locator('#live-text').textContent()).toBe('Live');
 

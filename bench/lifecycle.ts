@@ -1,26 +1,31 @@
 /**
  * Lifecycle benchmarks, each runnable alone: `npm run bench -- burst` and `npm run bench -- recovery`.
  *
- * - burst: the service exactly as `npm start` runs it, in a process of its own
- *   (bench/service-child.ts: real BPMN on a local engine, our workers and webhook ingress);
+ * - burst: the service in a process of its own, as the Docker image runs it (the Dockerfile's
+ *   CMD, node flags and ENV, read from the Dockerfile: bench/production.ts; compiled first with
+ *   `npm run build`), or as `npm start` does with BENCH_SERVICE=source: real BPMN on a local
+ *   engine, our workers and webhook ingress, plus bench/memory-preload.mjs to read its memory;
  *   Jira, GitHub and Slack as zero-latency loopback stand-ins (standins/) in this process,
  *   holding N tickets; N signed `jira:issue_created` deliveries sent at once, then the drain:
  *   lifecycles reaching the ready-for-training wait per second, beside the engine's bare no-op
  *   task throughput measured in the same run with the same parallelism, the load average and
- *   the CPU each process used. Also the service's memory after a full GC idle, on the way and
- *   with the N lifecycles waiting (goal: RSS <= 150 MB and flat), and where it goes before any
- *   work (bench/memory-baseline.ts: empty Node, each dependency, our code).
+ *   the CPU each process used. Also the service's memory after a full GC idle, on the way, with
+ *   the N lifecycles waiting and after BENCH_SETTLE_S more seconds left alone (goal: RSS <= 150 MB
+ *   and flat), its peak RSS, and where it goes before any work (bench/memory-baseline.mjs: empty
+ *   Node, each dependency, our code). Writes bench/results/burst-<timestamp>.json.
  * - recovery: a worker process (test/runtime/fixtures/crash-worker.ts) SIGKILLed right after
  *   its effect, K times, each time restarted at once: kill → completion p50 and max, effects
  *   made once; and the lock-extension requests a 60 s handler costs.
  *
  * Environment: ENGINE_REST_URL, BENCH_BURST_N [1000], BENCH_BURST_SEND_CONCURRENCY [50],
- * BENCH_BARE_N [2000], BENCH_BURST_MAX_S [600], BENCH_SERVICE_NODE_FLAGS (node flags of the service,
- * e.g. --max-semi-space-size=8), BENCH_SERVICE_MALLOC_ARENA_MAX (its MALLOC_ARENA_MAX), BENCH_KILLS [20], BENCH_LONG_HANDLER_S [60].
+ * BENCH_BARE_N [2000], BENCH_BURST_MAX_S [600], BENCH_SETTLE_S [45], BENCH_SERVICE [production]
+ * or source, BENCH_BUILD [1] (0: run the dist/ there is), BENCH_SERVICE_NODE_FLAGS (more node
+ * flags, e.g. --max-semi-space-size=16), BENCH_SERVICE_ENV (variables over the runtime's, e.g.
+ * `MALLOC_ARENA_MAX=8 NODE_OPTIONS=`), BENCH_KILLS [20], BENCH_LONG_HANDLER_S [60].
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -35,9 +40,10 @@ import { findFreePort, startLocalEngine } from '../src/engine/local.ts';
 import { signJiraBody } from '../src/http/verify-jira.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { mib, parseMemoryLine, type MemoryReading } from './memory.ts';
+import { parseEnvAssignments, productionRuntime, SOURCE_RUNTIME, type ServiceRuntime } from './production.ts';
 import { startCountingProxy } from './proxy.ts';
 import { fmt, percentile, renderTable } from './stats.ts';
-import { busyPercent, machineCpu, othersPercent, processCpuMs } from './sys.ts';
+import { busyPercent, machineCpu, othersPercent, processCpuMs, processPeakRssMb, processRssMb } from './sys.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const started = performance.now();
@@ -130,7 +136,7 @@ function issueCreated(key: string): string {
 const mb = (bytes: number | undefined) => fmt(bytes === undefined ? Number.NaN : mib(bytes));
 const loadNow = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const describeMemory = (m: MemoryReading | undefined) =>
-  m ? `RSS ${mb(m.rss)} MB, heap used ${mb(m.heapUsed)} MB of ${mb(m.heapTotal)} held (new space ${mb(m.committed.new_space)}, old space ${mb(m.spaces.old_space)} of ${mb(m.committed.old_space)}, code ${mb(m.spaces.code_space)}), external ${mb(m.external)} MB, V8 malloc ${mb(m.malloced)} MB` : 'unknown';
+  m ? `RSS ${mb(m.rss)} MB (anonymous ${mb(m.rssAnon)}, files ${mb(m.rssFile)}; malloc brk heap ${mb(m.brkHeap)}), heap used ${mb(m.heapUsed)} MB of ${mb(m.heapTotal)} held (new space ${mb(m.committed.new_space)}, old space ${mb(m.spaces.old_space)} of ${mb(m.committed.old_space)}, code ${mb(m.spaces.code_space)}), external ${mb(m.external)} MB, V8 malloc ${mb(m.malloced)} MB${m.gc ? `; GC so far ${m.gc.count}× ${fmt(m.gc.pauseMs)} ms` : ''}` : 'unknown';
 
 async function burst(restUrl: string, workDir: string, enginePid: number | undefined): Promise<void> {
   const n = int('BENCH_BURST_N', 1_000);
@@ -197,13 +203,12 @@ async function burst(restUrl: string, workDir: string, enginePid: number | undef
     });
   }
 
-  // The service exactly as `npm start` runs it, in its own process (bench/service-child.ts).
+  // The service in its own process, as the Dockerfile runs it (or as `npm start` does), with the memory probe preloaded.
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
-  const nodeFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const arenas = process.env.BENCH_SERVICE_MALLOC_ARENA_MAX;
-  const runtime = `node ${nodeFlags.join(' ') || 'with default flags'}${arenas ? `, MALLOC_ARENA_MAX=${arenas}` : ''}`;
-  const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, join(ROOT, 'bench/service-child.ts')], {
+  const service = await serviceRuntime();
+  const runtime = describeRuntime(service);
+  const child = spawn(process.execPath, ['--expose-gc', ...service.flags, '--import', './bench/memory-preload.mjs', service.entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -220,7 +225,7 @@ async function burst(restUrl: string, workDir: string, enginePid: number | undef
       GITHUB_API_URL: githubUrl,
       SLACK_API_URL: slackUrl,
       ...BURST_ENV,
-      ...(process.env.BENCH_SERVICE_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_SERVICE_MALLOC_ARENA_MAX } : {}),
+      ...service.env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -315,8 +320,38 @@ async function burst(restUrl: string, workDir: string, enginePid: number | undef
         `(${fmt(steadyRate, 1)}/s from the first arrival ${fmt(((firstAt ?? last.t) - t0) / 1000, 1)} s in); ${tasks} external tasks = ${fmt(tasksPerLifecycle, 1)} a lifecycle; load after ${drainLoad}`,
     );
     await sleep(5_000);
+    const peakRss = child.pid ? processPeakRssMb(child.pid) : undefined;
     const loaded = await memory();
+    // Left alone with the lifecycles waiting: the resident memory every 5 s, no GC forced.
+    const settleS = Number(process.env.BENCH_SETTLE_S || 45);
+    const settling: string[] = [];
+    for (let s = 5; s <= settleS; s += 5) {
+      await sleep(5_000);
+      settling.push(`${s} s ${fmt(child.pid ? (processRssMb(child.pid) ?? Number.NaN) : Number.NaN)}`);
+    }
+    const settled = settleS >= 5 ? await memory() : undefined;
     const engineCeiling = bareTasksPerSecond / tasksPerLifecycle;
+    // The issue's goal: RSS <= 150 MB idle and with N waiting, and flat: what the service holds
+    // after a GC does not follow the number of lifecycles waiting (from the first quarter to all N).
+    // The lifecycles wait for days: the state that counts is the service's once the burst is over.
+    const waitingRss = (settled ?? loaded)?.rss ?? Number.NaN;
+    const firstMark = marks[0]?.memory;
+    const heapGrowth = (loaded?.heapUsed ?? Number.NaN) - (firstMark?.heapUsed ?? Number.NaN);
+    const goals = [
+      { name: 'RSS <= 150 MB idle', value: `${mb(idle?.rss)} MB`, pass: (idle?.rss ?? Infinity) <= 150 * 2 ** 20 },
+      {
+        name: `RSS <= 150 MB with ${last.waiting} lifecycles waiting, ${settled ? `${settleS}` : '5'} s after the last arrived`,
+        value: `${mb(waitingRss)} MB, +${mb(waitingRss - (idle?.rss ?? Number.NaN))} over idle; ${mb(loaded?.rss)} MB 5 s after, peak ${fmt(peakRss ?? Number.NaN)} MB`,
+        pass: waitingRss <= 150 * 2 ** 20,
+      },
+      {
+        name: `flat: heap used grows <= 5 MB from ${marks[0]?.waiting ?? '?'} to ${last.waiting} waiting`,
+        value: `${mb(firstMark?.heapUsed)} → ${mb(loaded?.heapUsed)} MB; RSS ${mb(firstMark?.rss)} → ${mb(loaded?.rss)} MB`,
+        pass: heapGrowth <= 5 * 2 ** 20,
+      },
+      { name: 'every lifecycle reached the wait', value: `${last.waiting}/${n}`, pass: last.waiting >= n },
+      { name: 'drain >= 8 lifecycles/s', value: `${fmt(drainRate, 1)}; drain/bare ${fmt(drainRate / engineCeiling, 2)}, others took ${fmt(cpu.othersPct)}% of the machine`, pass: drainRate >= 8 },
+    ];
     const perLifecycle = (ms: number | undefined) => fmt(ms === undefined ? Number.NaN : ms / Math.max(1, last.waiting), 1);
     console.log(
       `\nburst N=${n} (load average ${burstLoad} before, ${drainLoad} after; other processes took ${fmt(cpu.othersPct)}% of the machine during the drain):\n` +
@@ -326,21 +361,69 @@ async function burst(restUrl: string, workDir: string, enginePid: number | undef
         `  CPU per lifecycle during the drain: engine ${perLifecycle(cpu.engineMs)} ms, service ${perLifecycle(cpu.childMs)} ms, bench + stand-ins ${perLifecycle(cpu.ownMs)} ms; ` +
         `machine ${fmt(cpu.busyPct)}% busy\n` +
         `  acks p50 ${fmt(percentile(acks, 50))} ms, p99 ${fmt(percentile(acks, 99))} ms, statuses ${JSON.stringify(Object.fromEntries(statuses))}\n` +
-        `  ${last.waiting >= n ? 'PASS' : 'MISS'}  every lifecycle reached the wait (${last.waiting}/${n})\n` +
-        `  ${drainRate >= 8 ? 'PASS' : 'MISS'}  drain >= 8 lifecycles/s (${fmt(drainRate, 1)})\n` +
         `memory of the service process alone (${runtime}; after a full GC):\n` +
         `  idle: ${describeMemory(idle)}\n` +
         marks.map((mark) => `  ${mark.waiting} waiting: ${describeMemory(mark.memory)}\n`).join('') +
         `  ${last.waiting} waiting, drained: ${describeMemory(loaded)}\n` +
-        `  ${(loaded?.rss ?? Infinity) <= 150 * 2 ** 20 ? 'PASS' : 'MISS'}  RSS <= 150 MB with the lifecycles waiting (${mb(loaded?.rss)} MB; +${mb((loaded?.rss ?? Number.NaN) - (idle?.rss ?? Number.NaN))} MB over idle)`,
+        (settled ? `  left alone (RSS MB, no GC: ${settling.join(', ')}), then: ${describeMemory(settled)}\n` : '') +
+        `  peak RSS during the burst (VmHWM): ${fmt(peakRss ?? Number.NaN)} MB\n` +
+        goals.map((goal) => `  ${goal.pass ? 'PASS' : 'MISS'}  ${goal.name} (${goal.value})`).join('\n'),
     );
+    const resultsDir = join(ROOT, 'bench/results');
+    await mkdir(resultsDir, { recursive: true });
+    const file = join(resultsDir, `burst-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await writeFile(
+      file,
+      `${JSON.stringify(
+        {
+          scenario: 'burst',
+          config: { n, sendConcurrency, bareN, maxParallel: MAX_PARALLEL, runtime: service },
+          environment: { node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadBefore: burstLoad, loadAfter: drainLoad, othersPct: cpu.othersPct },
+          drain: { lifecyclesPerSecond: drainRate, steadyPerSecond: steadyRate, bareTasksPerSecond, engineCeiling, tasksPerLifecycle, cpuMsPerLifecycle: { engine: cpu.engineMs, service: cpu.childMs, bench: cpu.ownMs } },
+          acks: { p50: percentile(acks, 50), p99: percentile(acks, 99), statuses: Object.fromEntries(statuses) },
+          memory: { idle, marks, drained: loaded, settled, settling, peakRssMb: peakRss },
+          goals,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    progress(`results written to ${file}`);
   } finally {
     child.kill('SIGTERM');
     await exited;
     await Promise.all([jira.stop(), github.stop(), slack.stop()]);
   }
-  await printMemoryBaseline();
+  await printMemoryBaseline(service, runtime);
 }
+
+/**
+ * The service's runtime: BENCH_SERVICE `production` (default: the Dockerfile's command and
+ * settings, the build compiled first unless BENCH_BUILD=0) or `source` (`npm start`), with
+ * BENCH_SERVICE_NODE_FLAGS added to its node flags and BENCH_SERVICE_ENV's variables over its
+ * environment (e.g. `MALLOC_ARENA_MAX=4 NODE_OPTIONS=`: an empty value removes the variable).
+ */
+async function serviceRuntime(): Promise<ServiceRuntime> {
+  const which = process.env.BENCH_SERVICE || 'production';
+  if (which !== 'production' && which !== 'source') throw new Error(`BENCH_SERVICE must be production or source, got "${which}"`);
+  const base = which === 'production' ? productionRuntime(ROOT) : SOURCE_RUNTIME;
+  if (which === 'production' && process.env.BENCH_BUILD !== '0') {
+    progress('compiling the service as the image does (npm run build: tsc -p tsconfig.build.json into dist/)');
+    const tsc = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    tsc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    tsc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((done) => tsc.once('exit', done));
+    if (code !== 0) throw new Error(`npm run build failed (fix it, or BENCH_BUILD=0 to run the dist/ there is):\n${output}`);
+  }
+  const overrides = parseEnvAssignments(process.env.BENCH_SERVICE_ENV);
+  const env = Object.fromEntries(Object.entries({ ...base.env, ...overrides }).filter(([, value]) => value !== ''));
+  const flags = [...base.flags, ...(process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
+  return { ...base, flags, env };
+}
+
+const describeRuntime = (service: ServiceRuntime) =>
+  `${service.name}: node ${[...service.flags, service.entry].join(' ')}${Object.entries(service.env).map(([name, value]) => `, ${name}=${value}`).join('')}`;
 
 /** CPU used between now and `end()`: the engine's, the child's, this process's, and the rest of the machine's share. */
 function cpuWindow(enginePid: number | undefined, childPid?: number) {
@@ -368,9 +451,13 @@ function cpuWindow(enginePid: number | undefined, childPid?: number) {
   };
 }
 
-/** Where the memory goes before any work: an empty Node process, then each dependency and our code (bench/memory-baseline.ts). */
-async function printMemoryBaseline(): Promise<void> {
-  const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bench/memory-baseline.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Where the memory goes before any work: an empty Node process, then each dependency and our code (bench/memory-baseline.mjs), in the service's runtime. */
+async function printMemoryBaseline(service: ServiceRuntime, runtime: string): Promise<void> {
+  const child = spawn(process.execPath, ['--expose-gc', ...service.flags, join(ROOT, 'bench/memory-baseline.mjs'), service.name === 'production' ? 'dist' : 'src'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...service.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
@@ -385,7 +472,7 @@ async function printMemoryBaseline(): Promise<void> {
     rows.push([match[1]!, mb(reading.rss), previous ? `+${mb(reading.rss - previous.rss)}` : '', mb(reading.heapUsed), mb(reading.committed.new_space), mb(reading.external)]);
     previous = reading;
   }
-  console.log(`\nmemory before any work, one process importing step by step (after a full GC each):\n${renderTable(['import', 'RSS MB', 'step MB', 'heap used MB', 'new space MB', 'external MB'], rows)}`);
+  console.log(`\nmemory before any work, one process importing step by step (${runtime}; after a full GC each):\n${renderTable(['import', 'RSS MB', 'step MB', 'heap used MB', 'new space MB', 'external MB'], rows)}`);
 }
 
 async function recovery(restUrl: string): Promise<void> {

@@ -1,6 +1,4 @@
-import v8 from 'node:v8';
-
-/** A process's memory after a full GC, in bytes: what bench/service-child.ts and bench/memory-baseline.ts print. */
+/** A process's memory after a full GC, in bytes: what bench/memory-preload.mjs and bench/memory-baseline.mjs print (bench/memory-probe.mjs reads it). */
 export interface MemoryReading {
   readonly rss: number;
   readonly heapUsed: number;
@@ -14,24 +12,17 @@ export interface MemoryReading {
   readonly spaces: Readonly<Record<string, number>>;
   /** Bytes V8 holds per heap space, used or not (their sum is `heapTotal`). */
   readonly committed: Readonly<Record<string, number>>;
+  /** Anonymous resident memory (V8's heap, malloc, stacks): what grows with load. NaN off Linux. */
+  readonly rssAnon: number;
+  /** Resident pages of mapped files, mostly the node binary itself (shared between node processes). NaN off Linux. */
+  readonly rssFile: number;
+  /** Resident bytes of the brk heap, glibc's main malloc arena. NaN off Linux. */
+  readonly brkHeap: number;
+  /** Main-thread GC pauses since the start, forced collections excluded (bench/memory-preload.mjs only). */
+  readonly gc?: { readonly count: number; readonly pauseMs: number };
 }
 
-/** Collects garbage (a no-op unless node runs with `--expose-gc`), then reads the process's memory. */
-export function readMemory(): MemoryReading {
-  globalThis.gc?.();
-  const usage = process.memoryUsage();
-  const spaces = v8.getHeapSpaceStatistics();
-  return {
-    rss: usage.rss,
-    heapUsed: usage.heapUsed,
-    heapTotal: usage.heapTotal,
-    external: usage.external,
-    arrayBuffers: usage.arrayBuffers,
-    malloced: v8.getHeapStatistics().malloced_memory,
-    spaces: Object.fromEntries(spaces.map((space) => [space.space_name, space.space_used_size])),
-    committed: Object.fromEntries(spaces.map((space) => [space.space_name, space.space_size])),
-  };
-}
+export { readMemory } from './memory-probe.mjs';
 
 /** Parses the `mem <json>` line such a child prints; undefined when `text` has none. */
 export function parseMemoryLine(text: string): MemoryReading | undefined {

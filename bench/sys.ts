@@ -28,6 +28,16 @@ export function processRssMb(pid: number): number | undefined {
   }
 }
 
+/** The most resident memory a process has had (VmHWM), in MiB. */
+export function processPeakRssMb(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface MachineCpu {
   /** CPU ms all cores spent busy since boot. */
   readonly busy: number;

@@ -4,6 +4,7 @@ import { withoutBlanks } from './config/env.ts';
 import { formatMissing, formatProblems, loadConfig, loadDotEnv } from './config/load.ts';
 import type { Sandbox } from '../sandbox/start.ts';
 import { startLocalEngine, type LocalEngine } from './engine/local.ts';
+import { startMemoryReducer } from './runtime/memory-reducer.ts';
 import { startService, type Service } from './service.ts';
 
 /**
@@ -80,6 +81,9 @@ async function main(): Promise<void> {
     log.warn({ missing: config.missing }, 'running engine-only: the lifecycle workers and webhooks are off until these settings are set');
     process.stderr.write(`${formatMissing(config.missing)}\n`);
   }
+
+  // Memory a burst made V8 take goes back once the service is quiet (needs --expose-gc, as the image runs it).
+  startMemoryReducer({ log });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,6 @@
 # The model-lifecycle service: external-task workers, Jira/Slack webhooks, /healthz, /readyz
 # and /metrics on PORT (3000). It runs the compiled JavaScript (npm run build into dist/): Node's
-# type stripping, which `npm start` uses, costs about 18 MB of resident memory more.
+# type stripping, which `npm start` uses, costs about 25 MB of resident memory more.
 # It needs CAMUNDA_URL: without it the service would try to start a local engine, which this
 # image does not contain (see docker-compose.yml for the engine).
 

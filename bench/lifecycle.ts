@@ -4,7 +4,8 @@
  * - burst: the service in a process of its own, as the Docker image runs it (the Dockerfile's
  *   CMD, node flags and ENV, read from the Dockerfile: bench/production.ts; compiled first with
  *   `npm run build`), or as `npm start` does with BENCH_SERVICE=source: real BPMN on a local
- *   engine, our workers and webhook ingress, plus bench/memory-preload.mjs to read its memory;
+ *   engine, our workers and webhook ingress, plus bench/memory-preload.mjs to read its memory
+ *   (its forced GC needs --expose-gc, which also turns on src/runtime/memory-reducer.ts in source mode);
  *   Jira, GitHub and Slack as zero-latency loopback stand-ins (standins/) in this process,
  *   holding N tickets; N signed `jira:issue_created` deliveries sent at once, then the drain:
  *   lifecycles reaching the ready-for-training wait per second, beside the engine's bare no-op

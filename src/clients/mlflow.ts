@@ -1,31 +1,16 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
-import {
-  createOnce,
-  isRetryableStatus,
-  resolveRetryPolicy,
-  withRetry,
-  type HeadersLike,
-  type RetryOptions,
-  type RetryPolicy,
-  type RetryVerdict,
-} from './retry.ts';
+import { classifyHttpError, fetchText, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
+import { createOnce, withRetry, type HeadersLike } from './retry.ts';
 
 /** Options of {@link MlflowClient}. */
-export interface MlflowClientOptions {
+export interface MlflowClientOptions extends HttpClientOptions {
   /** Tracking server root, without `/api`: `https://mlflow.example.com`. */
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer …` (a Databricks or proxy token). */
   readonly token?: string;
   /** With `password`: HTTP basic auth, as MLflow's own `--app-name basic-auth` takes it. */
   readonly username?: string;
-  readonly password?: string;
-  /** Retries of 429 (honouring `Retry-After`), 5xx and lost connections; `retries: 0` turns them off. */
-  readonly retry?: RetryOptions;
-  readonly log?: Logger;
-  /** Longest wait for one answer before it counts as lost. Default 30 s. */
-  readonly timeoutMs?: number;
 }
 
 /** A tracking run as the training workers read it. */
@@ -146,24 +131,10 @@ type Hints = Readonly<Record<number, string>>;
  * runs, registers model versions once per idempotency tag, and moves aliases.
  */
 export class MlflowClient {
-  private readonly baseUrl: string;
-  private readonly authorization: string | undefined;
-  private readonly policy: RetryPolicy;
-  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
-  private readonly log: Logger | undefined;
-  private readonly timeoutMs: number;
+  private readonly http: HttpSettings;
 
   constructor(options: MlflowClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.authorization = options.token
-      ? `Bearer ${options.token}`
-      : options.username !== undefined && options.password !== undefined
-        ? `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
-        : undefined;
-    this.policy = resolveRetryPolicy(options.retry);
-    this.sleep = options.retry?.sleep;
-    this.log = options.log;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.http = httpSettings(options);
   }
 
   /** The run, or null when MLflow does not know it (`RESOURCE_DOES_NOT_EXIST`). */
@@ -252,13 +223,13 @@ export class MlflowClient {
         return toVersion(answer.model_version);
       },
       classify: (error) => classifyMlflowError(error instanceof ClientError ? error.cause : error),
-      policy: this.policy,
+      policy: this.http.policy,
       what: `MLflow POST ${API}/model-versions/create`,
-      log: this.log,
-      sleep: this.sleep,
+      log: this.http.log,
+      sleep: this.http.sleep,
     });
     if (!created) {
-      this.log?.info({ model: input.name, version: found.version, idempotencyTag: input.idempotencyTag }, 'MLflow model version already registered');
+      this.http.log?.info({ model: input.name, version: found.version, idempotencyTag: input.idempotencyTag }, 'MLflow model version already registered');
       for (const [key, value] of Object.entries(tags)) {
         if (found.tags[key] !== value) await this.setVersionTag(input.name, found.version, key, value);
       }
@@ -297,12 +268,12 @@ export class MlflowClient {
 
   /** The run's page in the MLflow UI: `<base>/#/experiments/<exp>/runs/<run>`. */
   runUrl(run: { experimentId: string; runId: string }): string {
-    return `${this.baseUrl}/#/experiments/${encodeURIComponent(run.experimentId)}/runs/${encodeURIComponent(run.runId)}`;
+    return `${this.http.baseUrl}/#/experiments/${encodeURIComponent(run.experimentId)}/runs/${encodeURIComponent(run.runId)}`;
   }
 
   /** The model version's page in the MLflow UI: `<base>/#/models/<name>/versions/<version>`. */
   modelVersionUrl(name: string, version: string): string {
-    return `${this.baseUrl}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
+    return `${this.http.baseUrl}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
   }
 
   private async experimentIdByName(name: string): Promise<string | null> {
@@ -345,11 +316,11 @@ export class MlflowClient {
     let body: unknown;
     try {
       body = await withRetry(() => this.send(method, path, options), {
-        policy: options.once ? { ...this.policy, retries: 0 } : this.policy,
+        policy: options.once ? { ...this.http.policy, retries: 0 } : this.http.policy,
         classify: classifyMlflowError,
         what: `MLflow ${method} ${API}${path}`,
-        log: this.log,
-        sleep: this.sleep,
+        log: this.http.log,
+        sleep: this.http.sleep,
       });
     } catch (error) {
       throw mlflowFailure(error, operation, hints);
@@ -362,21 +333,16 @@ export class MlflowClient {
   }
 
   private async send(method: 'GET' | 'POST', path: string, options: RequestOptions): Promise<unknown> {
-    const url = new URL(`${this.baseUrl}${API}${path}`);
+    const url = new URL(`${this.http.baseUrl}${API}${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       for (const item of typeof value === 'string' ? [value] : value) url.searchParams.append(key, item);
     }
-    const response = await fetch(url, {
+    const { response, text } = await fetchText(url, {
       method,
-      headers: {
-        Accept: 'application/json',
-        ...(this.authorization ? { Authorization: this.authorization } : {}),
-        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      authorization: this.http.authorization,
+      timeoutMs: this.http.timeoutMs,
+      ...(options.body === undefined ? {} : { body: { contentType: 'application/json', text: JSON.stringify(options.body) } }),
     });
-    const text = await response.text();
     if (!response.ok) {
       const { errorCode, message } = mlflowErrorText(text);
       throw new MlflowHttpError(response.status, response.statusText, response.headers, errorCode, message);
@@ -460,11 +426,7 @@ function isMissingAlias(error: unknown): boolean {
   return cause instanceof MlflowHttpError && cause.errorCode === 'INVALID_PARAMETER_VALUE' && /alias .* not found/i.test(cause.vendorMessage ?? '');
 }
 
-function classifyMlflowError(error: unknown): RetryVerdict {
-  if (error instanceof MlflowHttpError) return { retry: isRetryableStatus(error.status), headers: error.headers };
-  // A body that is not JSON will not become JSON by asking again.
-  return { retry: !(error instanceof SyntaxError) };
-}
+const classifyMlflowError = classifyHttpError(MlflowHttpError);
 
 function mlflowFailure(error: unknown, operation: string, hints: Hints): ClientError {
   if (error instanceof ClientError) return error;

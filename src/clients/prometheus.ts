@@ -1,23 +1,17 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import type { PlannedQuery, QueryMeasurement } from '../domain/canary-analysis.ts';
-import { isRetryableStatus, resolveRetryPolicy, withRetry, type HeadersLike, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
+import { classifyHttpError, fetchText, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
+import { withRetry, type HeadersLike } from './retry.ts';
 
 /** Options of {@link PrometheusClient}. */
-export interface PrometheusClientOptions {
+export interface PrometheusClientOptions extends HttpClientOptions {
   /** Server root, without `/api`: `https://prometheus.example.com` (or a Thanos/Mimir Prometheus-compatible root). */
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer …` (a proxy or managed Prometheus token). */
   readonly token?: string;
   /** With `password`: HTTP basic auth, as Prometheus' `--web.config.file` takes it. */
   readonly username?: string;
-  readonly password?: string;
-  /** Retries of 429 (honouring `Retry-After`), 5xx and lost connections; `retries: 0` turns them off. */
-  readonly retry?: RetryOptions;
-  readonly log?: Logger;
-  /** Longest wait for one answer before it counts as lost. Default 30 s. */
-  readonly timeoutMs?: number;
 }
 
 /** One series of an instant vector: its labels and its value at the query's time. */
@@ -77,29 +71,15 @@ class PrometheusHttpError extends Error {
  * and Prometheus' text.
  */
 export class PrometheusClient {
-  private readonly baseUrl: string;
-  private readonly authorization: string | undefined;
-  private readonly policy: RetryPolicy;
-  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
-  private readonly log: Logger | undefined;
-  private readonly timeoutMs: number;
+  private readonly http: HttpSettings;
 
   constructor(options: PrometheusClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.authorization = options.token
-      ? `Bearer ${options.token}`
-      : options.username !== undefined && options.password !== undefined
-        ? `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
-        : undefined;
-    this.policy = resolveRetryPolicy(options.retry);
-    this.sleep = options.retry?.sleep;
-    this.log = options.log;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.http = httpSettings(options);
   }
 
   /** The server root this client queries. */
   get url(): string {
-    return this.baseUrl;
+    return this.http.baseUrl;
   }
 
   /** Evaluates `promql` at `time` (default: the server's now) through `/api/v1/query`. */
@@ -110,11 +90,11 @@ export class PrometheusClient {
     let body: unknown;
     try {
       body = await withRetry(() => this.send('/api/v1/query', form), {
-        policy: this.policy,
+        policy: this.http.policy,
         classify: classifyPrometheusError,
         what: 'Prometheus POST /api/v1/query',
-        log: this.log,
-        sleep: this.sleep,
+        log: this.http.log,
+        sleep: this.http.sleep,
       });
     } catch (error) {
       throw prometheusFailure(error, operation);
@@ -150,17 +130,12 @@ export class PrometheusClient {
   }
 
   private async send(path: string, form: URLSearchParams): Promise<unknown> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const { response, text } = await fetchText(`${this.http.baseUrl}${path}`, {
       method: 'POST',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/x-www-form-urlencoded',
-        ...(this.authorization ? { Authorization: this.authorization } : {}),
-      },
-      body: form.toString(),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      authorization: this.http.authorization,
+      timeoutMs: this.http.timeoutMs,
+      body: { contentType: 'application/x-www-form-urlencoded', text: form.toString() },
     });
-    const text = await response.text();
     if (!response.ok) {
       const { errorType, message } = prometheusErrorText(text);
       throw new PrometheusHttpError(response.status, response.statusText, response.headers, errorType, message);
@@ -230,11 +205,7 @@ function prometheusErrorText(text: string): { errorType: string | undefined; mes
   return { errorType: undefined, message: text.trim().slice(0, 300) || undefined };
 }
 
-function classifyPrometheusError(error: unknown): RetryVerdict {
-  if (error instanceof PrometheusHttpError) return { retry: isRetryableStatus(error.status), headers: error.headers };
-  // A body that is not JSON will not become JSON by asking again.
-  return { retry: !(error instanceof SyntaxError) };
-}
+const classifyPrometheusError = classifyHttpError(PrometheusHttpError);
 
 function prometheusFailure(error: unknown, operation: string): ClientError {
   if (error instanceof ClientError) return error;

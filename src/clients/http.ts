@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import { isRetryableStatus, resolveRetryPolicy, type HeadersLike, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
+
+/** Options shared by the thin clients over fetch that take a token or a user name and password. */
+export interface HttpClientOptions {
+  /** Server root, without its API path. */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer …`; wins over `username` and `password`. */
+  readonly token?: string;
+  /** With `password`: HTTP basic auth. */
+  readonly username?: string;
+  readonly password?: string;
+  /** Retries of 429 (honouring `Retry-After`), 5xx and lost connections; `retries: 0` turns them off. */
+  readonly retry?: RetryOptions;
+  readonly log?: Logger;
+  /** Longest wait for one answer before it counts as lost. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** What a client keeps of {@link HttpClientOptions}. */
+export interface HttpSettings {
+  /** The root without trailing slashes. */
+  readonly baseUrl: string;
+  readonly authorization: string | undefined;
+  readonly policy: RetryPolicy;
+  readonly sleep: ((ms: number) => Promise<void>) | undefined;
+  readonly log: Logger | undefined;
+  readonly timeoutMs: number;
+}
+
+/** The `Authorization` header: bearer with a token, else basic with a user name and password, else none. */
+export function authorizationHeader(options: Pick<HttpClientOptions, 'token' | 'username' | 'password'>): string | undefined {
+  if (options.token) return `Bearer ${options.token}`;
+  if (options.username !== undefined && options.password !== undefined) {
+    return `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+  }
+  return undefined;
+}
+
+/** Resolves {@link HttpClientOptions}: defaults filled in, the header computed once. */
+export function httpSettings(options: HttpClientOptions): HttpSettings {
+  return {
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    authorization: authorizationHeader(options),
+    policy: resolveRetryPolicy(options.retry),
+    sleep: options.retry?.sleep,
+    log: options.log,
+    timeoutMs: options.timeoutMs ?? 30_000,
+  };
+}
+
+/** One request of {@link fetchText}. */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  readonly authorization: string | undefined;
+  readonly timeoutMs: number;
+  /** The body and its media type; none for a GET. */
+  readonly body?: { readonly contentType: string; readonly text: string };
+}
+
+/**
+ * One exchange, no retries: sends `request` asking for JSON, aborts it after its timeout, and
+ * reads the whole answer as text (the caller decides what an error answer means).
+ */
+export async function fetchText(url: string | URL, request: HttpRequest): Promise<{ response: Response; text: string }> {
+  const response = await fetch(url, {
+    method: request.method,
+    headers: {
+      Accept: 'application/json',
+      ...(request.authorization ? { Authorization: request.authorization } : {}),
+      ...(request.body ? { 'Content-Type': request.body.contentType } : {}),
+    },
+    ...(request.body ? { body: request.body.text } : {}),
+    signal: AbortSignal.timeout(request.timeoutMs),
+  });
+  return { response, text: await response.text() };
+}
+
+/**
+ * The retry verdict of a client whose error answers are thrown as `HttpError`: its status
+ * decides (its headers carry `Retry-After`); a body that is not JSON will not become JSON by
+ * asking again; a lost connection is retried.
+ */
+export function classifyHttpError(HttpError: abstract new (...args: never[]) => { readonly status: number; readonly headers: HeadersLike }) {
+  return (error: unknown): RetryVerdict =>
+    error instanceof HttpError ? { retry: isRetryableStatus(error.status), headers: error.headers } : { retry: !(error instanceof SyntaxError) };
+}

@@ -2,13 +2,14 @@
  * A real MLflow tracking server from the project's venv (scripts/setup-mlflow.sh), for the
  * integration tests and the local sandbox.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../src/engine/local.ts';
+import { startChildServer } from './child-server.ts';
 
 const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -57,10 +58,10 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
   const logFile = join(dataDir, 'mlflow.log');
   const port = options.port ?? (await findFreePort());
   const url = `http://127.0.0.1:${port}`;
-  const out = openSync(logFile, 'a');
-  const child = spawn(
-    mlflow,
-    [
+  const { stop } = await startChildServer({
+    name: 'MLflow server',
+    command: mlflow,
+    args: [
       'server',
       '--host', '127.0.0.1',
       '--port', String(port),
@@ -68,61 +69,16 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
       '--artifacts-destination', join(dataDir, 'artifacts'),
       '--workers', '1',
     ],
-    {
-      cwd: dataDir,
-      detached: true,
-      stdio: ['ignore', out, out],
-      env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false', PYTHONUNBUFFERED: '1' },
-    },
-  );
-  closeSync(out);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`MLflow server did not start: ${logTail(logFile)}`);
-
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exit = new Promise<void>((done) =>
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      done();
-    }),
-  );
-  const killGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is gone already
-    }
-  };
-  // A test run that ends without stop() (a failed setup, an interrupted run) takes the server with it.
-  const onExit = (): void => killGroup('SIGKILL');
-  process.once('exit', onExit);
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', onExit);
-    killGroup('SIGTERM');
-    await Promise.race([exit, sleep(5_000)]);
-    // uvicorn's worker and anything else the server left behind.
-    killGroup('SIGKILL');
-    if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + (options.startupTimeoutMs ?? 90_000);
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`MLflow server exited during startup (${exited.signal ?? `code ${exited.code}`}): ${logTail(logFile)}`);
-    }
-    if (await healthy(url)) return { url, logFile, stop };
-    if (Date.now() > deadline) {
-      const tail = logTail(logFile);
-      await stop();
-      throw new Error(`MLflow server did not answer ${url}/health within ${options.startupTimeoutMs ?? 90_000} ms: ${tail}`);
-    }
-    await sleep(250);
-  }
+    env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false', PYTHONUNBUFFERED: '1' },
+    dataDir,
+    logFile,
+    url,
+    readyPath: '/health',
+    startupTimeoutMs: options.startupTimeoutMs ?? 90_000,
+    pollMs: 250,
+    ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
+  });
+  return { url, logFile, stop };
 }
 
 export interface TrainingRun {
@@ -146,25 +102,4 @@ export async function runTrainScript(trackingUri: string, env: Readonly<Record<s
   const lastLine = stdout.trimEnd().split('\n').at(-1) ?? '';
   if (!lastLine.startsWith('MLFLOW_RUN_ID=')) throw new Error(`train.py did not end with an MLFLOW_RUN_ID line:\n${stdout}\n${stderr}`);
   return { runId: lastLine.slice('MLFLOW_RUN_ID='.length).trim(), output: `${stdout}${stderr}` };
-}
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-function logTail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

@@ -3,12 +3,12 @@
  * for the canary-analysis tests and the local sandbox: it scrapes the targets it is given every
  * second and answers PromQL through its HTTP API, so the analysis runs real queries.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../src/engine/local.ts';
+import { startChildServer } from './child-server.ts';
 
 /** Where Debian's `prometheus` package installs the server (`apt-get install prometheus`). */
 export const prometheusBinary = '/usr/bin/prometheus';
@@ -94,50 +94,24 @@ export async function startPrometheusServer(options: StartPrometheusServerOption
 
   const port = options.port ?? (await findFreePort());
   const url = `http://127.0.0.1:${port}`;
-  const out = openSync(logFile, 'a');
-  const child = spawn(
-    binary,
-    [
+  const { stop } = await startChildServer({
+    name: 'Prometheus',
+    command: binary,
+    args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dataDir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
       '--storage.tsdb.retention.time=1d',
     ],
-    { cwd: dataDir, detached: true, stdio: ['ignore', out, out] },
-  );
-  closeSync(out);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`Prometheus did not start: ${logTail(logFile)}`);
-
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exit = new Promise<void>((done) =>
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      done();
-    }),
-  );
-  const killGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is gone already
-    }
-  };
-  // A run that ends without stop() takes the server with it.
-  const onExit = (): void => killGroup('SIGKILL');
-  process.once('exit', onExit);
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', onExit);
-    killGroup('SIGTERM');
-    await Promise.race([exit, sleep(5_000)]);
-    killGroup('SIGKILL');
-    if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
-  };
+    dataDir,
+    logFile,
+    url,
+    readyPath: '/-/ready',
+    startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+    pollMs: 200,
+    ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
+  });
 
   const setTargets = async (targets: readonly PrometheusTarget[]): Promise<void> => {
     current = [...targets];
@@ -146,40 +120,5 @@ export async function startPrometheusServer(options: StartPrometheusServerOption
     if (!response.ok) throw new Error(`Prometheus refused the new configuration: ${response.status} ${(await response.text()).trim()}`);
   };
 
-  const timeoutMs = options.startupTimeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`Prometheus exited during startup (${exited.signal ?? `code ${exited.code}`}): ${logTail(logFile)}`);
-    }
-    if (await ready(url)) return { url, logFile, setTargets, targets: () => current, stop };
-    if (Date.now() > deadline) {
-      const tail = logTail(logFile);
-      await stop();
-      throw new Error(`Prometheus did not answer ${url}/-/ready within ${timeoutMs} ms: ${tail}`);
-    }
-    await sleep(200);
-  }
-}
-
-async function ready(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-function logTail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
+  return { url, logFile, setTargets, targets: () => current, stop };
 }

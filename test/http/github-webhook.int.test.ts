@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhooks } from '@octokit/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messages } from '../../src/bpmn/contract.ts';
@@ -7,6 +6,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { engineClient, uniqueKey } from '../support/engine.ts';
+import { awaitMessageBpmn, closeServer, listenOnLoopback, waitsAt } from './await-message.ts';
 import { pushExample } from './github-examples.ts';
 
 /**
@@ -26,26 +26,7 @@ describe('POST /webhooks/github on a real engine', () => {
   let url: string;
   let deliveries = 0;
 
-  // Waits for a push, then holds at a user task so the instance and its variables stay inspectable.
-  const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-                  id="Definitions_${processKey}" targetNamespace="http://model-lifecycle/test">
-  <bpmn:message id="Message_Push" name="${Messages.githubPush}" />
-  <bpmn:process id="${processKey}" name="GitHub push test" isExecutable="true" camunda:historyTimeToLive="P1D">
-    <bpmn:startEvent id="Start"><bpmn:outgoing>ToWait</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="ToWait" sourceRef="Start" targetRef="AwaitPush" />
-    <bpmn:intermediateCatchEvent id="AwaitPush" name="Pushed to the default branch">
-      <bpmn:incoming>ToWait</bpmn:incoming><bpmn:outgoing>ToHold</bpmn:outgoing>
-      <bpmn:messageEventDefinition messageRef="Message_Push" />
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="ToHold" sourceRef="AwaitPush" targetRef="Hold" />
-    <bpmn:userTask id="Hold" name="Hold"><bpmn:incoming>ToHold</bpmn:incoming><bpmn:outgoing>ToEnd</bpmn:outgoing></bpmn:userTask>
-    <bpmn:sequenceFlow id="ToEnd" sourceRef="Hold" targetRef="End" />
-    <bpmn:endEvent id="End"><bpmn:incoming>ToEnd</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-`;
+  const bpmn = awaitMessageBpmn({ processKey, processName: 'GitHub push test', messageName: Messages.githubPush, catchId: 'AwaitPush', catchName: 'Pushed to the default branch' });
 
   async function send(payload: unknown, sign = (body: string) => github.sign(body)) {
     const body = JSON.stringify(payload);
@@ -62,11 +43,7 @@ describe('POST /webhooks/github on a real engine', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  /** Whether the instance still waits at the message catch event. */
-  async function waitsForPush(processInstanceId: string): Promise<boolean> {
-    const activities = await client.historicActivities(processInstanceId);
-    return activities.some((a) => a.activityId === 'AwaitPush' && a.endTime === null);
-  }
+  const waitsForPush = (processInstanceId: string): Promise<boolean> => waitsAt(client, processInstanceId, 'AwaitPush');
 
   beforeAll(async () => {
     await client.deploy(`${processKey}-deployment`, [{ name: `${processKey}.bpmn`, content: bpmn }]);
@@ -85,13 +62,11 @@ describe('POST /webhooks/github on a real engine', () => {
       github: { webhookSecret: secret },
       lifecycle: { researchServerEnabled: false, statusReconcileInterval: 'PT5M', startSettle: 'PT5S' },
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, url } = await listenOnLoopback(app));
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await closeServer(server);
     for (const id of Object.values(instances)) if (id) await client.deleteProcessInstance(id).catch(() => undefined);
   });
 

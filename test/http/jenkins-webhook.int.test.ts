@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messages } from '../../src/bpmn/contract.ts';
@@ -7,6 +6,7 @@ import { signJenkinsCallback } from '../../src/http/verify-jenkins.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { engineClient, uniqueKey } from '../support/engine.ts';
+import { awaitMessageBpmn, closeServer, listenOnLoopback, waitsAt } from './await-message.ts';
 
 /**
  * The Jenkins callback on a real engine: `correlationKeys: { buildKey }` picks the one
@@ -22,26 +22,7 @@ describe('POST /webhooks/jenkins on a real engine', () => {
   let server: Server;
   let url: string;
 
-  // Waits for the callback, then holds at a user task so the instance and its variables stay inspectable.
-  const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-                  id="Definitions_${processKey}" targetNamespace="http://model-lifecycle/test">
-  <bpmn:message id="Message_BuildFinished" name="${Messages.jenkinsBuildFinished}" />
-  <bpmn:process id="${processKey}" name="Jenkins callback test" isExecutable="true" camunda:historyTimeToLive="P1D">
-    <bpmn:startEvent id="Start"><bpmn:outgoing>ToWait</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="ToWait" sourceRef="Start" targetRef="AwaitBuild" />
-    <bpmn:intermediateCatchEvent id="AwaitBuild" name="Build finished">
-      <bpmn:incoming>ToWait</bpmn:incoming><bpmn:outgoing>ToHold</bpmn:outgoing>
-      <bpmn:messageEventDefinition messageRef="Message_BuildFinished" />
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="ToHold" sourceRef="AwaitBuild" targetRef="Hold" />
-    <bpmn:userTask id="Hold" name="Hold"><bpmn:incoming>ToHold</bpmn:incoming><bpmn:outgoing>ToEnd</bpmn:outgoing></bpmn:userTask>
-    <bpmn:sequenceFlow id="ToEnd" sourceRef="Hold" targetRef="End" />
-    <bpmn:endEvent id="End"><bpmn:incoming>ToEnd</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-`;
+  const bpmn = awaitMessageBpmn({ processKey, processName: 'Jenkins callback test', messageName: Messages.jenkinsBuildFinished, catchId: 'AwaitBuild', catchName: 'Build finished' });
 
   const callbackFor = (buildKey: string) =>
     JSON.stringify({ buildKey, jiraKey, buildUrl: 'https://jenkins.acme.test/job/ml/job/train-model/17/', result: 'SUCCESS', outputs: { mlflow_run_id: 'run-17' } });
@@ -51,11 +32,7 @@ describe('POST /webhooks/jenkins on a real engine', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  /** Whether the instance still waits at the message catch event. */
-  async function waitsForBuild(processInstanceId: string): Promise<boolean> {
-    const activities = await client.historicActivities(processInstanceId);
-    return activities.some((a) => a.activityId === 'AwaitBuild' && a.endTime === null);
-  }
+  const waitsForBuild = (processInstanceId: string): Promise<boolean> => waitsAt(client, processInstanceId, 'AwaitBuild');
 
   beforeAll(async () => {
     await client.deploy(`${processKey}-deployment`, [{ name: `${processKey}.bpmn`, content: bpmn }]);
@@ -72,13 +49,11 @@ describe('POST /webhooks/jenkins on a real engine', () => {
       jenkins: { callbackSecret: secret },
       lifecycle: { researchServerEnabled: false, statusReconcileInterval: 'PT5M', startSettle: 'PT5S' },
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, url } = await listenOnLoopback(app));
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await closeServer(server);
     for (const id of Object.values(instances)) if (id) await client.deleteProcessInstance(id).catch(() => undefined);
   });
 

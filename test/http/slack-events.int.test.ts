@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandIn, signSlackRequest } from '../../standins/slack.ts';
 import { Messages } from '../../src/bpmn/contract.ts';
@@ -11,6 +10,7 @@ import { createSlackInteractivity } from '../../src/http/slack-events.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { engineClient, uniqueKey, waitFor } from '../support/engine.ts';
+import { awaitMessageBpmn, closeServer, listenOnLoopback, waitsAt } from './await-message.ts';
 import { nextIssueKey } from '../support/service.ts';
 
 /**
@@ -42,25 +42,7 @@ describe('POST /slack/events on a real engine: the canary decision', () => {
   let server: Server;
   let url: string;
 
-  const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-                  id="Definitions_${processKey}" targetNamespace="http://model-lifecycle/test">
-  <bpmn:message id="Message_CanaryDecision" name="${Messages.slackCanaryDecision}" />
-  <bpmn:process id="${processKey}" name="Canary decision test" isExecutable="true" camunda:historyTimeToLive="P1D">
-    <bpmn:startEvent id="Start"><bpmn:outgoing>ToWait</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="ToWait" sourceRef="Start" targetRef="AwaitDecision" />
-    <bpmn:intermediateCatchEvent id="AwaitDecision" name="Canary decided">
-      <bpmn:incoming>ToWait</bpmn:incoming><bpmn:outgoing>ToHold</bpmn:outgoing>
-      <bpmn:messageEventDefinition messageRef="Message_CanaryDecision" />
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="ToHold" sourceRef="AwaitDecision" targetRef="Hold" />
-    <bpmn:userTask id="Hold" name="Hold"><bpmn:incoming>ToHold</bpmn:incoming><bpmn:outgoing>ToEnd</bpmn:outgoing></bpmn:userTask>
-    <bpmn:sequenceFlow id="ToEnd" sourceRef="Hold" targetRef="End" />
-    <bpmn:endEvent id="End"><bpmn:incoming>ToEnd</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-`;
+  const bpmn = awaitMessageBpmn({ processKey, processName: 'Canary decision test', messageName: Messages.slackCanaryDecision, catchId: 'AwaitDecision', catchName: 'Canary decided' });
 
   /** Posts the canary message as the delivery stage does and starts a lifecycle waiting for its decision. */
   async function canary(): Promise<{ issueKey: string; ts: string; processInstanceId: string }> {
@@ -98,10 +80,7 @@ describe('POST /slack/events on a real engine: the canary decision', () => {
     return { issueKey, ts: posted.ts, processInstanceId: started.id };
   }
 
-  async function waitsForDecision(processInstanceId: string): Promise<boolean> {
-    const activities = await engine.historicActivities(processInstanceId);
-    return activities.some((a) => a.activityId === 'AwaitDecision' && a.endTime === null);
-  }
+  const waitsForDecision = (processInstanceId: string): Promise<boolean> => waitsAt(engine, processInstanceId, 'AwaitDecision');
 
   const ephemeralTexts = (userId: string) => slackStandIn.ephemeralsFor(userId).map((e) => e.text);
 
@@ -125,14 +104,12 @@ describe('POST /slack/events on a real engine: the canary decision', () => {
       lifecycle: { researchServerEnabled: false, statusReconcileInterval: 'PT5M', startSettle: 'PT5S' },
       slackEvents: interactivity.eventsHandler,
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, url } = await listenOnLoopback(app));
     slackStandIn.interactivityUrl = `${url}/slack/events`;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await closeServer(server);
     await slackStandIn.stop();
     for (const id of instances) await engine.deleteProcessInstance(id).catch(() => undefined);
   });

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitHubClient } from '../../src/clients/github.ts';
+import type { GitHubClient } from '../../src/clients/github.ts';
 import { parsePolicy } from '../../src/config/policy.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { executeTask } from '../../src/runtime/execute.ts';
 import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
-import { GitHubStandIn, templatesFrom } from '../../standins/github.ts';
-import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
+import type { GitHubStandIn } from '../../standins/github.ts';
+import { exampleAssignment } from '../../workers/examples.ts';
 import { createCheckReview } from '../../workers/github-review-check.ts';
+import { startReviewPullRequest } from '../support/github-review.ts';
 
 /**
  * The check at the wait's entry sees a pull request closed without merging as it is now: to be
@@ -27,26 +28,7 @@ let client: GitHubClient;
 let pullRequest: ReviewPullRequest;
 
 beforeAll(async () => {
-  github = new GitHubStandIn({ token: TOKEN, templates: templatesFrom('acme-ml/ml-model-template'), webhookRetryDelayMs: 5 });
-  client = new GitHubClient({ baseUrl: await github.start(), auth: { token: TOKEN }, retry: { retries: 0 } });
-  github.repos.set(FULL_NAME, {
-    owner: 'acme-ml',
-    name: 'churn-predictor',
-    description: 'Model churn-predictor for MLM-42',
-    private: true,
-    fromTemplate: 'acme-ml/ml-model-template',
-    files: new Map(),
-    topics: ['ml-model'],
-    teams: new Map(),
-    protection: null,
-    commits: [],
-  });
-  const first = github.push(FULL_NAME, 'README.md', '# Model template\n', 'Initial commit', { author: 'model-lifecycle-bot' });
-  github.push(FULL_NAME, 'model.toml', exampleModelRequest.modelToml, 'Add model.toml', { author: 'abe' });
-  await client.ensureBranch('acme-ml', 'churn-predictor', 'release', first);
-  const pull = await client.findOrOpenPullRequest({ owner: 'acme-ml', repo: 'churn-predictor', head: 'main', base: 'release', title: 'Release churn-predictor', body: 'MLM-42' });
-  await client.requestReviewers('acme-ml', 'churn-predictor', pull.number, ['alice', 'carol']);
-  pullRequest = { number: pull.number, url: pull.htmlUrl, headSha: pull.headSha, head: 'main', base: 'release', releaseBranchCreated: true, created: true };
+  ({ github, client, pullRequest } = await startReviewPullRequest(TOKEN));
 });
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 import { PROCESS_KEY } from '../src/bpmn/contract.ts';
 import type { EngineClient } from '../src/engine/camunda7/rest.ts';
 import { JiraStandInError } from '../standins/jira.ts';
-import { SandboxActionError, type SandboxActions, type SandboxView, type ToggleName } from './view.ts';
-import { SANDBOX_CHANNELS, SANDBOX_DEVELOPER, SANDBOX_MERGER, SANDBOX_STATUSES, type SandboxWorld } from './world.ts';
+import type { SlackStandInView } from '../standins/slack.ts';
+import { SandboxActionError, type SandboxActions, type SandboxModalInput, type SandboxSlackModal, type SandboxView, type ToggleName } from './view.ts';
+import { SANDBOX_CHANNELS, SANDBOX_DEVELOPER, SANDBOX_MERGER, SANDBOX_PEOPLE, SANDBOX_STATUSES, type SandboxWorld } from './world.ts';
 
 /**
  * The sandbox page's view and actions over the stand-ins and the engine: what a person sees
@@ -32,17 +33,38 @@ export function sandboxView(deps: {
     );
     const slack = world.slack.snapshot();
     const github = world.github.snapshot();
+    const player = world.player.slackId;
     return {
       generatedAt: new Date().toISOString(),
       statuses: SANDBOX_STATUSES,
       teams: deps.teams,
       tickets,
       // Direct messages (the reviewers') follow the channels, named after the person.
+      // The player's ephemeral messages show in their channel where Slack puts them (by ts), as only Slack's app posts them here.
       slack: [...slack.channels, ...slack.dms.map((dm) => ({ id: dm.id, name: `dm-${dm.userName ?? dm.user}`, messages: dm.messages }))].map((channel) => ({
         id: channel.id,
         name: channel.name,
-        messages: channel.messages.map((message) => ({ ts: message.ts, text: message.text, blocks: message.blocks, user: message.user === slack.bot.userId ? null : message.user })),
+        messages: [
+          ...channel.messages.map((message) => ({ ts: message.ts, text: message.text, blocks: message.blocks, user: message.user === slack.bot.userId ? null : nameOf(slack.users, message.user) })),
+          ...slack.ephemerals
+            .filter((ephemeral) => ephemeral.channel === channel.id && ephemeral.user === player)
+            .map((ephemeral) => ({ ts: ephemeral.ts, text: ephemeral.text, blocks: ephemeral.blocks, user: null, ephemeral: true })),
+        ].sort((a, b) => compareTs(a.ts, b.ts)),
       })),
+      people: SANDBOX_PEOPLE.map(({ slackId, name, role }) => ({ slackId, name, role })),
+      player,
+      modal: modalOf(slack.views.filter((view) => view.user === player && view.state === 'open').at(-1)),
+      deployments: world.deployments
+        .snapshot()
+        .map((deployment) => ({
+          service: deployment.service,
+          slot: deployment.slot,
+          version: deployment.version,
+          url: deployment.url,
+          errorRatio: deployment.settings.errorRatio,
+          wrongAnswer: deployment.settings.wrongField !== null,
+        }))
+        .sort((a, b) => a.service.localeCompare(b.service) || SLOTS.indexOf(a.slot) - SLOTS.indexOf(b.slot)),
       repos: github.repositories
         .filter((repo) => !repo.isTemplate && repo.fullName !== 'acme-ml/ml-model-template')
         .map((repo) => ({
@@ -73,6 +95,51 @@ export function sandboxView(deps: {
       ],
     };
   };
+}
+
+/** Slots in the order the page lists them. */
+const SLOTS = ['staging', 'canary', 'stable'] as const;
+
+/** A person's Slack handle from the directory, else the id as it is. */
+function nameOf(users: ReadonlyArray<{ id: string; name: string }>, id: string): string {
+  return users.find((user) => user.id === id)?.name ?? id;
+}
+
+/** Slack ts order: seconds, then the six-digit fraction. */
+function compareTs(a: string, b: string): number {
+  const [as = '0', af = '0'] = a.split('.');
+  const [bs = '0', bf = '0'] = b.split('.');
+  return Number(as) - Number(bs) || Number(af) - Number(bf);
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+const obj = (value: unknown): Obj | null => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null);
+const text = (value: unknown): string => {
+  const field = obj(value)?.text;
+  return typeof field === 'string' ? field : '';
+};
+
+/** A modal as the page shows it: its `plain_text_input`s as the form's fields, the other blocks as they are. */
+function modalOf(view: SlackStandInView | undefined): SandboxSlackModal | null {
+  if (!view) return null;
+  const inputs: SandboxModalInput[] = [];
+  const blocks: unknown[] = [];
+  for (const block of view.blocks) {
+    const element = obj(obj(block)?.element);
+    if (obj(block)?.type === 'input' && element?.type === 'plain_text_input') {
+      inputs.push({
+        blockId: String(obj(block)?.block_id ?? ''),
+        actionId: String(element.action_id ?? ''),
+        label: text(obj(block)?.label),
+        multiline: element.multiline === true,
+        required: obj(block)?.optional !== true,
+        maxLength: typeof element.max_length === 'number' ? element.max_length : null,
+      });
+    } else {
+      blocks.push(block);
+    }
+  }
+  return { id: view.id, title: view.title, submit: view.submit ?? 'Submit', close: view.close ?? 'Cancel', blocks, inputs };
 }
 
 async function lifecycleOf(deps: Parameters<typeof sandboxView>[0], key: string): Promise<SandboxView['tickets'][number]['lifecycle']> {
@@ -127,21 +194,63 @@ export function sandboxActions(world: SandboxWorld): SandboxActions {
         throw new SandboxActionError(world.github.repos.has(repo) ? 409 : 404, (error as Error).message);
       }
     },
-    async clickButton(channelId, ts, actionId) {
-      const message = world.slack.snapshot().channels.find((channel) => channel.id === channelId)?.messages.find((candidate) => candidate.ts === ts);
-      if (!message) throw new SandboxActionError(404, `there is no message ${ts} in ${channelId}`);
-      // The page plays the team's maintainer, who may decide on its canaries.
+    async closePullRequest(repo, number) {
       try {
-        await world.slack.click(ts, actionId, SANDBOX_CLICKER);
+        world.github.closePullRequest(repo, number, SANDBOX_DEVELOPER_LOGIN);
+      } catch (error) {
+        throw new SandboxActionError(world.github.repos.has(repo) ? 409 : 404, (error as Error).message);
+      }
+    },
+    async reopenPullRequest(repo, number) {
+      try {
+        world.github.reopenPullRequest(repo, number, SANDBOX_DEVELOPER_LOGIN);
+      } catch (error) {
+        throw new SandboxActionError(world.github.repos.has(repo) ? 409 : 404, (error as Error).message);
+      }
+    },
+    async clickButton(channelId, ts, actionId) {
+      const message = world.slack.messages.find((candidate) => candidate.channel === channelId && candidate.ts === ts);
+      if (!message) throw new SandboxActionError(404, `there is no message ${ts} in ${channelId}`);
+      try {
+        await world.slack.click(ts, actionId, world.player.slackId);
       } catch (error) {
         throw new SandboxActionError(409, (error as Error).message);
       }
     },
+    async playAs(slackId) {
+      if (!SANDBOX_PEOPLE.some((person) => person.slackId === slackId)) {
+        throw new SandboxActionError(422, `${slackId} is nobody in the sandbox's Slack: choose one of ${SANDBOX_PEOPLE.map((person) => person.name).join(', ')}`);
+      }
+      world.player.slackId = slackId;
+    },
+    async submitModal(viewId, values) {
+      const view = world.slack.views.find((candidate) => candidate.id === viewId);
+      if (!view || view.state !== 'open') throw new SandboxActionError(404, `there is no open form ${viewId}`);
+      if (view.user !== world.player.slackId) throw new SandboxActionError(409, `the form ${viewId} is ${nameOf(SANDBOX_PEOPLE.map((p) => ({ id: p.slackId, name: p.name })), view.user)}'s, not yours: play them to submit it`);
+      const result = await world.slack.submitView(viewId, values);
+      if (result.status !== 200) throw new SandboxActionError(409, `the service answered the form with HTTP ${result.status}`);
+      // The app keeps the form open and says what is wrong (response_action: errors, by block_id).
+      const errors = obj(obj(safeJson(result.body))?.errors);
+      if (errors) throw new SandboxActionError(422, Object.values(errors).map(String).join(' '));
+    },
+    async closeModal(viewId) {
+      const view = world.slack.views.find((candidate) => candidate.id === viewId);
+      if (!view || view.state !== 'open' || view.user !== world.player.slackId) throw new SandboxActionError(404, `there is no open form ${viewId} of yours`);
+      world.slack.closeView(viewId);
+    },
   };
 }
 
-/** Who presses the page's Slack buttons: alice, maintainer of team search ([reviewers.slack_users] in sandbox/policy.toml). */
-export const SANDBOX_CLICKER = 'U0SBALICE1';
+/** The developer's GitHub account, who closes and reopens review pull requests on the page. */
+export const SANDBOX_DEVELOPER_LOGIN = 'ada';
+
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The channel names of the sandbox's teams. */
 export const sandboxChannelNames = Object.values(SANDBOX_CHANNELS);

@@ -57,7 +57,7 @@
     const open = new Map();
     for (const details of element.querySelectorAll('details[id]')) open.set(details.id, details.open);
     const typed = new Map();
-    for (const input of element.querySelectorAll('input[id]:not([type=checkbox])')) {
+    for (const input of element.querySelectorAll('input[id]:not([type=checkbox]), textarea[id]')) {
       if (input.value !== input.defaultValue) typed.set(input.id, input.value);
     }
     const scroll = new Map();
@@ -81,6 +81,8 @@
       list.scrollTop = !before || before.atBottom ? list.scrollHeight : before.top;
     }
     if (focused) document.getElementById(focused)?.focus();
+    // A form that just opened (a Slack modal) takes the focus, as Slack's does.
+    else element.querySelector('[data-autofocus]')?.focus();
     localizeTimes(element);
   }
 
@@ -205,6 +207,11 @@
     } else if (action === 'merge-pull-request') {
       const { repo, number } = control.dataset;
       if (await act('merge-pull-request', { repo, number: Number(number) }, control)) say(`Merged ${repo}#${number}.`, 'ok');
+    } else if (action === 'close-pull-request' || action === 'reopen-pull-request') {
+      const { repo, number } = control.dataset;
+      if (await act(action, { repo, number: Number(number) }, control)) say(`${action === 'close-pull-request' ? 'Closed' : 'Reopened'} ${repo}#${number} as the developer.`, 'ok');
+    } else if (action === 'close-modal') {
+      if (await act('close-modal', { viewId: control.dataset.viewId }, control)) say('You closed the form without sending it.', 'ok');
     } else if (action === 'click-button') {
       const { channel, ts, actionId } = control.dataset;
       const label = control.textContent.trim();
@@ -214,6 +221,11 @@
 
   document.addEventListener('change', async (event) => {
     const input = event.target;
+    if (input.dataset.action === 'play-as') {
+      const name = input.selectedOptions[0]?.textContent.split(':')[0] ?? input.value;
+      if (await act('play-as', { slackId: input.value }, input)) say(`You are ${name} in Slack now.`, 'ok');
+      return;
+    }
     if (input.dataset.action !== 'set-toggle') return;
     const on = input.checked;
     if (await act('set-toggle', { name: input.dataset.name, on }, input)) {
@@ -236,6 +248,14 @@
         say(`Created ${result.key}. Its lifecycle starts in a moment.`, 'ok');
         form.reset();
       }
+    } else if (action === 'submit-modal') {
+      // Typed values by block_id, then action_id, as Slack sends view.state.values.
+      const values = {};
+      for (const [name, value] of Object.entries(fields)) {
+        const [blockId, actionId] = name.split('/');
+        values[blockId] = { ...(values[blockId] || {}), [actionId]: String(value) };
+      }
+      if (await act('submit-modal', { viewId: form.dataset.viewId, values }, button)) say('You sent the form.', 'ok');
     } else if (action === 'push-commit') {
       const repo = form.dataset.repo;
       if (await act('push-commit', { repo, message: fields.message }, button)) say(`Pushed “${fields.message}” to ${repo}.`, 'ok');

@@ -52,6 +52,26 @@ export const actionBodies = {
     repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name').describe('The repository, owner/name.'),
     number: z.number().int().positive().describe('The pull request number.'),
   }),
+  'close-pull-request': z.object({
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name').describe('The repository, owner/name.'),
+    number: z.number().int().positive().describe('The pull request number.'),
+  }),
+  'reopen-pull-request': z.object({
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name').describe('The repository, owner/name.'),
+    number: z.number().int().positive().describe('The pull request number.'),
+  }),
+  'play-as': z.object({
+    slackId: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0SBALICE1').describe('One of the view’s people, by Slack user id.'),
+  }),
+  'submit-modal': z.object({
+    viewId: z.string().min(1).max(64).describe('The open modal’s view id.'),
+    values: z
+      .record(z.string().max(255), z.record(z.string().max(255), z.string().max(3_000, 'at most 3 000 characters')))
+      .describe('The typed texts, by block_id then action_id, as Slack puts them in view.state.values.'),
+  }),
+  'close-modal': z.object({
+    viewId: z.string().min(1).max(64).describe('The open modal’s view id.'),
+  }),
   'click-button': z.object({
     channelId: z.string().min(1).max(64).describe('The channel the message is in.'),
     ts: z.string().min(1).max(64).describe('The message ts.'),
@@ -75,8 +95,10 @@ const asset = (name: string): string => readFileSync(new URL(name, import.meta.u
  * - `POST /api/create-ticket` `{ summary, team }` → `{ key }`, `POST /api/move-status`
  *   `{ key, status }`, `POST /api/push-commit` `{ repo, message }`, `POST /api/set-toggle`
  *   `{ name, on }`, `POST /api/review-pull-request` `{ repo, number, login, verdict }`,
- *   `POST /api/merge-pull-request` `{ repo, number }`, `POST /api/click-button`
- *   `{ channelId, ts, actionId }` → `{ ok: true }`.
+ *   `POST /api/merge-pull-request` `{ repo, number }`, `POST /api/close-pull-request` and
+ *   `POST /api/reopen-pull-request` `{ repo, number }`, `POST /api/click-button`
+ *   `{ channelId, ts, actionId }`, `POST /api/play-as` `{ slackId }`, `POST /api/submit-modal`
+ *   `{ viewId, values }`, `POST /api/close-modal` `{ viewId }` → `{ ok: true }`.
  *   A body that does not fit gets 400 `{ error: 'invalid_request', field, message }`; one the
  *   stand-in refuses gets the {@link SandboxActionError}'s status with `{ error: 'refused', message }`;
  *   any other failure 500 `{ error: 'failed', message }`.
@@ -162,7 +184,12 @@ export function createSandboxRouter(options: SandboxPageOptions): SandboxRouter 
   act('set-toggle', async (body) => (await actions.setToggle(body.name, body.on), { ok: true }));
   act('review-pull-request', async (body) => (await actions.reviewPullRequest(body.repo, body.number, body.login, body.verdict), { ok: true }));
   act('merge-pull-request', async (body) => (await actions.mergePullRequest(body.repo, body.number), { ok: true }));
+  act('close-pull-request', async (body) => (await actions.closePullRequest(body.repo, body.number), { ok: true }));
+  act('reopen-pull-request', async (body) => (await actions.reopenPullRequest(body.repo, body.number), { ok: true }));
   act('click-button', async (body) => (await actions.clickButton(body.channelId, body.ts, body.actionId), { ok: true }));
+  act('play-as', async (body) => (await actions.playAs(body.slackId), { ok: true }));
+  act('submit-modal', async (body) => (await actions.submitModal(body.viewId, body.values), { ok: true }));
+  act('close-modal', async (body) => (await actions.closeModal(body.viewId), { ok: true }));
 
   const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
     if (error.type === 'entity.parse.failed') res.status(400).json({ error: 'invalid_request', field: 'body', message: 'body: not valid JSON' });

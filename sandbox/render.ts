@@ -1,7 +1,17 @@
 import { adfToHtml } from './adf-html.ts';
 import { messageToHtml } from './block-kit-html.ts';
 import { escapeHtml, externalLink } from './html.ts';
-import { TOGGLE_LABELS, TOGGLE_NAMES, type SandboxBuild, type SandboxRepo, type SandboxSlackChannel, type SandboxTicket, type SandboxView } from './view.ts';
+import {
+  TOGGLE_LABELS,
+  TOGGLE_NAMES,
+  type SandboxBuild,
+  type SandboxDeployment,
+  type SandboxRepo,
+  type SandboxSlackChannel,
+  type SandboxSlackModal,
+  type SandboxTicket,
+  type SandboxView,
+} from './view.ts';
 
 /**
  * The sandbox page as HTML, from a {@link SandboxView}. Pure functions: every string from the
@@ -9,7 +19,7 @@ import { TOGGLE_LABELS, TOGGLE_NAMES, type SandboxBuild, type SandboxRepo, type 
  */
 
 /** The parts of the page that change with the view; the page's script swaps each one when its HTML changes. */
-export const REGION_NAMES = ['links', 'toggles', 'board', 'slack', 'repos', 'builds'] as const;
+export const REGION_NAMES = ['links', 'toggles', 'board', 'player', 'slack', 'modal', 'repos', 'builds', 'deployments'] as const;
 
 /** One live part of the page. */
 export type RegionName = (typeof REGION_NAMES)[number];
@@ -20,9 +30,12 @@ export function renderRegions(view: SandboxView): Record<RegionName, string> {
     links: linksHtml(view),
     toggles: togglesHtml(view),
     board: boardHtml(view),
+    player: playerHtml(view),
     slack: slackHtml(view.slack),
+    modal: modalHtml(view.modal),
     repos: reposHtml(view.repos),
     builds: buildsHtml(view.builds),
+    deployments: deploymentsHtml(view.deployments),
   };
 }
 
@@ -77,6 +90,7 @@ export function renderPage(view: SandboxView, base: string): string {
         <li>Open the card and move it to <strong>Ready for training</strong>: <strong>Jenkins</strong> trains, MLflow judges the metrics.</li>
         <li>Then the inference build and tests run; a failure sends the ticket back to Research. Push a commit to try again.</li>
         <li>A green build opens the <strong>review</strong> pull request and asks two reviewers (their direct messages are in Slack): approve as the required one and <strong>merge</strong> it in the GitHub panel.</li>
+        <li>Staging and the <strong>canary</strong> follow (Deployments panel). In Slack, choose who you are: as alice, <strong>Approve</strong> once the window is over, or <strong>Reject</strong> and say why in the form.</li>
       </ol>
     </section>
     <section class="panel" aria-labelledby="toggles-title">
@@ -92,18 +106,26 @@ export function renderPage(view: SandboxView, base: string): string {
   <div class="systems">
     <section class="panel" aria-labelledby="slack-title">
       <h2 id="slack-title"><span class="system system-slack" aria-hidden="true">S</span> Slack</h2>
+      ${region('player')}
       ${region('slack')}
     </section>
     <section class="panel" aria-labelledby="repos-title">
       <h2 id="repos-title"><span class="system system-github" aria-hidden="true">G</span> GitHub</h2>
       ${region('repos')}
     </section>
-    <section class="panel" aria-labelledby="builds-title">
-      <h2 id="builds-title"><span class="system system-jenkins" aria-hidden="true">Je</span> Jenkins</h2>
-      ${region('builds')}
-    </section>
+    <div class="stack">
+      <section class="panel" aria-labelledby="deployments-title">
+        <h2 id="deployments-title"><span class="system system-deploy" aria-hidden="true">K</span> Deployments</h2>
+        ${region('deployments')}
+      </section>
+      <section class="panel" aria-labelledby="builds-title">
+        <h2 id="builds-title"><span class="system system-jenkins" aria-hidden="true">Je</span> Jenkins</h2>
+        ${region('builds')}
+      </section>
+    </div>
   </div>
 </main>
+${region('modal')}
 <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
 <dialog id="ticket-dialog" class="ticket-dialog" aria-labelledby="ticket-dialog-title">
   <form method="dialog" class="dialog-close-form"><button class="dialog-close" aria-label="Close the ticket">×</button></form>
@@ -257,9 +279,12 @@ function slackHtml(channels: readonly SandboxSlackChannel[]): string {
           const seconds = Number(message.ts.split('.')[0]);
           const time = Number.isFinite(seconds) && seconds > 0 ? timeHtml(new Date(seconds * 1000).toISOString()) : '';
           const who = message.user ?? 'Model lifecycle';
+          // Slack marks a message only one person sees, and offers to dismiss it.
+          const ephemeral = message.ephemeral === true;
           return (
-            `<li class="message"><span class="avatar${message.user === null ? ' avatar-bot' : ''}" aria-hidden="true">${escapeHtml(initials(who))}</span>` +
-            `<div class="message-body"><header class="message-head"><strong>${escapeHtml(who)}</strong>${message.user === null ? '<span class="app-tag">APP</span>' : ''}${time}</header>` +
+            `<li class="message${ephemeral ? ' message-ephemeral' : ''}"><span class="avatar${message.user === null ? ' avatar-bot' : ''}" aria-hidden="true">${escapeHtml(initials(who))}</span>` +
+            `<div class="message-body">${ephemeral ? '<p class="ephemeral-tag"><span aria-hidden="true">👁</span> Only visible to you</p>' : ''}` +
+            `<header class="message-head"><strong>${escapeHtml(who)}</strong>${message.user === null ? '<span class="app-tag">APP</span>' : ''}${time}</header>` +
             `${messageToHtml(message, { channelId: channel.id, ts: message.ts })}</div></li>`
           );
         })
@@ -332,8 +357,75 @@ function pullRequestsHtml(repo: SandboxRepo): string {
         `<li class="pull pull-${state}"><p><span class="result result-${state === 'merged' ? 'success' : state === 'open' ? 'running' : 'aborted'}">${escapeHtml(state)}</span> ` +
         `#${pull.number} ${escapeHtml(pull.title)} <code>${escapeHtml(pull.head)} → ${escapeHtml(pull.base)}</code></p>` +
         (people ? `<ul class="reviewers">${people}</ul>` : '<p class="muted">No reviewers yet</p>') +
-        (pull.state === 'open' ? `<button type="button" class="button" data-action="merge-pull-request" ${data}>Merge #${pull.number}</button>` : '') +
+        (pull.state === 'open'
+          ? `<p class="pull-actions"><button type="button" class="button" data-action="merge-pull-request" ${data}>Merge #${pull.number}</button>` +
+            ` <button type="button" class="button" data-action="close-pull-request" ${data}>Close #${pull.number}</button></p>`
+          : pull.merged
+            ? ''
+            : `<p class="pull-actions"><button type="button" class="button" data-action="reopen-pull-request" ${data}>Reopen #${pull.number}</button></p>`) +
         `</li>`
+      );
+    })
+    .join('')}</ul>`;
+}
+
+/** Who the page plays in Slack: a select of the directory's people, with what each is. */
+function playerHtml(view: SandboxView): string {
+  if (view.people.length === 0) return '';
+  const options = view.people
+    .map((person) => `<option value="${escapeHtml(person.slackId)}"${person.slackId === view.player ? ' selected' : ''}>${escapeHtml(person.name)}: ${escapeHtml(person.role)}</option>`)
+    .join('');
+  return (
+    `<div class="player"><label for="player-select">You are</label>` +
+    `<select id="player-select" data-action="play-as" aria-describedby="player-hint">${options}</select>` +
+    `<p class="hint" id="player-hint">Slack buttons click, and forms submit, as this person; their ephemeral replies show here.</p></div>`
+  );
+}
+
+/** The player's open Slack modal, drawn as Slack draws one over the page: its blocks, its text inputs, Cancel and Submit. */
+function modalHtml(modal: SandboxSlackModal | null): string {
+  if (modal === null) return '';
+  const id = idPart(modal.id);
+  const blocks = modal.blocks.length === 0 ? '' : messageToHtml({ text: '', blocks: modal.blocks }, { channelId: '', ts: '' });
+  const inputs = modal.inputs
+    .map((input) => {
+      const field = `modal-${id}-${idPart(input.blockId)}-${idPart(input.actionId)}`;
+      const attributes =
+        `id="${field}" name="${escapeHtml(input.blockId)}/${escapeHtml(input.actionId)}"` +
+        `${input.required ? ' required' : ''}${input.maxLength === null ? '' : ` maxlength="${input.maxLength}"`} data-autofocus`;
+      return (
+        `<div class="field sk-input"><label for="${field}">${escapeHtml(input.label)}${input.required ? '' : ' <span class="muted">(optional)</span>'}</label>` +
+        (input.multiline ? `<textarea ${attributes} rows="4"></textarea>` : `<input ${attributes} autocomplete="off">`) +
+        `</div>`
+      );
+    })
+    .join('');
+  return (
+    `<div class="sk-modal-backdrop">` +
+    `<form class="sk-modal" role="dialog" aria-modal="true" aria-labelledby="modal-title-${id}" data-action="submit-modal" data-view-id="${escapeHtml(modal.id)}">` +
+    `<header class="sk-modal-head"><h2 id="modal-title-${id}">${escapeHtml(modal.title)}</h2><span class="app-tag">APP</span></header>` +
+    `<div class="sk-modal-body">${blocks}${inputs}</div>` +
+    `<footer class="sk-modal-foot"><button type="button" class="button" data-action="close-modal" data-view-id="${escapeHtml(modal.id)}">${escapeHtml(modal.close)}</button>` +
+    `<button type="submit" class="button button-primary">${escapeHtml(modal.submit)}</button></footer>` +
+    `</form></div>`
+  );
+}
+
+// ---- Deployments ---------------------------------------------------------------------------
+
+function deploymentsHtml(deployments: readonly SandboxDeployment[]): string {
+  if (deployments.length === 0) return '<p class="muted">Nothing deployed yet: staging and the canary come after the review.</p>';
+  return `<ul class="deployments">${deployments
+    .map((deployment) => {
+      const faults = [
+        deployment.errorRatio > 0 ? `${Math.round(deployment.errorRatio * 100)} % errors` : '',
+        deployment.wrongAnswer ? 'answers wrong' : '',
+      ].filter((fault) => fault !== '');
+      return (
+        `<li class="deployment deployment-${deployment.slot}"><span class="slot slot-${deployment.slot}">${escapeHtml(deployment.slot)}</span> ` +
+        `<strong>${escapeHtml(deployment.service)}</strong> <span class="version">v${escapeHtml(deployment.version)}</span>` +
+        faults.map((fault) => ` <span class="fault">${escapeHtml(fault)}</span>`).join('') +
+        `<br>${externalLink(`${deployment.url}/healthz`, `${escapeHtml(deployment.url)} <span aria-hidden="true">↗</span>`, 'deployment-url')}</li>`
       );
     })
     .join('')}</ul>`;

@@ -6,7 +6,7 @@
  */
 
 /** The scenario switches: each makes the *next* matching run of a stand-in go wrong. */
-export const TOGGLE_NAMES = ['trainingMissesMetric', 'buildFailsTests', 'canaryErrorRate'] as const;
+export const TOGGLE_NAMES = ['trainingMissesMetric', 'buildFailsTests', 'stagingUnhealthy', 'stagingWrongAnswer', 'canaryErrorRate'] as const;
 
 /** One scenario switch. */
 export type ToggleName = (typeof TOGGLE_NAMES)[number];
@@ -21,9 +21,17 @@ export const TOGGLE_LABELS: Readonly<Record<ToggleName, { readonly label: string
     label: 'Next build fails a test',
     detail: 'The next inference build reports a failing unit test: BUILD_RESULT and TESTING_RESULT fail.',
   },
+  stagingUnhealthy: {
+    label: 'Next staging never gets healthy',
+    detail: 'The next staging deployment answers its health probes 503 until the health deadline passes: STAGING_RESULT fails.',
+  },
+  stagingWrongAnswer: {
+    label: 'Next staging answers wrong',
+    detail: 'The next staging deployment gets one field of every prediction wrong: a functional case fails, with its diff in STAGING_RESULT.',
+  },
   canaryErrorRate: {
-    label: 'Canary raises its error rate',
-    detail: 'The canary reports an error rate above its limit, so the canary verdict is to roll back.',
+    label: 'Next canary raises its error rate',
+    detail: 'The next canary answers 30 % of its requests with errors: the automated analysis fails and the lifecycle rolls it back by itself (needs Prometheus).',
   },
 };
 
@@ -78,6 +86,58 @@ export interface SandboxSlackMessage {
   readonly blocks: readonly unknown[];
   /** Who posted it (display name); null for the service's bot. */
   readonly user: string | null;
+  /** True for an ephemeral message: shown only to the person the page plays ("Only visible to you"). */
+  readonly ephemeral?: boolean;
+}
+
+/** A text input of a Slack modal (an `input` block with a `plain_text_input`). */
+export interface SandboxModalInput {
+  readonly blockId: string;
+  readonly actionId: string;
+  readonly label: string;
+  readonly multiline: boolean;
+  /** Whether Slack requires it (an input block is required unless `optional: true`). */
+  readonly required: boolean;
+  readonly maxLength: number | null;
+}
+
+/** A Slack modal the app opened for the person the page plays (views.open), waiting to be submitted. */
+export interface SandboxSlackModal {
+  /** The view id (`V…`). */
+  readonly id: string;
+  readonly title: string;
+  /** The submit button's label. */
+  readonly submit: string;
+  /** The close button's label. */
+  readonly close: string;
+  /** The blocks that are not inputs (sections, context…), as posted. */
+  readonly blocks: readonly unknown[];
+  readonly inputs: readonly SandboxModalInput[];
+}
+
+/** A person of the sandbox's Slack directory the page can play. */
+export interface SandboxPerson {
+  /** Slack user id. */
+  readonly slackId: string;
+  /** Slack handle. */
+  readonly name: string;
+  /** What they are to the models, e.g. "maintainer of team search". */
+  readonly role: string;
+}
+
+/** One deployed inference service: a model version in a slot, as the deploy job left it. */
+export interface SandboxDeployment {
+  /** The service (model) name. */
+  readonly service: string;
+  readonly slot: 'staging' | 'canary' | 'stable';
+  /** The model version it serves. */
+  readonly version: string;
+  /** Where it answers (loopback). */
+  readonly url: string;
+  /** Share of predict requests it answers 500, 0 to 1 (a switch raises it). */
+  readonly errorRatio: number;
+  /** True when it gives a wrong field in every prediction (a switch makes it so). */
+  readonly wrongAnswer: boolean;
 }
 
 /** One Slack channel. */
@@ -145,8 +205,16 @@ export interface SandboxView {
   readonly teams: readonly string[];
   /** Model tickets, in creation order. */
   readonly tickets: readonly SandboxTicket[];
-  /** Slack channels the service posts to. */
+  /** Slack channels the service posts to, with the ephemeral messages of the person the page plays. */
   readonly slack: readonly SandboxSlackChannel[];
+  /** The people the page can play in Slack. */
+  readonly people: readonly SandboxPerson[];
+  /** The Slack user id of the person the page plays: its Slack buttons click, and its forms submit, as them. */
+  readonly player: string;
+  /** The modal open for the person the page plays, if any (the latest). */
+  readonly modal: SandboxSlackModal | null;
+  /** The deployed inference services, by service and slot. */
+  readonly deployments: readonly SandboxDeployment[];
   /** GitHub repositories of the organisation. */
   readonly repos: readonly SandboxRepo[];
   /** Jenkins builds, newest first. */
@@ -176,7 +244,17 @@ export interface SandboxActions {
   reviewPullRequest(repo: string, number: number, login: string, verdict: 'APPROVED' | 'CHANGES_REQUESTED'): Promise<void>;
   /** Someone merges the pull request (the stand-in sends the signed `pull_request` closed webhook). */
   mergePullRequest(repo: string, number: number): Promise<void>;
-  /** Clicks an interactive Slack button (one without a URL), as the person in Slack would: Approve/Reject… */
+  /** The developer closes the pull request without merging it (the signed `pull_request` closed webhook, `merged: false`). */
+  closePullRequest(repo: string, number: number): Promise<void>;
+  /** The developer reopens a pull request closed without merging (the signed `pull_request` reopened webhook). */
+  reopenPullRequest(repo: string, number: number): Promise<void>;
+  /** Chooses who the page plays in Slack: one of the view's people. */
+  playAs(slackId: string): Promise<void>;
+  /** The person the page plays submits their open modal with the typed values (by block_id, then action_id), as Slack sends view_submission. */
+  submitModal(viewId: string, values: Readonly<Record<string, Readonly<Record<string, string>>>>): Promise<void>;
+  /** The person the page plays closes their open modal without submitting it. */
+  closeModal(viewId: string): Promise<void>;
+  /** Clicks an interactive Slack button (one without a URL) as the person the page plays: Approve/Reject… */
   clickButton(channelId: string, ts: string, actionId: string): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { findFreePort } from '../src/engine/local.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
 import { buildJob } from '../standins/build-job.ts';
-import { deployJob } from '../standins/deploy-job.ts';
+import { deployJob, type DeployBehaviour } from '../standins/deploy-job.ts';
 import { InferenceDeployments } from '../standins/inference-service.ts';
 import { prometheusAvailable, startPrometheusServer, type PrometheusServer } from '../standins/prometheus-server.ts';
 import { GitHubStandIn, templatesFrom } from '../standins/github.ts';
@@ -15,7 +15,7 @@ import { JiraStandIn } from '../standins/jira.ts';
 import { mlflowPython, mlflowVenv, startMlflowServer, trainScript, type MlflowServer } from '../standins/mlflow-server.ts';
 import { SlackStandIn } from '../standins/slack.ts';
 import { trainingJob } from '../standins/training-job.ts';
-import type { ToggleName } from './view.ts';
+import type { SandboxPerson, ToggleName } from './view.ts';
 
 /** The sandbox's policy: its teams, channels and short timings. */
 export const SANDBOX_POLICY_FILE = join(PROJECT_ROOT, 'sandbox', 'policy.toml');
@@ -36,6 +36,29 @@ export const SANDBOX_REVIEWERS = ['alice', 'bob', 'carol', 'dave'] as const;
 export const SANDBOX_MERGER = 'release-manager';
 
 /**
+ * The sandbox's Slack directory: the reviewers (their ids are [reviewers.slack_users] of
+ * sandbox/policy.toml), the developer (found by her e-mail, so the canary bars her from deciding)
+ * and an outsider. The page's Slack buttons click as one of them, alice by default.
+ */
+export const SANDBOX_PEOPLE: ReadonlyArray<SandboxPerson & { readonly email: string }> = [
+  { slackId: 'U0SBALICE1', name: 'alice', email: 'alice@sandbox.local', role: 'maintainer of team search' },
+  { slackId: 'U0SBBOB001', name: 'bob', email: 'bob@sandbox.local', role: 'maintainer of team fraud' },
+  { slackId: 'U0SBCAROL1', name: 'carol', email: 'carol@sandbox.local', role: 'reviewer from the pool' },
+  { slackId: 'U0SBDAVE01', name: 'dave', email: 'dave@sandbox.local', role: 'reviewer from the pool' },
+  { slackId: 'U0SBADA001', name: 'ada', email: SANDBOX_DEVELOPER.emailAddress, role: 'the developer of every sandbox model' },
+  { slackId: 'U0SBERIN01', name: 'erin', email: 'erin@sandbox.local', role: 'outsider: no role in any model' },
+];
+
+/** Who plays on the page at first: alice, maintainer of team search, who may decide its canaries. */
+export const SANDBOX_DEFAULT_PLAYER = 'U0SBALICE1';
+
+/** The wrong answer the "staging answers wrong" switch makes staging give: the second prediction's species. */
+export const SANDBOX_WRONG_ANSWER = { path: 'predictions.1.species', value: 'setosa' } as const;
+
+/** Health probes a deployment that "never becomes healthy" answers 503: far more than the staging health deadline allows. */
+const NEVER_HEALTHY_PROBES = 1_000_000;
+
+/**
  * Every system the service talks to, as stand-ins on loopback, and a real MLflow server when
  * Python can run one: what `npm start` runs when no real endpoint is configured, and what
  * `npm run demo` plays its stories on. The toggles make the next training, build or canary fail.
@@ -50,6 +73,10 @@ export interface SandboxWorld {
   /** Resolves when MLflow answers, rejects when it cannot run here (no Python). */
   readonly mlflowReady: Promise<void>;
   readonly toggles: Record<ToggleName, boolean>;
+  /** The inference services the deploy job put on loopback (staging, canary and stable slots). */
+  readonly deployments: InferenceDeployments;
+  /** Who the page plays in Slack: the Slack user id its buttons click and its forms submit as. */
+  readonly player: { slackId: string };
   /** The settings that point the service at the stand-ins (environment variables). */
   readonly env: Readonly<Record<string, string>>;
   /** Registers the service's webhook endpoints with the Jira and GitHub stand-ins. */
@@ -71,7 +98,7 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     jenkinsToken: secret('jenkins'),
     callback: secret('callback'),
   };
-  const toggles: Record<ToggleName, boolean> = { trainingMissesMetric: false, buildFailsTests: false, canaryErrorRate: false };
+  const toggles: Record<ToggleName, boolean> = { trainingMissesMetric: false, buildFailsTests: false, stagingUnhealthy: false, stagingWrongAnswer: false, canaryErrorRate: false };
   /** A toggle is for the next run only: reading it switches it off. */
   const take = (name: ToggleName): boolean => {
     const on = toggles[name];
@@ -81,7 +108,11 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
 
   const jira = new JiraStandIn({ statuses: SANDBOX_STATUSES, email: credentials.jiraEmail, apiToken: credentials.jiraToken, webhookRetry: { retries: 5, minDelayMs: 500, maxDelayMs: 5_000 } });
   const github = new GitHubStandIn({ token: credentials.githubToken, templates: templatesFrom('acme-ml/ml-model-template') });
-  const slack = new SlackStandIn({ token: credentials.slackToken, channels: SANDBOX_CHANNELS });
+  const slack = new SlackStandIn({
+    token: credentials.slackToken,
+    channels: SANDBOX_CHANNELS,
+    users: SANDBOX_PEOPLE.map(({ slackId, name, email }) => ({ id: slackId, name, email, realName: name === 'ada' ? SANDBOX_DEVELOPER.displayName : name })),
+  });
   const jenkins = new JenkinsStandIn({ user: credentials.jenkinsUser, apiToken: credentials.jenkinsToken, queueDelayMs: [200, 600] });
   // The reviewers exist in GitHub (with a public e-mail) and in Jira; Slack finds them through
   // [reviewers.slack_users] of sandbox/policy.toml. ada is the developer's GitHub account.
@@ -143,7 +174,15 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
       deployments,
       callbackSecret: credentials.callback,
       ...(prometheus ? { onTargetsChanged: (targets: readonly string[]) => (prometheus as PrometheusServer).setTargets(targets) } : {}),
-      behaviour: (parameters) => (parameters.MODE === 'canary' && take('canaryErrorRate') ? { service: { errorRatio: 0.3 } } : {}),
+      // The switches act on the next staging or canary deployment: the inference service's controls.
+      behaviour: (parameters): DeployBehaviour => {
+        if (parameters.MODE === 'staging') {
+          const unhealthy = take('stagingUnhealthy');
+          const wrong = take('stagingWrongAnswer');
+          return { ...(unhealthy ? { unhealthyProbes: NEVER_HEALTHY_PROBES } : {}), ...(wrong ? { service: { wrongField: SANDBOX_WRONG_ANSWER } } : {}) };
+        }
+        return parameters.MODE === 'canary' && take('canaryErrorRate') ? { service: { errorRatio: 0.3 } } : {};
+      },
     }),
   );
 
@@ -176,6 +215,8 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     mlflowUrl,
     mlflowReady,
     toggles,
+    deployments,
+    player: { slackId: SANDBOX_DEFAULT_PLAYER },
     env,
     connect(serviceUrl) {
       slack.interactivityUrl = `${serviceUrl}/slack/events`;

@@ -122,6 +122,10 @@ export interface SlackStandInView {
   readonly callbackId: string;
   readonly privateMetadata: string;
   readonly title: string;
+  /** The label of its submit button (`submit.text`), when it has one. */
+  readonly submit?: string;
+  /** The label of its close button (`close.text`), when it has one; Slack's default is "Cancel". */
+  readonly close?: string;
   /** The view's blocks, with a `block_id` on each. */
   readonly blocks: unknown[];
   /** `open` until submitted (or closed). */
@@ -157,7 +161,10 @@ export interface SlackStandInSnapshot {
   readonly interactivityUrl: string | null;
   readonly channels: ReadonlyArray<{ readonly id: string; readonly name: string; readonly member: boolean; readonly messages: readonly SlackStandInSnapshotMessage[] }>;
   readonly dms: ReadonlyArray<{ readonly id: string; readonly user: string; readonly userName: string | null; readonly messages: readonly SlackStandInSnapshotMessage[] }>;
-  readonly ephemerals: readonly SlackStandInEphemeral[];
+  /** Ephemeral messages with the `ts` Slack gave each (where it shows in the channel for that person). */
+  readonly ephemerals: ReadonlyArray<SlackStandInEphemeral & { readonly ts: string }>;
+  /** Modals the app opened with `views.open`, in order, with their state. */
+  readonly views: readonly SlackStandInView[];
   readonly users: readonly SlackStandInUser[];
   readonly clicks: readonly SlackStandInClick[];
 }
@@ -292,6 +299,8 @@ export class SlackStandIn {
   readonly ephemerals: SlackStandInEphemeral[] = [];
   /** Modals the app opened with `views.open`, in order. */
   readonly views: SlackStandInView[] = [];
+  /** When each ephemeral message was posted (its Slack ts), for the snapshot. */
+  private readonly ephemeralTs = new WeakMap<SlackStandInEphemeral, string>();
   /** Clicks sent with {@link click}, in order. */
   readonly clicks: SlackStandInClick[] = [];
   /** Signs what {@link click} sends; give the app the same secret. */
@@ -423,7 +432,8 @@ export class SlackStandIn {
       dms: all
         .filter((channel) => channel.kind === 'im')
         .map((channel) => ({ id: channel.id, user: channel.user ?? '', userName: this.findUser(channel.user ?? '')?.name ?? null, messages: of(channel.id) })),
-      ephemerals: this.ephemerals.map((ephemeral) => structuredClone(ephemeral)),
+      ephemerals: this.ephemerals.map((ephemeral) => ({ ...structuredClone(ephemeral), ts: this.ephemeralTs.get(ephemeral) ?? '' })),
+      views: this.views.map((view) => structuredClone(view)),
       users: (this.users ?? []).map((user) => ({ ...user })),
       clicks: this.clicks.map((click) => ({ ...click })),
     };
@@ -551,6 +561,17 @@ export class SlackStandIn {
     const result = await this.deliver(payload);
     if (result.status === 200 && !/"response_action"/.test(result.body)) view.state = 'submitted';
     return result;
+  }
+
+  /**
+   * The person the modal `viewId` was opened for presses its close button ("Cancel"): the view
+   * is `closed`. Nothing is sent to the app: the stand-in does not serve `notify_on_close`
+   * (`view_closed` payloads). Throws when there is no such open view.
+   */
+  closeView(viewId: string): void {
+    const view = this.views.find((candidate) => candidate.id === viewId);
+    if (!view || view.state !== 'open') throw new Error(`no open view ${viewId}`);
+    view.state = 'closed';
   }
 
   /**
@@ -705,9 +726,10 @@ export class SlackStandIn {
     if (!args.user || !this.isUser(args.user)) throw new SlackApiError('user_not_found');
     const blocks = this.blocksOf(args.blocks);
     if (!args.text && (!blocks || blocks.length === 0)) throw new SlackApiError('no_text');
-    this.ephemerals.push({ channel: channel.id, user: args.user, text: args.text ?? '', blocks: blocks ?? [] });
+    const ts = this.nextTs();
+    this.pushEphemeral({ channel: channel.id, user: args.user, text: args.text ?? '', blocks: blocks ?? [] }, ts);
     this.listeners.emit({ type: 'ephemeral.posted', channel: channel.id, user: args.user });
-    return { message_ts: this.nextTs() };
+    return { message_ts: ts };
   }
 
   /** views.open (docs.slack.dev/reference/methods/views.open): a modal for the person whose click gave the trigger. */
@@ -727,6 +749,8 @@ export class SlackStandIn {
       callbackId: modal.callback_id ?? '',
       privateMetadata: modal.private_metadata ?? '',
       title: modal.title.text,
+      ...(modal.submit ? { submit: modal.submit.text } : {}),
+      ...(modal.close ? { close: modal.close.text } : {}),
       blocks,
       state: 'open',
     };
@@ -860,10 +884,15 @@ export class SlackStandIn {
       this.messages.push(message);
       this.listeners.emit({ type: 'message.posted', channel: target.channel, ts: message.ts });
     } else {
-      this.ephemerals.push({ channel: target.channel, user: target.user, text: body.text ?? '', blocks: body.blocks ?? [] });
+      this.pushEphemeral({ channel: target.channel, user: target.user, text: body.text ?? '', blocks: body.blocks ?? [] }, this.nextTs());
       this.listeners.emit({ type: 'ephemeral.posted', channel: target.channel, user: target.user });
     }
     return slackJson(200, { ok: true });
+  }
+
+  private pushEphemeral(ephemeral: SlackStandInEphemeral, ts: string): void {
+    this.ephemerals.push(ephemeral);
+    this.ephemeralTs.set(ephemeral, ts);
   }
 
   // ---- state ----

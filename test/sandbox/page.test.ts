@@ -4,8 +4,9 @@ import express from 'express';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandboxRouter, type SandboxRouter } from '../../sandbox/page.ts';
+import { renderRegions } from '../../sandbox/render.ts';
 import type { SandboxView } from '../../sandbox/view.ts';
-import { FakeSandbox } from './fake-sandbox.ts';
+import { FAKE_PEOPLE, FakeSandbox } from './fake-sandbox.ts';
 
 let fake: FakeSandbox;
 let router: SandboxRouter;
@@ -94,7 +95,7 @@ describe('GET /sandbox/api/state and /api/fragments', () => {
   it('answers the HTML of each live region', async () => {
     const regions = (await (await fetch(`${base}/api/fragments`)).json()) as Record<string, string>;
 
-    expect(Object.keys(regions).sort()).toEqual(['board', 'builds', 'links', 'repos', 'slack', 'toggles']);
+    expect(Object.keys(regions).sort()).toEqual(['board', 'builds', 'deployments', 'links', 'modal', 'player', 'repos', 'slack', 'toggles']);
     expect(regions.board).toContain('MLM-1');
     expect(regions.builds).toContain('recall = 0.84 (min 0.9)');
     // The review pull request, with a button per requested reviewer and one to merge.
@@ -102,6 +103,82 @@ describe('GET /sandbox/api/state and /api/fragments', () => {
     expect(regions.repos).toContain('data-action="review-pull-request" data-repo="acme/churn-predictor" data-number="1" data-login="alice" data-verdict="APPROVED">Approve as alice</button>');
     expect(regions.repos).toContain('Request changes as carol');
     expect(regions.repos).toContain('data-action="merge-pull-request" data-repo="acme/churn-predictor" data-number="1">Merge #1</button>');
+    expect(regions.repos).toContain('data-action="close-pull-request" data-repo="acme/churn-predictor" data-number="1">Close #1</button>');
+    expect(regions.repos).not.toContain('Reopen #1');
+    // Who plays in Slack: the directory's people, the maintainer chosen.
+    expect(regions.player).toContain('<option value="U0FAKEMAINT" selected>alice: maintainer of team pricing</option>');
+    expect(regions.player).toContain('<option value="U0FAKEDEV01">ada: the developer</option>');
+    // The deployments, each slot with its version and address.
+    expect(regions.deployments).toMatch(/slot-canary">canary<\/span> <strong>churn-predictor<\/strong> <span class="version">v2<\/span>/);
+    expect(regions.deployments).toContain('http://127.0.0.1:41001/healthz');
+    expect(regions.modal).toBe('');
+  });
+
+  it('shows a closed pull request with Reopen, and a deployment a switch broke with its fault', async () => {
+    await post('close-pull-request', { repo: 'acme/churn-predictor', number: 1 });
+    const view = await fake.view();
+    const regions = renderRegions({ ...view, deployments: [{ service: 'churn-predictor', slot: 'staging', version: '3', url: 'http://127.0.0.1:41003', errorRatio: 0.3, wrongAnswer: true }] });
+
+    expect(regions.repos).toContain('data-action="reopen-pull-request" data-repo="acme/churn-predictor" data-number="1">Reopen #1</button>');
+    expect(regions.repos).not.toContain('Merge #1');
+    expect(regions.repos).not.toContain('Approve as alice');
+    expect(regions.deployments).toContain('<span class="fault">30 % errors</span> <span class="fault">answers wrong</span>');
+  });
+});
+
+describe('Slack as the person the page plays', () => {
+  const canaryTs = async () => (await fake.view()).slack[1]?.messages.find((m) => m.text.startsWith('Service deployed in canary mode'))?.ts ?? '';
+  const click = async (actionId: string) => post('click-button', { channelId: 'C-PRICING', ts: await canaryTs(), actionId });
+
+  it('shows an early Approve’s ephemeral answer to the clicker only, marked as Slack marks it', async () => {
+    expect((await click('canary:approve')).status).toBe(200);
+
+    const regions = (await (await fetch(`${base}/api/fragments`)).json()) as Record<string, string>;
+    expect(regions.slack).toMatch(/<li class="message message-ephemeral">.*Only visible to you.*Approve becomes available in 1 m 40 s, after stabilisation\./s);
+
+    // Someone else plays: they do not see it; as the developer, their own refusal.
+    expect((await post('play-as', { slackId: FAKE_PEOPLE.developer.slackId })).status).toBe(200);
+    const asDeveloper = (await (await fetch(`${base}/api/fragments`)).json()) as Record<string, string>;
+    expect(asDeveloper.slack).not.toContain('Approve becomes available in 1 m 40 s');
+    expect(asDeveloper.player).toContain('<option value="U0FAKEDEV01" selected>');
+    expect((await click('canary:approve')).status).toBe(200);
+    const refused = (await (await fetch(`${base}/api/fragments`)).json()) as Record<string, string>;
+    expect(refused.slack).toContain('You developed this model: self-approval is off.');
+    expect(fake.recorded.filter((r) => r.action === 'clickButton').map((r) => (r as { as: string }).as)).toEqual([FAKE_PEOPLE.maintainer.slackId, FAKE_PEOPLE.developer.slackId]);
+  });
+
+  it('draws the Reject form for the clicker and submits the typed reason by block and action id', async () => {
+    expect((await click('canary:reject')).status).toBe(200);
+    const modal = (await fake.view()).modal;
+    expect(modal).not.toBeNull();
+
+    const regions = (await (await fetch(`${base}/api/fragments`)).json()) as Record<string, string>;
+    expect(regions.modal).toContain(`data-action="submit-modal" data-view-id="${modal?.id}"`);
+    expect(regions.modal).toContain('<h2 id="modal-title-');
+    expect(regions.modal).toContain('Reject the canary');
+    expect(regions.modal).toMatch(/<label for="modal-[^"]+-reason-reason">Why\?<\/label><textarea id="modal-[^"]+-reason-reason" name="reason\/reason" required maxlength="3000"/);
+    expect(regions.modal).toContain('<button type="submit" class="button button-primary">Reject and roll back</button>');
+    expect(regions.modal).toContain(`data-action="close-modal" data-view-id="${modal?.id}">Cancel</button>`);
+
+    // Blank: the service's answer (response_action: errors) comes back as a refusal, the form stays.
+    const blank = await post('submit-modal', { viewId: modal?.id, values: { reason: { reason: ' ' } } });
+    expect(blank.status).toBe(422);
+    expect(((await blank.json()) as { message: string }).message).toMatch(/Say why/);
+    const sent = await post('submit-modal', { viewId: modal?.id, values: { reason: { reason: 'p99 doubled' } } });
+    expect(sent.status).toBe(200);
+    expect(fake.recorded.at(-1)).toEqual({ action: 'submitModal', viewId: modal?.id, values: { reason: { reason: 'p99 doubled' } } });
+    expect((await fake.view()).modal).toBeNull();
+  });
+
+  it('closes a form without sending it, and refuses bodies that do not fit', async () => {
+    await click('canary:reject');
+    const id = (await fake.view()).modal?.id ?? '';
+    expect((await post('close-modal', { viewId: id })).status).toBe(200);
+    expect((await fake.view()).modal).toBeNull();
+
+    expect((await post('play-as', { slackId: 'alice' })).status).toBe(400);
+    expect((await post('play-as', { slackId: 'U0NOBODY01' })).status).toBe(422);
+    expect((await post('submit-modal', { viewId: id, values: { reason: 'flat' } })).status).toBe(400);
   });
 });
 
@@ -121,6 +198,7 @@ describe('POST /sandbox/api/…', () => {
       ['set-toggle', { name: 'buildFailsTests', on: true }],
       ['review-pull-request', { repo: 'acme/churn-predictor', number: 1, login: 'carol', verdict: 'CHANGES_REQUESTED' }],
       ['merge-pull-request', { repo: 'acme/churn-predictor', number: 1 }],
+      ['play-as', { slackId: FAKE_PEOPLE.outsider.slackId }],
     ] as const) {
       const response = await post(path, body);
       expect(response.status, path).toBe(200);
@@ -129,7 +207,11 @@ describe('POST /sandbox/api/…', () => {
     const ts = (await fake.view()).slack[1]?.messages[0]?.ts ?? '';
     expect((await post('click-button', { channelId: 'C-PRICING', ts, actionId: 'approve' })).status).toBe(200);
 
-    expect(fake.recorded.map((r) => r.action)).toEqual(['moveStatus', 'pushCommit', 'setToggle', 'reviewPullRequest', 'mergePullRequest', 'clickButton']);
+    expect(fake.recorded.map((r) => r.action)).toEqual(['moveStatus', 'pushCommit', 'setToggle', 'reviewPullRequest', 'mergePullRequest', 'playAs', 'clickButton']);
+    expect(fake.recorded.at(-1)).toMatchObject({ action: 'clickButton', as: FAKE_PEOPLE.outsider.slackId });
+    // Neither closed nor reopened once merged.
+    expect((await post('close-pull-request', { repo: 'acme/churn-predictor', number: 1 })).status).toBe(409);
+    expect((await post('reopen-pull-request', { repo: 'acme/churn-predictor', number: 1 })).status).toBe(409);
     // A merged pull request takes no more reviews: the stand-in's refusal comes back with its status.
     const again = await post('merge-pull-request', { repo: 'acme/churn-predictor', number: 1 });
     expect(again.status).toBe(409);

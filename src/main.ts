@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       serviceUrl: () => serviceUrl,
       teams: config.policy.teams.map((team) => team.name),
     });
-    service = await startService({ config, engineRestUrl, log, ...(page ? { routes: [{ path: '/sandbox', router: page }] } : {}) });
+    service = await startService({ config, engineRestUrl, log, sandbox: sandbox !== null, ...(page ? { routes: [{ path: '/sandbox', router: page }] } : {}) });
     serviceUrl = service.url;
     if (sandbox) {
       sandbox.connect(service.url);

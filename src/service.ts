@@ -14,6 +14,7 @@ import type { RetryOptions } from './clients/retry.ts';
 import { PrometheusClient } from './clients/prometheus.ts';
 import { postJson, probeHealth } from './clients/service-probe.ts';
 import { SlackClient } from './clients/slack.ts';
+import { optionalSettingWarnings } from './config/integrations.ts';
 import type { Config } from './config/load.ts';
 import { EngineClient, EngineError } from './engine/camunda7/rest.ts';
 import { createApp } from './http/app.ts';
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   readonly port?: number;
   /** More routers on the HTTP ingress, e.g. the local sandbox's page. */
   readonly routes?: ReadonlyArray<{ readonly path: string; readonly router: RequestHandler }>;
+  /** The service runs the local sandbox's stand-ins: no warning about real settings left out. */
+  readonly sandbox?: boolean;
 }
 
 export interface Service {
@@ -53,12 +56,22 @@ export interface Service {
 }
 
 /**
+ * Logs, once at startup, each optional setting that is absent with what it is for and what the
+ * service does without it (PROMETHEUS_URL: every canary analysis ends inconclusive). These stop
+ * nothing and never make the service engine-only; the sandbox brings its own.
+ */
+export function warnOfOptionalSettings(config: Pick<Config, 'env'>, log: Pick<Logger, 'warn'>, options: { sandbox: boolean }): void {
+  for (const { setting, message } of optionalSettingWarnings(config.env, options)) log.warn({ setting }, message);
+}
+
+/**
  * The composition root: builds every client once from the configuration, deploys the BPMN,
  * starts the workers and the HTTP ingress. Nothing below reads process.env.
  */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, log } = options;
   const { env, policy } = config;
+  warnOfOptionalSettings(config, log, { sandbox: options.sandbox ?? false });
   const metrics = options.metrics ?? createMetrics();
   const engine = new EngineClient({ baseUrl: options.engineRestUrl, username: env.CAMUNDA_USER, password: env.CAMUNDA_PASSWORD });
 

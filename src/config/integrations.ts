@@ -146,6 +146,7 @@ export const REAL_ENDPOINT_SETTINGS = [
   'JENKINS_URL',
   'MLFLOW_TRACKING_URI',
   'JUPYTERHUB_URL',
+  'PROMETHEUS_URL',
 ] as const;
 
 /**
@@ -156,4 +157,30 @@ export const REAL_ENDPOINT_SETTINGS = [
 export function sandboxWanted(env: Present): boolean {
   if (env.SANDBOX === 'off') return false;
   return REAL_ENDPOINT_SETTINGS.every((name) => !env[name]);
+}
+
+/** An optional setting left out, and the startup warning that says what the service does without it. */
+export interface OptionalSettingWarning {
+  readonly setting: string;
+  readonly message: string;
+}
+
+/**
+ * Settings that stop nothing when absent but change what the lifecycle can decide, each as
+ * one sentence for the startup log: the variable, what it is for, and what happens without it.
+ * Empty in the sandbox (its Prometheus is its own business) and when everything is set.
+ */
+export function optionalSettingWarnings(env: { readonly PROMETHEUS_URL?: string | undefined }, options: { readonly sandbox: boolean }): OptionalSettingWarning[] {
+  if (options.sandbox) return [];
+  const warnings: OptionalSettingWarning[] = [];
+  if (!env.PROMETHEUS_URL) {
+    warnings.push({
+      setting: 'PROMETHEUS_URL',
+      message:
+        `PROMETHEUS_URL is not set (in ${ENV}): it is the Prometheus server the canary analysis queries ([delivery.canary.analysis] in the policy). ` +
+        'Without it every canary analysis has no data and ends inconclusive, never pass: a canary whose metrics go bad is not rolled back by the analysis, ' +
+        'and whoever clicks Approve sees no figures. Set it to the server root (e.g. https://prometheus.acme.example, without /api/v1), with PROMETHEUS_TOKEN if a proxy needs one',
+    });
+  }
+  return warnings;
 }

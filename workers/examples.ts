@@ -1,6 +1,6 @@
 import type { ReviewAssignment, ReviewPullRequest, ReviewState } from '../src/domain/review.ts';
 import type { CanaryGate } from '../src/domain/canary-decision.ts';
-import type { CanaryFacts, DeployParameters } from '../src/domain/delivery.ts';
+import type { CanaryFacts, DeployMode, DeployParameters } from '../src/domain/delivery.ts';
 import type { Repository } from '../src/domain/lifecycle-variables.ts';
 import type { ModelRequest } from '../src/domain/model-request.ts';
 import { judgeBuild, type BuildOutcome } from '../src/domain/build-outcome.ts';
@@ -226,19 +226,24 @@ export const exampleCanaryGate: CanaryGate = {
   barred: [{ slackId: 'U0MIA000001', reason: 'developer of the model (delivery.canary.developer_may_approve = false)' }],
 };
 
+/** The example delivery's parameters of the deploy build of `mode` (attempt 1). */
+export function exampleDeployParameters(mode: DeployMode): DeployParameters {
+  return {
+    MODE: mode,
+    REPOSITORY: 'acme-ml/churn-predictor',
+    GIT_COMMIT: exampleCommit,
+    MODEL_NAME: 'churn-predictor',
+    MODEL_VERSION: '3',
+    IMAGE: 'registry.acme.example/ml/churn-predictor:3-4f2a9c0d1e3b',
+    CPU_LIMIT: '500m',
+    MEMORY_LIMIT: '1Gi',
+    CANARY_WEIGHT: '10',
+    JIRA_KEY: 'MLM-42',
+    ATTEMPT: '1',
+    BUILD_KEY: `MLM-42/${mode}/1`,
+    CALLBACK_URL: 'https://lifecycle.acme.example/webhooks/jenkins',
+  };
+}
+
 /** The example canary deploy build's parameters. */
-export const exampleCanaryParameters: DeployParameters = {
-  MODE: 'canary',
-  REPOSITORY: 'acme-ml/churn-predictor',
-  GIT_COMMIT: exampleCommit,
-  MODEL_NAME: 'churn-predictor',
-  MODEL_VERSION: '3',
-  IMAGE: 'registry.acme.example/ml/churn-predictor:3-4f2a9c0d1e3b',
-  CPU_LIMIT: '500m',
-  MEMORY_LIMIT: '1Gi',
-  CANARY_WEIGHT: '10',
-  JIRA_KEY: 'MLM-42',
-  ATTEMPT: '1',
-  BUILD_KEY: 'MLM-42/canary/1',
-  CALLBACK_URL: 'https://lifecycle.acme.example/webhooks/jenkins',
-};
+export const exampleCanaryParameters: DeployParameters = exampleDeployParameters('canary');

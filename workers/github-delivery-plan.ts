@@ -6,7 +6,7 @@ import { deployParameters, fillUrlPattern, type DeployMode, type DeployParameter
 import { commitSha, isoDurationVariable, isoInstant, issueKey, repository } from '../src/domain/lifecycle-variables.ts';
 import { modelTomlSchema } from '../src/domain/model-toml.ts';
 import { InvalidTaskInputError, defineWorker } from '../src/runtime/worker.ts';
-import { exampleBuildOutcome, exampleCommit, exampleModelConfig, exampleRepository } from './examples.ts';
+import { exampleBuildOutcome, exampleCommit, exampleDeployParameters, exampleModelConfig, exampleRepository } from './examples.ts';
 
 const deliveryAttempt = z.number().int().min(0).describe('Delivery attempts this lifecycle has started');
 
@@ -72,13 +72,13 @@ export function createPlanDelivery(deps: { policy: Policy; callbackUrl: () => st
             deployTimeout: 'PT30M',
             buildPollInterval: 'PT1M',
             stagingBuildKey: 'MLM-42/staging/1',
-            stagingBuildParameters: exampleParameters('staging'),
+            stagingBuildParameters: exampleDeployParameters('staging'),
             canaryBuildKey: 'MLM-42/canary/1',
-            canaryBuildParameters: exampleParameters('canary'),
+            canaryBuildParameters: exampleDeployParameters('canary'),
             promoteBuildKey: 'MLM-42/promote/1',
-            promoteBuildParameters: exampleParameters('promote'),
+            promoteBuildParameters: exampleDeployParameters('promote'),
             rollbackBuildKey: 'MLM-42/rollback/1',
-            rollbackBuildParameters: exampleParameters('rollback'),
+            rollbackBuildParameters: exampleDeployParameters('rollback'),
             stagingServiceUrl: 'https://churn-predictor.staging.ml.example.com',
             stagingHealthUrl: 'https://churn-predictor.staging.ml.example.com/health',
             stagingHealthInterval: 'PT10S',
@@ -132,22 +132,4 @@ export function createPlanDelivery(deps: { policy: Policy; callbackUrl: () => st
       });
     },
   });
-}
-
-function exampleParameters(mode: DeployMode): DeployParameters {
-  return {
-    MODE: mode,
-    REPOSITORY: 'acme-ml/churn-predictor',
-    GIT_COMMIT: exampleCommit,
-    MODEL_NAME: 'churn-predictor',
-    MODEL_VERSION: '3',
-    IMAGE: 'registry.acme.example/ml/churn-predictor:3-4f2a9c0d1e3b',
-    CPU_LIMIT: '500m',
-    MEMORY_LIMIT: '1Gi',
-    CANARY_WEIGHT: '10',
-    JIRA_KEY: 'MLM-42',
-    ATTEMPT: '1',
-    BUILD_KEY: `MLM-42/${mode}/1`,
-    CALLBACK_URL: 'https://lifecycle.acme.example/webhooks/jenkins',
-  };
 }

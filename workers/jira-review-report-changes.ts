@@ -3,7 +3,7 @@ import { Topics } from '../src/bpmn/contract.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import { issueKey } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
-import { reviewPullRequest, reviewState } from '../src/domain/review.ts';
+import { reviewPullRequest, reviewState, untoldChangeRequests } from '../src/domain/review.ts';
 import { changesRequestedComment } from '../src/domain/review-announcements.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleModelRequest, examplePullRequest, exampleReviewState } from './examples.ts';
@@ -31,23 +31,22 @@ export function createReportChangesRequested(deps: { jira: Pick<JiraClient, 'add
     ],
     async run(ctx) {
       const { issueKey: key, pullRequest, modelRequest } = ctx.input;
-      const told = new Set(ctx.input.reviewsTold ?? []);
-      for (const review of ctx.input.reviewState.changesRequested.filter((entry) => !told.has(entry.id))) {
+      for (const review of untoldChangeRequests({ issueKey: key, prUrl: pullRequest.url, state: ctx.input.reviewState, told: ctx.input.reviewsTold })) {
         const comment = await deps.jira.addComment(key, {
-          idempotencyKey: `model-lifecycle:${key}:review:changes:${review.id}`,
+          idempotencyKey: review.idempotencyKey,
           document: changesRequestedComment({
             issueKey: key,
             summary: '',
             modelName: modelRequest.modelName,
             prUrl: pullRequest.url,
             issueUrl: deps.issueUrl(key),
-            reviewer: { displayName: review.login, githubLogin: review.login },
+            reviewer: review.reviewer,
             developer: { displayName: modelRequest.developer.displayName },
-            reviewUrl: `${pullRequest.url}#pullrequestreview-${review.id}`,
-            comment: review.body,
+            reviewUrl: review.reviewUrl,
+            comment: review.comment,
           }),
         });
-        ctx.log.info({ reviewId: review.id, reviewer: review.login, commentId: comment.id, created: comment.created }, 'told the ticket that changes were requested');
+        ctx.log.info({ reviewId: review.id, reviewer: review.reviewer.githubLogin, commentId: comment.id, created: comment.created }, 'told the ticket that changes were requested');
       }
       return ctx.complete({});
     },

@@ -3,7 +3,7 @@ import { Topics } from '../src/bpmn/contract.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import { issueKey } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
-import { reviewAssignment, reviewClosedComment, reviewPullRequest } from '../src/domain/review.ts';
+import { nextReviewClosing, reviewAssignment, reviewClosedComment, reviewClosedFacts, reviewPullRequest } from '../src/domain/review.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleAssignment, exampleModelRequest, examplePullRequest } from './examples.ts';
 
@@ -37,18 +37,13 @@ export function createReportReviewClosed(deps: { jira: Pick<JiraClient, 'addComm
       },
     ],
     async run(ctx) {
-      const { issueKey: key, modelRequest, pullRequest } = ctx.input;
-      const closing = (ctx.input.reviewClosings ?? 0) + 1;
+      const { issueKey: key, pullRequest } = ctx.input;
+      const { closing, idempotencyKey } = nextReviewClosing({ issueKey: key, prNumber: pullRequest.number, told: ctx.input.reviewClosings });
       const comment = await deps.jira.addComment(key, {
-        idempotencyKey: `model-lifecycle:${key}:review:closed:${pullRequest.number}:${closing}`,
-        document: reviewClosedComment({
-          issueKey: key,
-          issueUrl: deps.issueUrl(key),
-          modelName: modelRequest.modelName,
-          pullRequest,
-          developer: { displayName: modelRequest.developer.displayName },
-          reviewers: ctx.input.reviewAssignment.reviewers.map((reviewer) => reviewer.login),
-        }),
+        idempotencyKey,
+        document: reviewClosedComment(
+          reviewClosedFacts({ issueKey: key, issueUrl: deps.issueUrl(key), modelRequest: ctx.input.modelRequest, pullRequest, assignment: ctx.input.reviewAssignment }),
+        ),
       });
       ctx.log.info({ prNumber: pullRequest.number, closing, commentId: comment.id, created: comment.created }, 'told the ticket that the review pull request was closed');
       return ctx.complete({});

@@ -5,7 +5,7 @@ import type { SlackClient } from '../src/clients/slack.ts';
 import type { Policy } from '../src/config/policy.ts';
 import { issueKey, ticketCreatedAt } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
-import { reviewPullRequest, reviewState } from '../src/domain/review.ts';
+import { reviewPullRequest, reviewState, untoldChangeRequests } from '../src/domain/review.ts';
 import { changesRequestedSlack } from '../src/domain/review-announcements.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleModelRequest, examplePullRequest, exampleReviewState } from './examples.ts';
@@ -52,19 +52,19 @@ export function createNotifyChangesRequested(deps: {
     async run(ctx) {
       const { issueKey: key, modelRequest } = ctx.input;
       const told = new Set(ctx.input.reviewsTold ?? []);
-      const fresh = ctx.input.reviewState.changesRequested.filter((review) => !told.has(review.id));
+      const fresh = untoldChangeRequests({ issueKey: key, prUrl: ctx.input.pullRequest.url, state: ctx.input.reviewState, told: ctx.input.reviewsTold });
       if (fresh.length > 0) {
         const ticket = await reviewTicket(deps, { issueKey: key, modelName: modelRequest.modelName, prUrl: ctx.input.pullRequest.url });
         const developerId = await developerSlackId(deps, modelRequest.developer.emailAddress);
         for (const review of fresh) {
           const message = changesRequestedSlack({
             ...ticket,
-            reviewer: { displayName: review.login, githubLogin: review.login },
+            reviewer: review.reviewer,
             developer: { displayName: modelRequest.developer.displayName, slackUserId: developerId },
-            reviewUrl: `${ctx.input.pullRequest.url}#pullrequestreview-${review.id}`,
-            comment: review.body,
+            reviewUrl: review.reviewUrl,
+            comment: review.comment,
           });
-          const idempotencyKey = `model-lifecycle:${key}:review:changes:${review.id}`;
+          const { idempotencyKey } = review;
           const text = developerId ? message.text : `${modelRequest.developer.displayName}: ${message.text}`;
           const posted = developerId
             ? await deps.slack.postDirectMessageOnce({ user: developerId, idempotencyKey, text, blocks: message.blocks })

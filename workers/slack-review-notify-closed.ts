@@ -4,7 +4,7 @@ import type { SlackClient } from '../src/clients/slack.ts';
 import type { Policy } from '../src/config/policy.ts';
 import { issueKey, ticketCreatedAt } from '../src/domain/lifecycle-variables.ts';
 import { modelRequestSchema } from '../src/domain/model-request.ts';
-import { reviewAssignment, reviewClosedSlack, reviewPullRequest } from '../src/domain/review.ts';
+import { nextReviewClosing, reviewAssignment, reviewClosedFacts, reviewClosedSlack, reviewPullRequest } from '../src/domain/review.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleAssignment, exampleModelRequest, examplePullRequest } from './examples.ts';
 import { reviewClosings } from './jira-review-report-closed.ts';
@@ -44,22 +44,12 @@ export function createNotifyReviewClosed(deps: { slack: Pick<SlackClient, 'looku
     ],
     async run(ctx) {
       const { issueKey: key, modelRequest, pullRequest } = ctx.input;
-      const closing = (ctx.input.reviewClosings ?? 0) + 1;
+      const { closing, idempotencyKey } = nextReviewClosing({ issueKey: key, prNumber: pullRequest.number, told: ctx.input.reviewClosings });
       const developerId = await developerSlackId(deps, modelRequest.developer.emailAddress);
-      const message = reviewClosedSlack({
-        issueKey: key,
-        issueUrl: deps.issueUrl(key),
-        modelName: modelRequest.modelName,
-        pullRequest,
-        developer: { displayName: modelRequest.developer.displayName, slackUserId: developerId },
-        reviewers: ctx.input.reviewAssignment.reviewers.map((reviewer) => reviewer.login),
-      });
-      const posted = await postToTeam(deps, {
-        team: modelRequest.team,
-        idempotencyKey: `model-lifecycle:${key}:review:closed:${pullRequest.number}:${closing}`,
-        message,
-        ticketCreatedAt: ctx.input.ticketCreatedAt,
-      });
+      const message = reviewClosedSlack(
+        reviewClosedFacts({ issueKey: key, issueUrl: deps.issueUrl(key), modelRequest, pullRequest, assignment: ctx.input.reviewAssignment, developerSlackUserId: developerId }),
+      );
+      const posted = await postToTeam(deps, { team: modelRequest.team, idempotencyKey, message, ticketCreatedAt: ctx.input.ticketCreatedAt });
       ctx.log.info({ prNumber: pullRequest.number, closing, channel: posted.channel, created: posted.created, mentioned: developerId !== null }, 'told the team that the review pull request was closed');
       return ctx.complete({ reviewClosings: closing, reviewClosedTold: true });
     },

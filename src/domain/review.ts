@@ -282,6 +282,63 @@ export function reviewStageRecord(facts: { assignment: ReviewAssignment; state: 
   };
 }
 
+/** A "changes requested" review the developer was not told of, with what the comment and the message about it say. */
+export interface UntoldChangeRequest {
+  readonly id: number;
+  /** Of the Jira comment and the Slack message alike: `model-lifecycle:<key>:review:changes:<id>`. */
+  readonly idempotencyKey: string;
+  readonly reviewer: { readonly displayName: string; readonly githubLogin: string };
+  /** The review on GitHub: the pull request's page at `#pullrequestreview-<id>`. */
+  readonly reviewUrl: string;
+  readonly comment: string;
+}
+
+/** The "changes requested" reviews of `state` whose ids are not in `told`, in the order GitHub gives them. */
+export function untoldChangeRequests(input: { issueKey: string; prUrl: string; state: Pick<ReviewState, 'changesRequested'>; told: readonly number[] | undefined }): UntoldChangeRequest[] {
+  const told = new Set(input.told ?? []);
+  return input.state.changesRequested
+    .filter((review) => !told.has(review.id))
+    .map((review) => ({
+      id: review.id,
+      idempotencyKey: `model-lifecycle:${input.issueKey}:review:changes:${review.id}`,
+      reviewer: { displayName: review.login, githubLogin: review.login },
+      reviewUrl: `${input.prUrl}#pullrequestreview-${review.id}`,
+      comment: review.body,
+    }));
+}
+
+/**
+ * The closing of the review pull request to tell now: the one after the `told` ones, keyed
+ * `model-lifecycle:<key>:review:closed:<pr>:<closing>` for the Jira comment and the Slack
+ * message alike, so a retry tells nothing more and a second closing after a reopening is told.
+ */
+export function nextReviewClosing(input: { issueKey: string; prNumber: number; told: number | undefined }): { closing: number; idempotencyKey: string } {
+  const closing = (input.told ?? 0) + 1;
+  return { closing, idempotencyKey: `model-lifecycle:${input.issueKey}:review:closed:${input.prNumber}:${closing}` };
+}
+
+/** {@link ReviewClosedFacts} of a lifecycle: its model, developer and the reviewers asked now. */
+export function reviewClosedFacts(input: {
+  issueKey: string;
+  issueUrl: string;
+  modelRequest: { readonly modelName: string; readonly developer: { readonly displayName: string } };
+  pullRequest: ReviewClosedFacts['pullRequest'];
+  assignment: Pick<ReviewAssignment, 'reviewers'>;
+  developerSlackUserId?: string | null;
+}): ReviewClosedFacts {
+  return {
+    issueKey: input.issueKey,
+    issueUrl: input.issueUrl,
+    modelName: input.modelRequest.modelName,
+    pullRequest: input.pullRequest,
+    developer: {
+      displayName: input.modelRequest.developer.displayName,
+      ...(input.developerSlackUserId === undefined ? {} : { slackUserId: input.developerSlackUserId }),
+    },
+    reviewers: input.assignment.reviewers.map((reviewer) => reviewer.login),
+  };
+}
+
 /** What the developer is told when the review pull request is closed without merging. */
 export interface ReviewClosedFacts {
   readonly issueKey: string;

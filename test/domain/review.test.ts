@@ -1,6 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chaseDue, formatSeconds, judgeReview, reviewResultComment, reviewStageRecord, reviewTimes, type ReviewAssignment, type ReviewFact } from '../../src/domain/review.ts';
+import {
+  chaseDue,
+  formatSeconds,
+  judgeReview,
+  nextReviewClosing,
+  reviewClosedFacts,
+  reviewResultComment,
+  reviewStageRecord,
+  reviewTimes,
+  untoldChangeRequests,
+  type ReviewAssignment,
+  type ReviewFact,
+} from '../../src/domain/review.ts';
 import { stageRecord } from '../../src/domain/stage-record.ts';
 import { examplePullRequest } from '../../workers/examples.ts';
 
@@ -113,5 +125,36 @@ describe('review report', () => {
     expect(text).toContain('did not review');
     const record = reviewStageRecord({ assignment: assignment(), state, pullRequest: examplePullRequest, endedAt: '2026-11-30T11:30:00Z' });
     expect(stageRecord.parse(record)).toMatchObject({ stage: 'review', outcome: 'success', summary: 'Approved by alice after 2 h and merged into release' });
+  });
+});
+
+describe('what the Jira comment and the Slack message about a review event share', () => {
+  it('lists the "changes requested" reviews not told yet, each keyed by its review id', () => {
+    const changesRequested = [
+      { id: 81, login: 'carol', body: 'Please pin scikit-learn.', submittedAt: '2026-11-30T14:00:00Z' },
+      { id: 82, login: 'dave', body: 'Add a test.', submittedAt: null },
+    ];
+    const untold = untoldChangeRequests({ issueKey: 'MLM-42', prUrl: 'https://github.com/acme-ml/churn-predictor/pull/7', state: { changesRequested }, told: [81] });
+    expect(untold).toEqual([
+      {
+        id: 82,
+        idempotencyKey: 'model-lifecycle:MLM-42:review:changes:82',
+        reviewer: { displayName: 'dave', githubLogin: 'dave' },
+        reviewUrl: 'https://github.com/acme-ml/churn-predictor/pull/7#pullrequestreview-82',
+        comment: 'Add a test.',
+      },
+    ]);
+    expect(untoldChangeRequests({ issueKey: 'MLM-42', prUrl: 'u', state: { changesRequested }, told: undefined }).map((review) => review.id)).toEqual([81, 82]);
+  });
+
+  it('numbers the closing after the told ones and keys it by pull request and closing', () => {
+    expect(nextReviewClosing({ issueKey: 'MLM-42', prNumber: 7, told: undefined })).toEqual({ closing: 1, idempotencyKey: 'model-lifecycle:MLM-42:review:closed:7:1' });
+    expect(nextReviewClosing({ issueKey: 'MLM-42', prNumber: 7, told: 2 })).toEqual({ closing: 3, idempotencyKey: 'model-lifecycle:MLM-42:review:closed:7:3' });
+  });
+
+  it('names the reviewers asked now in the closed facts, and mentions the developer only when given a Slack id', () => {
+    const input = { issueKey: 'MLM-42', issueUrl: 'https://jira.test/browse/MLM-42', modelRequest: { modelName: 'churn-predictor', developer: { displayName: 'Abe' } }, pullRequest: examplePullRequest, assignment: assignment() };
+    expect(reviewClosedFacts(input)).toEqual({ issueKey: 'MLM-42', issueUrl: 'https://jira.test/browse/MLM-42', modelName: 'churn-predictor', pullRequest: examplePullRequest, developer: { displayName: 'Abe' }, reviewers: ['alice', 'carol'] });
+    expect(reviewClosedFacts({ ...input, developerSlackUserId: 'U0ABE' }).developer).toEqual({ displayName: 'Abe', slackUserId: 'U0ABE' });
   });
 });

@@ -176,6 +176,14 @@ export const exampleReviewState: ReviewState = {
   firstReviewAt: { alice: '2026-11-30T14:00:00Z' },
 };
 
+/** The example's review while carol's review requests changes (review id 81). */
+export const exampleChangesRequestedState: ReviewState = {
+  ...exampleReviewState,
+  requiredApproved: false,
+  merged: false,
+  changesRequested: [{ id: 81, login: 'carol', body: 'Please pin scikit-learn.', submittedAt: '2026-11-30T14:00:00Z' }],
+};
+
 /** The example's staging deploy build, reported by its callback. */
 export const exampleStagingDeploy: JenkinsBuildResult = {
   ...exampleInferenceBuild,

@@ -6,7 +6,7 @@ import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { reviewPullRequest, reviewState, untoldChangeRequests } from '../src/domain/review.ts';
 import { changesRequestedComment } from '../src/domain/review-announcements.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import { exampleModelRequest, examplePullRequest, exampleReviewState } from './examples.ts';
+import { exampleChangesRequestedState, exampleModelRequest, examplePullRequest } from './examples.ts';
 import { reviewsTold } from './github-review-check.ts';
 
 /** Comments each "changes requested" review the developer was not told of, once per review id (key `model-lifecycle:<key>:review:changes:<id>`). */
@@ -24,7 +24,7 @@ export function createReportChangesRequested(deps: { jira: Pick<JiraClient, 'add
           issueKey: 'MLM-42',
           modelRequest: exampleModelRequest,
           pullRequest: examplePullRequest,
-          reviewState: { ...exampleReviewState, requiredApproved: false, merged: false, changesRequested: [{ id: 81, login: 'carol', body: 'Please pin scikit-learn.', submittedAt: '2026-11-30T14:00:00Z' }] },
+          reviewState: exampleChangesRequestedState,
         },
         outcome: { kind: 'complete', variables: {} },
       },

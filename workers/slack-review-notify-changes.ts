@@ -8,7 +8,7 @@ import { modelRequestSchema } from '../src/domain/model-request.ts';
 import { reviewPullRequest, reviewState, untoldChangeRequests } from '../src/domain/review.ts';
 import { changesRequestedSlack } from '../src/domain/review-announcements.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import { exampleModelRequest, examplePullRequest, exampleReviewState } from './examples.ts';
+import { exampleChangesRequestedState, exampleModelRequest, examplePullRequest } from './examples.ts';
 import { reviewsTold } from './github-review-check.ts';
 import { developerSlackId, reviewTicket } from './review-people.ts';
 import { postToTeam } from './team-channel.ts';
@@ -44,7 +44,7 @@ export function createNotifyChangesRequested(deps: {
           issueKey: 'MLM-42',
           modelRequest: exampleModelRequest,
           pullRequest: examplePullRequest,
-          reviewState: { ...exampleReviewState, requiredApproved: false, merged: false, changesRequested: [{ id: 81, login: 'carol', body: 'Please pin scikit-learn.', submittedAt: '2026-11-30T14:00:00Z' }] },
+          reviewState: exampleChangesRequestedState,
         },
         outcome: { kind: 'complete', variables: { reviewsTold: [81] } },
       },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElementIds, Messages, PROCESS_KEY } from '../../src/bpmn/contract.ts';
 import type { Service } from '../../src/service.ts';
 import { engineClient, waitFor } from '../support/engine.ts';
-import { DEVELOPER, JIRA_ACCOUNTS, REVIEW_POLICY, reviewChecks, reviewPull, seedReviewPeople, startAtReview, waitingForReview } from '../support/review.ts';
+import { DEVELOPER, endAfterReview, holdDeploys, JIRA_ACCOUNTS, REVIEW_POLICY, reviewChecks, reviewPull, seedReviewPeople, startAtReview, waitingForReview } from '../support/review.ts';
 import { installWorld, issueCreated, nextIssueKey, sendGitHubWebhook, sendJiraWebhook, uninstallWorld, type World } from '../support/service.ts';
 import { startTrainingService, startTrainingWorld, type TrainingWorld } from '../support/training.ts';
 
@@ -10,6 +10,7 @@ import { startTrainingService, startTrainingWorld, type TrainingWorld } from '..
  * The review stage on the real engine, against the GitHub, Jira and Slack stand-ins: the
  * GitHub stand-in's reviews and merges reach the service as signed webhooks. One lifecycle
  * comes from a real green build; the others start right before the review (test/support/review.ts).
+ * Each reviewed lifecycle is followed into the delivery's first deploy, then ended.
  */
 const engine = engineClient();
 let world: World;
@@ -21,6 +22,7 @@ beforeAll(async () => {
   jenkins = await startTrainingWorld();
   service = await startTrainingService(jenkins, { POLICY_FILE: REVIEW_POLICY });
   seedReviewPeople(world, service.url);
+  holdDeploys(jenkins.jenkins);
 });
 
 afterAll(async () => {
@@ -100,6 +102,7 @@ describe('review', () => {
     expect(metrics).toMatch(/lifecycle_review_pickup_seconds_count \d/);
     expect(metrics).toContain('lifecycle_review_duration_seconds_count{phase="approval"} 1');
     expect(metrics).toContain('lifecycle_review_duration_seconds_count{phase="merge"} 1');
+    await endAfterReview(jenkins.jenkins, { key, instanceId });
   });
 
   it('never asks a committer of the pull request, tells the developer of requested changes once, and ignores duplicated webhooks', async () => {
@@ -140,6 +143,7 @@ describe('review', () => {
     const twice = await sendGitHubWebhook(service, 'pull_request', JSON.parse(merged.body), { deliveryId: merged.id });
     expect(twice).toMatchObject({ status: 200, body: { result: 'duplicate' } });
     expect(comments(key, '[Success] REVIEW_RESULT')).toHaveLength(1);
+    await endAfterReview(jenkins.jenkins, { key, instanceId });
   });
 
   it('counts an approval given before the lifecycle waited for it', async () => {
@@ -159,6 +163,7 @@ describe('review', () => {
       expect(state).toMatchObject({ requiredApproved: true, merged: false });
       world.github.mergePullRequest(fullName, pull.number, 'developer');
       await reached(instanceId, ElementIds.reviewed, 60_000);
+      await endAfterReview(jenkins.jenkins, { key, instanceId });
     } finally {
       early();
     }
@@ -257,8 +262,7 @@ describe('review', () => {
     expect(comments(key, '[Closed] REVIEW')).toHaveLength(1);
     expect(closedInChannel()).toHaveLength(1);
     expect(reviewerRequests(fullName, pull.number)).toHaveLength(1);
-    // Delivery follows the review; this lifecycle, started at the review, has no build for it to deliver.
-    expect((await engine.incidents(instanceId)).filter((incident) => incident.activityId !== ElementIds.planDelivery)).toEqual([]);
+    await endAfterReview(jenkins.jenkins, { key, instanceId });
   });
 
   it('refuses a forged GitHub webhook', async () => {

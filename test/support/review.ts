@@ -1,18 +1,25 @@
-import { ElementIds, PROCESS_KEY } from '../../src/bpmn/contract.ts';
+import { expect } from 'vitest';
+import type { JenkinsStandIn } from '../../standins/jenkins.ts';
+import { buildKeyOf, ElementIds, PROCESS_KEY } from '../../src/bpmn/contract.ts';
 import { toTypedValues } from '../../src/engine/camunda7/rest.ts';
+import { buildStageRecords, type BuildOutcome } from '../../src/domain/build-outcome.ts';
 import type { Repository } from '../../src/domain/lifecycle-variables.ts';
 import type { ModelRequest } from '../../src/domain/model-request.ts';
-import { renderModelToml } from '../../src/domain/model-toml.ts';
-import { exampleModelConfig } from '../../workers/examples.ts';
+import { renderModelToml, type ModelToml } from '../../src/domain/model-toml.ts';
+import { trainingStageRecord, type TrainingOutcome } from '../../src/domain/training.ts';
+import { exampleBuildOutcome, exampleInferenceBuild, exampleModelConfig, exampleTrainingBuild, exampleTrainingOutcome } from '../../workers/examples.ts';
 import { engineClient, engineRestUrl, waitFor } from './engine.ts';
 import { GITHUB_WEBHOOK_SECRET, type World } from './service.ts';
 
 /**
  * The review stage on the real engine without training and building first: a lifecycle started
- * before its first review step (`startBeforeActivity`) with the variables a green build leaves,
- * on a repository the GitHub stand-in holds with the template's commit and model.toml. The
- * people of the review policies (test/fixtures/policy/review*.toml) exist in GitHub, Jira and
- * Slack as the tests need them.
+ * before its first review step (`startBeforeActivity`) with every variable a real run holds
+ * there (the model request, model.toml as read, the passed training, the green build with its
+ * image, the stage records), on a repository the GitHub stand-in holds with the template's
+ * commit and model.toml. The people of the review policies (test/fixtures/policy/review*.toml)
+ * exist in GitHub, Jira and Slack as the tests need them. Once reviewed, the delivery plans its
+ * deploy builds from these variables; {@link holdDeploys} keeps its first build running and
+ * {@link endAfterReview} ends the lifecycle there, so a review test sees no incident at all.
  */
 
 export const REVIEW_POLICY = 'test/fixtures/policy/review.toml';
@@ -52,6 +59,7 @@ export async function startAtReview(world: World, input: { key: string; team?: s
   const team = input.team ?? 'search';
   const name = `churn-predictor-${key.toLowerCase()}`;
   const fullName = `acme-ml/${name}`;
+  const modelConfig: ModelToml = { ...exampleModelConfig, model: { ...exampleModelConfig.model, team } };
   world.github.repos.set(fullName, {
     owner: 'acme-ml',
     name,
@@ -72,12 +80,14 @@ export async function startAtReview(world: World, input: { key: string; team?: s
     modelType: 'classification',
     repoName: name,
     developer: { ...DEVELOPER },
-    modelToml: renderModelToml({ ...exampleModelConfig, model: { ...exampleModelConfig.model, team } }, { issueKey: key }),
+    modelToml: renderModelToml(modelConfig, { issueKey: key }),
   };
-  world.github.push(fullName, 'model.toml', modelRequest.modelToml, 'Add model.toml', { author: 'model-lifecycle-bot' });
-  for (const author of input.commitsBy ?? []) world.github.push(fullName, `notes/${author}.md`, `${author} was here\n`, `Notes of ${author}`, { author });
+  const modelCommit = world.github.push(fullName, 'model.toml', modelRequest.modelToml, 'Add model.toml', { author: 'model-lifecycle-bot' });
+  let buildCommit = modelCommit;
+  for (const author of input.commitsBy ?? []) buildCommit = world.github.push(fullName, `notes/${author}.md`, `${author} was here\n`, `Notes of ${author}`, { author });
   world.jira.addIssue({ key, summary: 'Create new model', status: 'Research', components: [team], assignee: { ...DEVELOPER } });
   const repository: Repository = { fullName, htmlUrl: `https://github.com/${fullName}`, defaultBranch: 'main' };
+  const seeded = greenBuildVariables({ key, modelRequest, modelConfig, repository, modelCommit, buildCommit });
   const response = await fetch(`${engineRestUrl()}/process-definition/key/${PROCESS_KEY}/start`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -92,6 +102,7 @@ export async function startAtReview(world: World, input: { key: string; team?: s
         modelRequest,
         repository,
         repositoryFullName: fullName,
+        ...seeded,
       }),
       startInstructions: [{ type: 'startBeforeActivity', activityId: ElementIds.openPullRequest }],
     }),
@@ -99,6 +110,92 @@ export async function startAtReview(world: World, input: { key: string; team?: s
   if (!response.ok) throw new Error(`starting the lifecycle of ${key} at the review: ${response.status} ${await response.text()}`);
   const { id } = (await response.json()) as { id: string };
   return { key, instanceId: id, fullName };
+}
+
+/**
+ * What training and a green build leave in a real run (see test/flow/build.int.test.ts): model.toml
+ * as read at `modelCommit`, the training attempt and its registered version, the inference
+ * build of `buildCommit` with its image, and the stage records of both. Timestamps are an hour
+ * and less ago, in the order the stages ran.
+ */
+function greenBuildVariables(input: { key: string; modelRequest: ModelRequest; modelConfig: ModelToml; repository: Repository; modelCommit: string; buildCommit: string }): Record<string, unknown> {
+  const { key, modelRequest, modelConfig, repository, modelCommit, buildCommit } = input;
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  const where = { branch: repository.defaultBranch, repository: { fullName: repository.fullName, htmlUrl: repository.htmlUrl }, developer: modelRequest.developer };
+  const trainingBuild = { ...exampleTrainingBuild, buildKey: buildKeyOf(key, 'train', 1), startedAt: at(50), endedAt: at(38) };
+  const trainingOutcome: TrainingOutcome = {
+    ...exampleTrainingOutcome,
+    ...where,
+    issueKey: key,
+    modelName: modelRequest.modelName,
+    modelVersion: modelConfig.model.model_version,
+    commit: modelCommit,
+    build: trainingBuild,
+  };
+  const inferenceBuild = { ...exampleInferenceBuild, buildKey: buildKeyOf(key, 'build', 1), startedAt: at(30), endedAt: at(18) };
+  const image = `registry.acme.example/ml/${modelRequest.modelName}:${trainingOutcome.registered!.version}-${buildCommit.slice(0, 12)}`;
+  const buildOutcome: BuildOutcome = {
+    ...exampleBuildOutcome,
+    ...where,
+    issueKey: key,
+    modelName: modelRequest.modelName,
+    modelVersion: trainingOutcome.registered!.version,
+    commit: buildCommit,
+    build: { ...inferenceBuild, outputs: { image } },
+    image,
+  };
+  return {
+    modelConfig,
+    modelCommit,
+    trainingAttempt: 1,
+    trainingStartedAt: at(51),
+    trainingBuild,
+    trainingOutcome,
+    buildAttempt: 1,
+    buildCommit,
+    buildStartedAt: at(31),
+    inferenceBuild: buildOutcome.build,
+    buildOutcome,
+    stageRecords: [trainingStageRecord(trainingOutcome, at(51)), ...buildStageRecords(buildOutcome, at(31))],
+  };
+}
+
+/**
+ * Defines the delivery's deploy job (the policy's default `delivery.job`) on `jenkins` with
+ * builds that run until the stand-in stops or the build is aborted: a reviewed lifecycle plans
+ * its delivery and waits for its staging deploy, as it would on a slow Jenkins.
+ */
+export function holdDeploys(jenkins: JenkinsStandIn): void {
+  jenkins.defineJob(
+    'ml/deploy-inference',
+    (build) =>
+      new Promise((resolve) => {
+        build.log('Waiting: the review tests end the lifecycle before anything is deployed');
+        build.signal.addEventListener('abort', () => resolve('ABORTED'), { once: true });
+      }),
+  );
+}
+
+/**
+ * After a review test's assertions: the lifecycle went past `Event_Reviewed`, the delivery took
+ * what the review and the build left and started its staging deploy on `jenkins` (held by
+ * {@link holdDeploys}), with no incident anywhere on the way; then the lifecycle is deleted,
+ * since these tests have nothing to deploy to. Which commit is delivered is not asserted here:
+ * the merge commit comes only with the merge's webhook (`mergedPr`), and a check that saw the
+ * merge first moves on without it, so the built commit is delivered instead.
+ */
+export async function endAfterReview(jenkins: JenkinsStandIn, lifecycle: { key: string; instanceId: string }): Promise<void> {
+  const engine = engineClient();
+  const { key, instanceId } = lifecycle;
+  const stagingKey = buildKeyOf(key, 'staging', 1);
+  await waitFor(
+    async () => jenkins.builds('ml/deploy-inference').some((build) => build.parameters.BUILD_KEY === stagingKey) || (await engine.incidents(instanceId)).length > 0,
+    { timeoutMs: 30_000, message: `the staging deploy ${stagingKey} started after the review` },
+  );
+  expect(await engine.incidents(instanceId)).toEqual([]);
+  const variables = await engine.variables(instanceId);
+  expect(variables).toMatchObject({ deliveryAttempt: 1, deliveryCommit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+  await engine.deleteProcessInstance(instanceId);
 }
 
 /** The review pull request of a repository, once the lifecycle opened it. */

@@ -76,6 +76,25 @@ export async function fetchText(url: string | URL, request: HttpRequest): Promis
   return { response, text: await response.text() };
 }
 
+/** An error answer, kept with its status, the vendor's error code or type and the headers for the retry loop. */
+export class HttpStatusError extends Error {
+  override readonly name: string = 'HttpStatusError';
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: HeadersLike;
+  /** The vendor's error code or type, when its error body names one. */
+  readonly code: string | undefined;
+  readonly vendorMessage: string | undefined;
+  constructor(status: number, statusText: string, headers: HeadersLike, code: string | undefined, vendorMessage: string | undefined) {
+    super(`${status} ${statusText}${code ? ` ${code}` : ''}${vendorMessage ? `: ${vendorMessage}` : ''}`);
+    this.status = status;
+    this.statusText = statusText;
+    this.headers = headers;
+    this.code = code;
+    this.vendorMessage = vendorMessage;
+  }
+}
+
 /**
  * The retry verdict of a client whose error answers are thrown as `HttpError`: its status
  * decides (its headers carry `Retry-After`); a body that is not JSON will not become JSON by

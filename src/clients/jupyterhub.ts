@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
-import { isRetryableStatus, resolveRetryPolicy, withRetry, type HeadersLike, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { classifyHttpError, HttpStatusError } from './http.ts';
+import { resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
 
 /** Options of {@link JupyterHubClient}. */
 export interface JupyterHubClientOptions {
@@ -29,19 +30,8 @@ const userModel = z.object({
 const errorBody = z.object({ message: z.string().optional() });
 
 /** An error answer, kept with its status and headers for the retry loop. */
-class HubHttpError extends Error {
+class HubHttpError extends HttpStatusError {
   override readonly name = 'HubHttpError';
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: HeadersLike;
-  readonly vendorMessage: string | undefined;
-  constructor(status: number, statusText: string, headers: HeadersLike, vendorMessage: string | undefined) {
-    super(`${status} ${statusText}${vendorMessage ? `: ${vendorMessage}` : ''}`);
-    this.status = status;
-    this.statusText = statusText;
-    this.headers = headers;
-    this.vendorMessage = vendorMessage;
-  }
 }
 
 /**
@@ -150,15 +140,12 @@ export class JupyterHubClient {
           ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
         });
         const text = await response.text();
-        if (!response.ok) throw new HubHttpError(response.status, response.statusText, response.headers, hubErrorText(text));
+        if (!response.ok) throw new HubHttpError(response.status, response.statusText, response.headers, undefined, hubErrorText(text));
         return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
       },
       {
         policy: this.policy,
-        classify: (error) =>
-          error instanceof HubHttpError
-            ? { retry: isRetryableStatus(error.status), headers: error.headers }
-            : { retry: !(error instanceof SyntaxError) },
+        classify: classifyHttpError(HubHttpError),
         what: `JupyterHub ${method} ${path}`,
         log: this.log,
         sleep: this.sleep,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
-import { classifyHttpError, fetchText, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
-import { createOnce, withRetry, type HeadersLike } from './retry.ts';
+import { classifyHttpError, fetchText, HttpStatusError, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
+import { createOnce, withRetry } from './retry.ts';
 
 /** Options of {@link MlflowClient}. */
 export interface MlflowClientOptions extends HttpClientOptions {
@@ -99,20 +99,11 @@ const modelVersionEnvelope = z.object({ model_version: modelVersionAnswer });
 const errorBody = z.object({ error_code: z.string().optional(), message: z.string().optional() });
 
 /** An error answer, kept with its status, MLflow error code and headers for the retry loop. */
-class MlflowHttpError extends Error {
+class MlflowHttpError extends HttpStatusError {
   override readonly name = 'MlflowHttpError';
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: HeadersLike;
-  readonly errorCode: string | undefined;
-  readonly vendorMessage: string | undefined;
-  constructor(status: number, statusText: string, headers: HeadersLike, errorCode: string | undefined, vendorMessage: string | undefined) {
-    super(`${status} ${statusText}${errorCode ? ` ${errorCode}` : ''}${vendorMessage ? `: ${vendorMessage}` : ''}`);
-    this.status = status;
-    this.statusText = statusText;
-    this.headers = headers;
-    this.errorCode = errorCode;
-    this.vendorMessage = vendorMessage;
+  /** `RESOURCE_DOES_NOT_EXIST`, `INVALID_PARAMETER_VALUE`, … from MLflow's error body. */
+  get errorCode(): string | undefined {
+    return this.code;
   }
 }
 

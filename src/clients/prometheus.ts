@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
 import type { PlannedQuery, QueryMeasurement } from '../domain/canary-analysis.ts';
-import { classifyHttpError, fetchText, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
-import { withRetry, type HeadersLike } from './retry.ts';
+import { classifyHttpError, fetchText, HttpStatusError, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
+import { withRetry } from './retry.ts';
 
 /** Options of {@link PrometheusClient}. */
 export interface PrometheusClientOptions extends HttpClientOptions {
@@ -46,20 +46,11 @@ const queryAnswer = z.object({
 const errorBody = z.object({ status: z.literal('error'), errorType: z.string().optional(), error: z.string().optional() });
 
 /** An error answer, kept with its status, Prometheus' error type and headers for the retry loop. */
-class PrometheusHttpError extends Error {
+class PrometheusHttpError extends HttpStatusError {
   override readonly name = 'PrometheusHttpError';
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: HeadersLike;
-  readonly errorType: string | undefined;
-  readonly vendorMessage: string | undefined;
-  constructor(status: number, statusText: string, headers: HeadersLike, errorType: string | undefined, vendorMessage: string | undefined) {
-    super(`${status} ${statusText}${errorType ? ` ${errorType}` : ''}${vendorMessage ? `: ${vendorMessage}` : ''}`);
-    this.status = status;
-    this.statusText = statusText;
-    this.headers = headers;
-    this.errorType = errorType;
-    this.vendorMessage = vendorMessage;
+  /** `bad_data`, `execution`, … from Prometheus' error envelope. */
+  get errorType(): string | undefined {
+    return this.code;
   }
 }
 

@@ -39,6 +39,14 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
       reviewClosedTold: z.boolean().describe('Kept while the pull request stays closed; false once it is open, so a later closing is told again'),
       reviewRemindAt: isoInstant.describe('When the next reminder falls due (timer date)'),
       reviewReassignAt: isoInstant.describe('When the next replacement falls due (timer date)'),
+      mergedPr: z
+        .object({
+          number: z.number().int().describe('The pull request number'),
+          mergeCommitSha: z.string().describe('The merge commit GitHub made: what the delivery deploys and reads its functional cases at'),
+          mergedAt: z.string().nullable().describe('When it was merged'),
+        })
+        .optional()
+        .describe('Written once the pull request is merged, as the merge webhook would, so the delivered commit does not depend on which of the two came first'),
     }),
     errors: {},
     examples: [
@@ -55,6 +63,7 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
             reviewClosedTold: false,
             reviewRemindAt: '2026-12-01T12:00:00.000Z',
             reviewReassignAt: '2026-12-02T12:00:00.000Z',
+            mergedPr: { number: examplePullRequest.number, mergeCommitSha: 'e5bd3914e2e596debea16f433f57875b5b90bcd6', mergedAt: '2026-12-01T10:30:00Z' },
           },
         },
       },
@@ -82,7 +91,8 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
         { requiredApproved: state.requiredApproved, merged: state.merged, closed, pending: state.pending, changesToTell: reviewChangesToTell, closedToTell: reviewClosedToTell, remindAt: due.remindAt, reassignAt: due.reassignAt },
         'checked the review',
       );
-      return ctx.complete({ reviewState: state, reviewDone, reviewChangesToTell, reviewClosedToTell, reviewClosedTold, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt });
+      const mergedPr = pull.merged && pull.mergeCommitSha ? { mergedPr: { number, mergeCommitSha: pull.mergeCommitSha, mergedAt: pull.mergedAt } } : {};
+      return ctx.complete({ reviewState: state, reviewDone, reviewChangesToTell, reviewClosedToTell, reviewClosedTold, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt, ...mergedPr });
     },
   });
 }

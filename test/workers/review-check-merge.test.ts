@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GitHubClient } from '../../src/clients/github.ts';
+import { parsePolicy } from '../../src/config/policy.ts';
+import type { ReviewPullRequest } from '../../src/domain/review.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { executeTask } from '../../src/runtime/execute.ts';
+import type { TaskInfo } from '../../src/runtime/worker.ts';
+import type { GitHubStandIn } from '../../standins/github.ts';
+import { exampleAssignment } from '../../workers/examples.ts';
+import { createCheckReview } from '../../workers/github-review-check.ts';
+import { startReviewPullRequest } from '../support/github-review.ts';
+
+/**
+ * The check that sees the merge through the API writes the merge commit itself, as the merge
+ * webhook does: the commit the delivery deploys must not depend on which of the two came first.
+ */
+const FULL_NAME = 'acme-ml/churn-predictor';
+const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
+if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+
+let github: GitHubStandIn;
+let client: GitHubClient;
+let pullRequest: ReviewPullRequest;
+
+beforeAll(async () => {
+  ({ github, client, pullRequest } = await startReviewPullRequest('ghp_mergetoken'));
+});
+
+afterAll(async () => {
+  await github?.stop();
+});
+
+async function check(): Promise<Record<string, unknown>> {
+  const worker = createCheckReview({ github: client, policy: parsed.policy, now: () => new Date('2026-11-30T13:00:00.000Z') });
+  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
+  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment };
+  const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
+  if (result.kind !== 'complete') throw new Error(`the check did not complete: ${JSON.stringify(result)}`);
+  return result.variables;
+}
+
+describe('github:review:check and the merge', () => {
+  it('writes no merge while the pull request is open, and the merge commit GitHub made once it is merged', async () => {
+    github.review(FULL_NAME, pullRequest.number, 'alice', 'APPROVED');
+    const open = await check();
+    expect(open.reviewDone).toBe(false);
+    expect(open.mergedPr).toBeUndefined();
+
+    github.mergePullRequest(FULL_NAME, pullRequest.number, 'alice');
+    const merged = await check();
+    const pull = await client.pullRequest('acme-ml', 'churn-predictor', pullRequest.number);
+    expect(pull.mergeCommitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(merged).toMatchObject({ reviewDone: true, mergedPr: { number: pullRequest.number, mergeCommitSha: pull.mergeCommitSha, mergedAt: pull.mergedAt } });
+  });
+});

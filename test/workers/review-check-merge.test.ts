@@ -19,6 +19,7 @@ import { startReviewPullRequest } from '../support/github-review.ts';
 const FULL_NAME = 'acme-ml/churn-predictor';
 const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
 if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+const policy = parsed.policy;
 
 let github: GitHubStandIn;
 let client: GitHubClient;
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 async function check(): Promise<Record<string, unknown>> {
-  const worker = createCheckReview({ github: client, policy: parsed.policy, now: () => new Date('2026-11-30T13:00:00.000Z') });
+  const worker = createCheckReview({ github: client, policy, now: () => new Date('2026-11-30T13:00:00.000Z') });
   const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
   const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment };
   const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });

@@ -45,10 +45,15 @@ export function sandboxView(deps: {
         id: channel.id,
         name: channel.name,
         messages: [
-          ...channel.messages.map((message) => ({ ts: message.ts, text: message.text, blocks: message.blocks, user: message.user === slack.bot.userId ? null : nameOf(slack.users, message.user) })),
+          ...channel.messages.map((message) => ({
+            ts: message.ts,
+            text: handles(slack.users, message.text),
+            blocks: handles(slack.users, message.blocks),
+            user: message.user === slack.bot.userId ? null : nameOf(slack.users, message.user),
+          })),
           ...slack.ephemerals
             .filter((ephemeral) => ephemeral.channel === channel.id && ephemeral.user === player)
-            .map((ephemeral) => ({ ts: ephemeral.ts, text: ephemeral.text, blocks: ephemeral.blocks, user: null, ephemeral: true })),
+            .map((ephemeral) => ({ ts: ephemeral.ts, text: handles(slack.users, ephemeral.text), blocks: handles(slack.users, ephemeral.blocks), user: null, ephemeral: true })),
         ].sort((a, b) => compareTs(a.ts, b.ts)),
       })),
       people: SANDBOX_PEOPLE.map(({ slackId, name, role }) => ({ slackId, name, role })),
@@ -103,6 +108,18 @@ const SLOTS = ['staging', 'canary', 'stable'] as const;
 /** A person's Slack handle from the directory, else the id as it is. */
 function nameOf(users: ReadonlyArray<{ id: string; name: string }>, id: string): string {
   return users.find((user) => user.id === id)?.name ?? id;
+}
+
+/**
+ * Mentions as Slack shows them: `<@U…>` becomes `<@U…|handle>` for a person in the directory, so
+ * the page reads "@alice" where Slack would, not the user id.
+ */
+function handles<T>(users: ReadonlyArray<{ id: string; name: string }>, value: T): T {
+  const json = JSON.stringify(value).replace(/<@([UW][A-Z0-9]+)>/g, (mention, id: string) => {
+    const name = users.find((user) => user.id === id)?.name;
+    return name && /^[\w.-]+$/.test(name) ? `<@${id}|${name}>` : mention;
+  });
+  return JSON.parse(json) as T;
 }
 
 /** Slack ts order: seconds, then the six-digit fraction. */

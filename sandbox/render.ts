@@ -283,7 +283,7 @@ function slackHtml(channels: readonly SandboxSlackChannel[]): string {
           const ephemeral = message.ephemeral === true;
           return (
             `<li class="message${ephemeral ? ' message-ephemeral' : ''}"><span class="avatar${message.user === null ? ' avatar-bot' : ''}" aria-hidden="true">${escapeHtml(initials(who))}</span>` +
-            `<div class="message-body">${ephemeral ? '<p class="ephemeral-tag"><span aria-hidden="true">👁</span> Only visible to you</p>' : ''}` +
+            `<div class="message-body">${ephemeral ? '<p class="ephemeral-tag">Only visible to you</p>' : ''}` +
             `<header class="message-head"><strong>${escapeHtml(who)}</strong>${message.user === null ? '<span class="app-tag">APP</span>' : ''}${time}</header>` +
             `${messageToHtml(message, { channelId: channel.id, ts: message.ts })}</div></li>`
           );

@@ -26,12 +26,13 @@ let deployments: InferenceDeployments;
 let app: Server;
 let world: SandboxWorld;
 let view: () => Promise<SandboxView>;
+let apiUrl: string;
 const submissions: Array<{ user: string; values: unknown }> = [];
 
 beforeEach(async () => {
   submissions.length = 0;
   slack = new SlackStandIn({ token: TOKEN, channels: SANDBOX_CHANNELS, users: SANDBOX_PEOPLE.map(({ slackId, name, email }) => ({ id: slackId, name, email })) });
-  const apiUrl = await slack.start();
+  apiUrl = await slack.start();
   app = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -183,6 +184,17 @@ describe('the sandbox view and actions over the stand-ins', () => {
     expect((await view()).modal).toBeNull();
     expect(submissions).toEqual([]);
     await expect(actions.closeModal(id)).rejects.toThrow(/no open form/);
+  });
+
+  it('names people in mentions by their handle, as Slack shows them', async () => {
+    await fetch(`${apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ channel: CHANNEL, text: 'Rejected by <@U0SBALICE1> at 14:05 UTC', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Rejected by <@U0SBALICE1>*, developer <@U0SBADA001>, <@U0UNKNOWN1>' } }] }),
+    });
+    const posted = channelOf(await view())?.messages.at(-1);
+    expect(posted?.text).toBe('Rejected by <@U0SBALICE1|alice> at 14:05 UTC');
+    expect(JSON.stringify(posted?.blocks)).toContain('*Rejected by <@U0SBALICE1|alice>*, developer <@U0SBADA001|ada>, <@U0UNKNOWN1>');
   });
 
   it('lists the deployments by service and slot, with the faults a switch set', async () => {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxRouter, type SandboxRouter } from '../../sandbox/page.ts';
-import { FakeSandbox } from './fake-sandbox.ts';
+import { FAKE_PEOPLE, FakeSandbox } from './fake-sandbox.ts';
 
 /**
  * The sandbox page in a real Chromium (Debian's `chromium`; playwright-core drives it and
@@ -142,6 +142,74 @@ describe.skipIf(skip)(`the sandbox page in Chromium${skip ? ` (skipped: ${CHROMI
 
     await page.getByRole('list', { name: 'Commits of acme/churn-predictor' }).getByText('Add class weights').waitFor();
     expect(fake.recorded).toContainEqual({ action: 'pushCommit', repo: 'acme/churn-predictor', message: 'Add class weights' });
+  });
+
+  it('plays alice: an early Approve of the canary is answered only to her, marked as Slack marks it', async () => {
+    expect(await page.getByLabel('You are').inputValue()).toBe(FAKE_PEOPLE.maintainer.slackId);
+    const channel = page.getByRole('region', { name: 'Slack channel #ml-pricing' });
+    await channel.locator('.message', { hasText: 'Service deployed in canary mode' }).getByRole('button', { name: 'Approve' }).click();
+
+    const reply = channel.locator('.message-ephemeral');
+    await reply.waitFor();
+    expect(await reply.locator('.ephemeral-tag').textContent()).toContain('Only visible to you');
+    expect(await reply.textContent()).toContain('Approve becomes available in 1 m 40 s, after stabilisation.');
+    expect(fake.recorded).toContainEqual(expect.objectContaining({ action: 'clickButton', actionId: 'canary:approve', as: FAKE_PEOPLE.maintainer.slackId }));
+  });
+
+  it('plays the developer from the select: she sees her own refusal, not alice’s reply', async () => {
+    await page.getByLabel('You are').selectOption(FAKE_PEOPLE.developer.slackId);
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('You are ada in Slack now.');
+    const channel = page.getByRole('region', { name: 'Slack channel #ml-pricing' });
+    await expect.poll(() => channel.locator('.message-ephemeral').count()).toBe(0);
+
+    await channel.locator('.message', { hasText: 'Service deployed in canary mode' }).getByRole('button', { name: 'Approve' }).click();
+    await channel.locator('.message-ephemeral', { hasText: 'You developed this model: self-approval is off.' }).waitFor();
+
+    await page.getByLabel('You are').selectOption(FAKE_PEOPLE.maintainer.slackId);
+    await channel.locator('.message-ephemeral', { hasText: 'Approve becomes available' }).waitFor();
+  });
+
+  it('opens the Reject form for alice, and sends the reason she types', async () => {
+    const channel = page.getByRole('region', { name: 'Slack channel #ml-pricing' });
+    await channel.locator('.message', { hasText: 'Service deployed in canary mode' }).getByRole('button', { name: 'Reject' }).click();
+
+    const form = page.getByRole('dialog', { name: 'Reject the canary' });
+    await form.waitFor();
+    expect(await form.textContent()).toContain('Rejecting rolls the canary of MLM-1 back');
+    const why = form.getByLabel('Why?');
+    await expect.poll(() => why.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/reject-form.png` });
+    // Nothing typed: the browser keeps the form (the input is required), nothing is sent.
+    await form.getByRole('button', { name: 'Reject and roll back' }).click();
+    expect(fake.recorded.some((r) => r.action === 'submitModal')).toBe(false);
+
+    await why.fill('p99 latency doubled on the canary');
+    await form.getByRole('button', { name: 'Reject and roll back' }).click();
+
+    await form.waitFor({ state: 'detached' });
+    expect(fake.recorded).toContainEqual({ action: 'submitModal', viewId: expect.stringMatching(/^V0FAKE/), values: { reason: { reason: 'p99 latency doubled on the canary' } } });
+    await channel.locator('.message', { hasText: 'Rejected by @alice: p99 latency doubled on the canary' }).waitFor();
+    // The canary is gone from the deployments.
+    await expect.poll(() => page.locator('.deployment').allTextContents()).toEqual([expect.stringMatching(/^stable churn-predictor v1/)]);
+  });
+
+  it('closes the Reject form with Cancel, sending nothing', async () => {
+    const channel = page.getByRole('region', { name: 'Slack channel #ml-pricing' });
+    await channel.locator('.message', { hasText: 'Service deployed in canary mode' }).getByRole('button', { name: 'Reject' }).click();
+    const form = page.getByRole('dialog', { name: 'Reject the canary' });
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(fake.recorded.at(-1)).toMatchObject({ action: 'closeModal' });
+  });
+
+  it('closes and reopens the review pull request', async () => {
+    await page.getByRole('button', { name: 'Close #1' }).click();
+    await page.getByRole('button', { name: 'Reopen #1' }).click();
+    await page.getByRole('button', { name: 'Merge #1' }).waitFor();
+    expect(fake.recorded.filter((r) => r.action === 'closePullRequest' || r.action === 'reopenPullRequest')).toEqual([
+      { action: 'closePullRequest', repo: 'acme/churn-predictor', number: 1 },
+      { action: 'reopenPullRequest', repo: 'acme/churn-predictor', number: 1 },
+    ]);
   });
 
   it('shows the Jenkins builds with their result and console', async () => {

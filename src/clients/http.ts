@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ClientError, describeCause, genericHint, type ExternalSystem } from './errors.ts';
 import { isRetryableStatus, resolveRetryPolicy, type HeadersLike, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
 
 /** Options shared by the thin clients over fetch that take a token or a user name and password. */
@@ -103,4 +104,55 @@ export class HttpStatusError extends Error {
 export function classifyHttpError(HttpError: abstract new (...args: never[]) => { readonly status: number; readonly headers: HeadersLike }) {
   return (error: unknown): RetryVerdict =>
     error instanceof HttpError ? { retry: isRetryableStatus(error.status), headers: error.headers } : { retry: !(error instanceof SyntaxError) };
+}
+
+/**
+ * The vendor's code and message of an error answer: `read` picks them from the JSON body (undefined
+ * when the body is not the vendor's error shape); anything else (a proxy's page) gives its first
+ * 300 characters as the message.
+ */
+export function vendorErrorText(text: string, read: (body: unknown) => { code: string | undefined; message: string | undefined } | undefined): { code: string | undefined; message: string | undefined } {
+  try {
+    const found = read(JSON.parse(text));
+    if (found) return found;
+  } catch {
+    // not JSON: a proxy's page
+  }
+  return { code: undefined, message: text.trim().slice(0, 300) || undefined };
+}
+
+/**
+ * The {@link ClientError} a failed call of `system` ends in: an error answer with its status,
+ * the vendor's code and message and `hint`; an answer that is not JSON (when `notJsonHint` says
+ * what to check) as a non-retryable error; anything else as a lost connection (status 0).
+ */
+export function httpFailure(
+  error: unknown,
+  input: { system: ExternalSystem; operation: string; hint: (error: HttpStatusError) => string | undefined; notJsonHint?: string },
+): ClientError {
+  const { system, operation } = input;
+  if (error instanceof ClientError) return error;
+  if (error instanceof HttpStatusError) {
+    return new ClientError({
+      system,
+      operation,
+      status: error.status,
+      statusText: error.statusText,
+      vendorMessage: [error.code, error.vendorMessage].filter(Boolean).join(': ') || undefined,
+      hint: input.hint(error),
+      cause: error,
+    });
+  }
+  if (error instanceof SyntaxError && input.notJsonHint !== undefined) {
+    return new ClientError({
+      system,
+      operation,
+      status: 200,
+      problem: `${system} answered with something that is not JSON`,
+      hint: input.notJsonHint,
+      retryable: false,
+      cause: error,
+    });
+  }
+  return new ClientError({ system, operation, status: 0, vendorMessage: describeCause(error), hint: genericHint(system, 0), cause: error });
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
-import { classifyHttpError, HttpStatusError } from './http.ts';
+import { ClientError, genericHint, unexpectedAnswer } from './errors.ts';
+import { classifyHttpError, httpFailure, HttpStatusError, vendorErrorText } from './http.ts';
 import { resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy } from './retry.ts';
 
 /** Options of {@link JupyterHubClient}. */
@@ -156,27 +156,12 @@ export class JupyterHubClient {
 
 /** JupyterHub's error body is `{"status": 400, "message": "…"}`. */
 function hubErrorText(text: string): string | undefined {
-  try {
-    const parsed = errorBody.safeParse(JSON.parse(text));
-    if (parsed.success && parsed.data.message) return parsed.data.message;
-  } catch {
-    // not JSON: a proxy's page
-  }
-  return text.trim().slice(0, 300) || undefined;
+  return vendorErrorText(text, (body) => {
+    const parsed = errorBody.safeParse(body);
+    return parsed.success && parsed.data.message ? { code: undefined, message: parsed.data.message } : undefined;
+  }).message;
 }
 
 function hubFailure(error: unknown, operation: string, hints: Readonly<Record<number, string>>): ClientError {
-  if (error instanceof ClientError) return error;
-  if (error instanceof HubHttpError) {
-    return new ClientError({
-      system: 'JupyterHub',
-      operation,
-      status: error.status,
-      statusText: error.statusText,
-      vendorMessage: error.vendorMessage,
-      hint: hints[error.status] ?? genericHint('JupyterHub', error.status),
-      cause: error,
-    });
-  }
-  return new ClientError({ system: 'JupyterHub', operation, status: 0, vendorMessage: describeCause(error), hint: genericHint('JupyterHub', 0), cause: error });
+  return httpFailure(error, { system: 'JupyterHub', operation, hint: (answer) => hints[answer.status] ?? genericHint('JupyterHub', answer.status) });
 }

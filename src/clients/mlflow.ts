@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
-import { classifyHttpError, fetchText, HttpStatusError, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
+import { ClientError, genericHint, unexpectedAnswer } from './errors.ts';
+import { classifyHttpError, fetchText, httpFailure, HttpStatusError, httpSettings, vendorErrorText, type HttpClientOptions, type HttpSettings } from './http.ts';
 import { createOnce, withRetry } from './retry.ts';
 
 /** Options of {@link MlflowClient}. */
@@ -396,15 +396,13 @@ function nameCondition(name: string): string | undefined {
 }
 
 function mlflowErrorText(text: string): { errorCode: string | undefined; message: string | undefined } {
-  try {
-    const parsed = errorBody.safeParse(JSON.parse(text));
-    if (parsed.success && (parsed.data.error_code || parsed.data.message)) {
-      return { errorCode: parsed.data.error_code, message: parsed.data.message?.trim().slice(0, 500) };
-    }
-  } catch {
-    // not JSON: a proxy's page
-  }
-  return { errorCode: undefined, message: text.trim().slice(0, 300) || undefined };
+  const { code, message } = vendorErrorText(text, (body) => {
+    const parsed = errorBody.safeParse(body);
+    return parsed.success && (parsed.data.error_code || parsed.data.message)
+      ? { code: parsed.data.error_code, message: parsed.data.message?.trim().slice(0, 500) }
+      : undefined;
+  });
+  return { errorCode: code, message };
 }
 
 function isDoesNotExist(error: unknown): boolean {
@@ -420,30 +418,12 @@ function isMissingAlias(error: unknown): boolean {
 const classifyMlflowError = classifyHttpError(MlflowHttpError);
 
 function mlflowFailure(error: unknown, operation: string, hints: Hints): ClientError {
-  if (error instanceof ClientError) return error;
-  if (error instanceof MlflowHttpError) {
-    return new ClientError({
-      system: 'MLflow',
-      operation,
-      status: error.status,
-      statusText: error.statusText,
-      vendorMessage: [error.errorCode, error.vendorMessage].filter(Boolean).join(': ') || undefined,
-      hint: hints[error.status] ?? defaultHint(error.status),
-      cause: error,
-    });
-  }
-  if (error instanceof SyntaxError) {
-    return new ClientError({
-      system: 'MLflow',
-      operation,
-      status: 200,
-      problem: 'MLflow answered with something that is not JSON',
-      hint: 'check the MLflow URL: it is the tracking server root, without /api',
-      retryable: false,
-      cause: error,
-    });
-  }
-  return new ClientError({ system: 'MLflow', operation, status: 0, vendorMessage: describeCause(error), hint: genericHint('MLflow', 0), cause: error });
+  return httpFailure(error, {
+    system: 'MLflow',
+    operation,
+    hint: (answer) => hints[answer.status] ?? defaultHint(answer.status),
+    notJsonHint: 'check the MLflow URL: it is the tracking server root, without /api',
+  });
 }
 
 function defaultHint(status: number): string | undefined {

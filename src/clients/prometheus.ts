@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ClientError, describeCause, genericHint, unexpectedAnswer } from './errors.ts';
+import { ClientError, genericHint, unexpectedAnswer } from './errors.ts';
 import type { PlannedQuery, QueryMeasurement } from '../domain/canary-analysis.ts';
-import { classifyHttpError, fetchText, HttpStatusError, httpSettings, type HttpClientOptions, type HttpSettings } from './http.ts';
+import { classifyHttpError, fetchText, httpFailure, HttpStatusError, httpSettings, vendorErrorText, type HttpClientOptions, type HttpSettings } from './http.ts';
 import { withRetry } from './retry.ts';
 
 /** Options of {@link PrometheusClient}. */
@@ -187,47 +187,22 @@ export function parseSampleValue(text: string): number {
 }
 
 function prometheusErrorText(text: string): { errorType: string | undefined; message: string | undefined } {
-  try {
-    const parsed = errorBody.safeParse(JSON.parse(text));
-    if (parsed.success) return { errorType: parsed.data.errorType, message: parsed.data.error?.trim().slice(0, 500) };
-  } catch {
-    // not JSON: a proxy's page
-  }
-  return { errorType: undefined, message: text.trim().slice(0, 300) || undefined };
+  const { code, message } = vendorErrorText(text, (body) => {
+    const parsed = errorBody.safeParse(body);
+    return parsed.success ? { code: parsed.data.errorType, message: parsed.data.error?.trim().slice(0, 500) } : undefined;
+  });
+  return { errorType: code, message };
 }
 
 const classifyPrometheusError = classifyHttpError(PrometheusHttpError);
 
 function prometheusFailure(error: unknown, operation: string): ClientError {
-  if (error instanceof ClientError) return error;
-  if (error instanceof PrometheusHttpError) {
-    return new ClientError({
-      system: 'Prometheus',
-      operation,
-      status: error.status,
-      statusText: error.statusText,
-      vendorMessage: [error.errorType, error.vendorMessage].filter(Boolean).join(': ') || undefined,
-      hint: hintFor(error),
-      cause: error,
-    });
-  }
-  if (error instanceof SyntaxError) {
-    return new ClientError({
-      system: 'Prometheus',
-      operation,
-      status: 200,
-      problem: 'Prometheus answered with something that is not JSON',
-      hint: 'check PROMETHEUS_URL: it is the server root, without /api/v1',
-      retryable: false,
-      cause: error,
-    });
-  }
-  return new ClientError({ system: 'Prometheus', operation, status: 0, vendorMessage: describeCause(error), hint: genericHint('Prometheus', 0), cause: error });
+  return httpFailure(error, { system: 'Prometheus', operation, hint: hintFor, notJsonHint: 'check PROMETHEUS_URL: it is the server root, without /api/v1' });
 }
 
-function hintFor(error: PrometheusHttpError): string | undefined {
-  if (error.errorType === 'bad_data') return 'fix the query in [[delivery.canary.analysis.queries]] of the policy';
-  if (error.errorType === 'execution' || error.status === 422) return 'the query could not be evaluated; check it in the Prometheus UI';
+function hintFor(error: HttpStatusError): string | undefined {
+  if (error.code === 'bad_data') return 'fix the query in [[delivery.canary.analysis.queries]] of the policy';
+  if (error.code === 'execution' || error.status === 422) return 'the query could not be evaluated; check it in the Prometheus UI';
   if (error.status === 401) return 'check PROMETHEUS_TOKEN (or the basic-auth user and password) given to the service';
   if (error.status === 404) return 'check PROMETHEUS_URL: it is the server root, without /api/v1';
   return genericHint('Prometheus', error.status);

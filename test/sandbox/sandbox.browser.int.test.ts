@@ -12,7 +12,9 @@ import { engineRestUrl } from '../support/engine.ts';
  * The whole sandbox as a newcomer meets it, in a real Chromium: the real service on the real
  * engine, the stand-ins and a real MLflow behind the page. A ticket created on the page gets
  * its repository, is moved to Ready for training from its card, trains, builds and is tested,
- * and the page shows each comment and Slack message as it comes.
+ * is reviewed and merged from the GitHub panel, and goes through staging and the canary; the
+ * page plays alice (and erin, an outsider) in Slack, shows their ephemeral replies, and sends the
+ * Reject form with the reason typed in it.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -49,30 +51,37 @@ describe.skipIf(skip)('the sandbox, end to end in Chromium', () => {
     await sandbox?.stop();
   });
 
-  it('takes a ticket created on the page through training, build and tests, review and delivery to Done, showing every comment and message', async () => {
+  it('takes two tickets created on the page through training, build, review and delivery: one approved to Done, one rejected with a typed reason and rolled back', async () => {
     await page.goto(`${service.url}/sandbox/`);
     await expect.poll(() => page.locator('#live-text').textContent()).toBe('Live');
 
-    await page.getByLabel('Summary').fill('Churn predictor for subscriptions');
-    await page.getByLabel('Team').selectOption('search');
-    await page.getByRole('button', { name: 'Create ticket' }).click();
-    const key = (await sandbox.world.jira.snapshot()).issues.at(-1)?.key ?? 'MLM-1';
-
-    // The repository step: a comment on the card, a message in the team's channel.
+    const create = async (summary: string): Promise<string> => {
+      await page.getByLabel('Summary').fill(summary);
+      await page.getByLabel('Team').selectOption('search');
+      await page.getByRole('button', { name: 'Create ticket' }).click();
+      await expect.poll(() => page.locator('#notice').textContent()).toMatch(/^Created MLM-\d+/);
+      return /^Created (MLM-\d+)/.exec((await page.locator('#notice').textContent()) ?? '')?.[1] ?? '';
+    };
+    const approved = await create('Churn predictor for subscriptions');
+    const rejected = await create('Fraud scoring for card payments');
     const channel = page.getByRole('region', { name: 'Slack channel #ml-search' });
-    await channel.locator('.message', { hasText: 'New model repository' }).waitFor({ timeout: 60_000 });
+    const card = (key: string) => page.locator(`.card[data-key="${key}"] .card-step`);
+
+    for (const key of [approved, rejected]) {
+      // The repository step: a message in the team's channel; then the developer moves the ticket from its card.
+      await channel.locator('.message', { hasText: 'New model repository' }).filter({ hasText: key }).waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: new RegExp(`^Open ${key}:`) }).click();
+      const dialog = page.locator('#ticket-dialog');
+      await dialog.getByRole('button', { name: `Move ${key} to Ready for training` }).click();
+      await dialog.getByRole('button', { name: 'Close the ticket' }).click();
+    }
     await page.screenshot({ path: `${SHOTS}/e2e-repository.png`, fullPage: true });
 
-    // The developer moves the ticket from its card.
-    await page.getByRole('button', { name: new RegExp(`^Open ${key}`) }).click();
+    for (const key of [approved, rejected]) {
+      await expect.poll(() => card(key).textContent(), { timeout: 180_000 }).toMatch(/Wait for the review and the merge/);
+    }
+    await page.getByRole('button', { name: new RegExp(`^Open ${approved}:`) }).click();
     const dialog = page.locator('#ticket-dialog');
-    await dialog.getByRole('button', { name: `Move ${key} to Ready for training` }).click();
-    await dialog.getByRole('button', { name: 'Close the ticket' }).click();
-
-    await channel.locator('.message', { hasText: 'Train succeeded!' }).waitFor({ timeout: 120_000 });
-    await channel.locator('.message', { hasText: 'Build and tests passed!' }).waitFor({ timeout: 120_000 });
-    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 30_000 }).toMatch(/Wait for the review and the merge/);
-    await page.getByRole('button', { name: new RegExp(`^Open ${key}`) }).click();
     for (const heading of ['[Success] REPOSITORY', '[Success] TRAIN_RESULT', '[Success] BUILD_RESULT', '[Success] TESTING_RESULT', '[Started] REVIEW']) {
       await dialog.locator('.adf h3', { hasText: heading }).first().waitFor();
     }
@@ -80,15 +89,51 @@ describe.skipIf(skip)('the sandbox, end to end in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/e2e-built.png`, fullPage: true });
 
     // The people of the review, from the GitHub panel: alice (the required maintainer) approves, then the merge.
-    await page.getByRole('button', { name: 'Approve as alice' }).first().click();
-    await page.getByRole('button', { name: /^Merge #\d+$/ }).first().click();
-    // Delivery: staging, then the canary; once the window is over alice approves from the Slack panel.
-    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 120_000 }).toMatch(/Wait for Approve or Reject/);
+    for (const key of [approved, rejected]) {
+      const repo = page.locator('.repo', { hasText: `(${key})` });
+      await repo.getByRole('button', { name: 'Approve as alice' }).click();
+      await repo.getByRole('button', { name: /^Merge #\d+$/ }).click();
+    }
+
+    // Staging, then the canary: the deployments show both canaries; during the window alice's Approve is refused, to her only.
+    const canaryOf = (key: string) => channel.locator('.message', { hasText: 'Service deployed in canary mode' }).filter({ hasText: key });
+    await canaryOf(approved).waitFor({ timeout: 120_000 });
+    await canaryOf(approved).getByRole('button', { name: 'Approve' }).click();
+    const early = channel.locator('.message-ephemeral', { hasText: 'Approve becomes available in' });
+    await early.waitFor({ timeout: 15_000 });
+    expect(await early.locator('.ephemeral-tag').textContent()).toBe('Only visible to you');
+
+    // erin, an outsider, may not decide; the page shows her own reply, not alice's.
+    await page.getByLabel('You are').selectOption({ label: 'erin: outsider: no role in any model' });
+    await expect.poll(() => early.count()).toBe(0);
+    await canaryOf(approved).getByRole('button', { name: 'Approve' }).click();
+    await channel.locator('.message-ephemeral', { hasText: "Only the model's maintainers and the platform's approvers can decide" }).waitFor({ timeout: 15_000 });
+    await page.getByLabel('You are').selectOption({ label: 'alice: maintainer of team search' });
+    await early.waitFor();
+
+    // alice rejects the other canary, saying why in the form.
+    await canaryOf(rejected).waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.locator('.deployment-canary').count(), { timeout: 30_000 }).toBe(2);
     await page.screenshot({ path: `${SHOTS}/e2e-canary.png`, fullPage: true });
-    await channel.locator('.message', { hasText: 'Approve is available' }).getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.locator(`.card[data-key="${key}"] .card-step`).textContent(), { timeout: 60_000 }).toMatch(/In production — ticket Done/);
+    await canaryOf(rejected).getByRole('button', { name: 'Reject' }).click();
+    const form = page.getByRole('dialog', { name: 'Reject the canary' });
+    await form.getByLabel('Why?').fill('p99 latency doubled on the canary');
+    await page.screenshot({ path: `${SHOTS}/e2e-reject-form.png` });
+    await form.getByRole('button', { name: 'Reject and roll back' }).click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => card(rejected).textContent(), { timeout: 90_000 }).toMatch(/Wait for a fix/);
+    // The canary message, updated in place, says who rejected it and why.
+    await channel.locator('.message', { hasText: 'Rejected by' }).filter({ hasText: rejected }).filter({ hasText: 'p99 latency doubled on the canary' }).waitFor();
+    expect(sandbox.world.jira.issues.get(rejected)?.status).toBe('Research');
+    expect(JSON.stringify(sandbox.world.jira.commentsContaining(rejected, '[Failed] CANARY_RESULT').map((comment) => comment.body))).toContain('p99 latency doubled on the canary');
+
+    // Once the window is over alice approves the first one: promoted, the ticket Done.
+    await channel.locator('.message', { hasText: 'Approve is available' }).filter({ hasText: approved }).getByRole('button', { name: 'Approve' }).click({ timeout: 60_000 });
+    await expect.poll(() => card(approved).textContent(), { timeout: 60_000 }).toMatch(/In production — ticket Done/);
+    await expect.poll(() => page.locator('.deployment-canary').count()).toBe(0);
+    await expect.poll(() => page.locator('.deployment-stable').count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/e2e-delivered.png`, fullPage: true });
     expect(await page.locator('.build').count()).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
-  }, 300_000);
+  }, 420_000);
 });

@@ -2,8 +2,9 @@
  * `npm run demo`: plays the lifecycle's stories on the sandbox, without a browser. A local
  * engine (in-memory database), the service and the stand-ins start on this machine; each story
  * creates a model ticket and plays the people (moving the ticket, pushing a fix, reviewing and
- * merging the review pull request), printing every
- * Jira comment and Slack message as it happens. It exits 1 when a story does not end where it
+ * merging the review pull request, approving the canary in Slack), printing every Jira comment
+ * and Slack message as it happens: a model delivered to Done, a training that misses its metric,
+ * a build that fails a test, and a canary whose error ratio makes the lifecycle roll it back. It exits 1 when a story does not end where it
  * should within its time bound.
  *
  * Settings: DEMO_STORY_TIMEOUT_MS (default 240000) bounds each story; DEMO_STORIES picks
@@ -45,6 +46,8 @@ interface Steps {
   approve(slackId: string): Promise<void>;
   /** The lifecycle passed a milestone (it may go on waiting after it). */
   passed(activityId: string): Promise<void>;
+  /** The lifecycle waits at an activity. */
+  waiting(activityId: string): Promise<void>;
   ended(endId: string): Promise<void>;
 }
 
@@ -91,6 +94,21 @@ const stories: Story[] = [
       step.push('Fix the threshold test');
       await step.comment('[Success] TESTING_RESULT');
       await step.passed('Event_Built');
+    },
+  },
+  {
+    title: 'A canary raises its error ratio: the analysis fails, the lifecycle rolls it back by itself and hands the ticket back to the developer',
+    toggle: 'canaryErrorRate',
+    async play(_key, step) {
+      await step.comment('[Success] REPOSITORY');
+      step.move('Ready for training');
+      await step.comment('[Started] REVIEW');
+      await step.review('alice', 'APPROVED');
+      await step.merge();
+      await step.comment('[Success] STAGING_RESULT');
+      await step.comment('[Failed] CANARY_RESULT');
+      await step.status('Research');
+      await step.waiting('Gateway_AwaitRebuild');
     },
   },
 ];
@@ -180,6 +198,12 @@ async function main(): Promise<number> {
             const instances = await client.historicProcessInstances({ processDefinitionKey: PROCESS_KEY, businessKey: key });
             for (const instance of instances) if ((await client.historicActivities(instance.id)).some((activity) => activity.activityId === activityId && activity.endTime !== null)) return true;
             return false;
+          }),
+        waiting: (activityId) =>
+          until(`${key}'s lifecycle waiting at ${activityId}`, async () => {
+            const [instance] = (await client.historicProcessInstances({ processDefinitionKey: PROCESS_KEY, businessKey: key })).filter((candidate) => candidate.state === 'ACTIVE');
+            if (!instance) return false;
+            return (await client.historicActivities(instance.id)).some((activity) => activity.activityId === activityId && activity.endTime === null);
           }),
         ended: (endId) =>
           until(`end ${endId} of ${key}'s lifecycle`, async () => {

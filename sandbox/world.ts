@@ -174,15 +174,7 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
       deployments,
       callbackSecret: credentials.callback,
       ...(prometheus ? { onTargetsChanged: (targets: readonly string[]) => (prometheus as PrometheusServer).setTargets(targets) } : {}),
-      // The switches act on the next staging or canary deployment: the inference service's controls.
-      behaviour: (parameters): DeployBehaviour => {
-        if (parameters.MODE === 'staging') {
-          const unhealthy = take('stagingUnhealthy');
-          const wrong = take('stagingWrongAnswer');
-          return { ...(unhealthy ? { unhealthyProbes: NEVER_HEALTHY_PROBES } : {}), ...(wrong ? { service: { wrongField: SANDBOX_WRONG_ANSWER } } : {}) };
-        }
-        return parameters.MODE === 'canary' && take('canaryErrorRate') ? { service: { errorRatio: 0.3 } } : {};
-      },
+      behaviour: (parameters) => sandboxDeployBehaviour(parameters, take),
     }),
   );
 
@@ -229,6 +221,24 @@ export async function startSandboxWorld(options: { log: Logger; setUpMlflow?: bo
     },
   };
 }
+
+/**
+ * What the next deploy build does to the inference service it deploys, by the switches (the
+ * inference stand-in's controls through the deploy job): a staging deployment that never becomes
+ * healthy, or that gets one field of every prediction wrong; a canary that answers 30 % of its
+ * requests with errors. `take` reads a switch and turns it off (each acts on one deployment).
+ */
+export function sandboxDeployBehaviour(parameters: Readonly<Record<string, string>>, take: (name: ToggleName) => boolean): DeployBehaviour {
+  if (parameters.MODE === 'staging') {
+    const unhealthy = take('stagingUnhealthy');
+    const wrong = take('stagingWrongAnswer');
+    return { ...(unhealthy ? { unhealthyProbes: NEVER_HEALTHY_PROBES } : {}), ...(wrong ? { service: { wrongField: SANDBOX_WRONG_ANSWER } } : {}) };
+  }
+  return parameters.MODE === 'canary' && take('canaryErrorRate') ? { service: { errorRatio: SANDBOX_CANARY_ERROR_RATIO } } : {};
+}
+
+/** The error ratio of a canary the "raises its error rate" switch deployed. */
+export const SANDBOX_CANARY_ERROR_RATIO = 0.3;
 
 function run(command: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {

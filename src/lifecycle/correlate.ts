@@ -86,13 +86,20 @@ export function isNotAwaited(error: unknown): boolean {
 }
 
 /**
- * The engine's 500 "Execution with id 'x' does not have a subscription to a message event with
- * name 'y': eventSubscriptions is empty": the correlation found the waiting execution, and a
- * concurrent one (the same status delivered twice at once) consumed the subscription before
- * this one could. Not an engine failure: a lost race.
+ * The engine's answers when the correlation found the waiting execution and a concurrent one
+ * (the same status delivered twice at once) consumed the subscription before this one could:
+ * - 500 "Execution with id 'x' does not have a subscription to a message event with name 'y':
+ *   eventSubscriptions is empty";
+ * - 500 `NullPointerException` "Cannot invoke \"…ExecutionEntity.getProcessInstance()\" because
+ *   \"execution\" is null" (Camunda 7.24): the twin's correlation ended the execution in between.
+ * Not an engine failure: a lost race. Looked at again, the correlation finds nothing waiting.
  */
 export function isLostRace(error: unknown): boolean {
-  return error instanceof EngineError && error.status >= 500 && /does not have a subscription to a message event/i.test(error.message);
+  return (
+    error instanceof EngineError &&
+    error.status >= 500 &&
+    (/does not have a subscription to a message event/i.test(error.message) || (error.type === 'NullPointerException' && /ExecutionEntity\.getProcessInstance\(\).*"execution" is null/.test(error.message)))
+  );
 }
 
 export interface CorrelateAllDeps {

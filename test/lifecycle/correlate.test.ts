@@ -11,6 +11,12 @@ const lostRace = {
   message: "Execution with id 'a1b2c3' does not have a subscription to a message event with name 'jira-status:ready_for_training': eventSubscriptions is empty",
   code: 0,
 };
+/** What Camunda 7.24 answers when the twin's correlation ended the waiting execution in between (seen with 20 deliveries at once). */
+const endedInBetween = {
+  type: 'NullPointerException',
+  message: 'Cannot invoke "org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity.getProcessInstance()" because "execution" is null',
+  code: null,
+};
 let sleeps: number[];
 let deps: CorrelateDeps;
 
@@ -68,6 +74,20 @@ describe('correlateMessage', () => {
 
     expect(await correlateMessage(deps, input)).toBe('not_awaited');
     expect(sleeps).toEqual([50]);
+  });
+
+  it('looks again when the twin ended the waiting execution in between, then answers not_awaited', async () => {
+    message().reply(500, endedInBetween);
+    message().reply(400, notAwaited(input.messageName));
+
+    expect(await correlateMessage(deps, input)).toBe('not_awaited');
+    expect(sleeps).toEqual([50]);
+  });
+
+  it('throws any other NullPointerException of the engine as the failure it is', async () => {
+    message().reply(500, { type: 'NullPointerException', message: 'Cannot invoke "String.length()" because "name" is null', code: null });
+
+    await expect(correlateMessage(deps, input)).rejects.toThrow(/NullPointerException|String\.length/);
   });
 
   it('answers not_awaited, not an engine failure, when every try lost the race', async () => {

@@ -37,7 +37,8 @@ export class EngineError extends Error {
 const errorBody = z.object({
   type: z.string().optional(),
   message: z.string().optional(),
-  code: z.number().optional(),
+  // null in the engine's answers to unexpected exceptions (a NullPointerException): the body still names the type.
+  code: z.number().nullish(),
 });
 
 /** A typed process variable as the REST API carries it. */
@@ -369,7 +370,7 @@ export class EngineClient {
         `Camunda engine answered ${response.status} to ${method} ${path}: ${detail.message ?? text.slice(0, 300)}`,
         response.status,
         detail.type,
-        detail.code,
+        detail.code ?? undefined,
       );
     }
     return text.length > 0 ? safeJson(text) : undefined;

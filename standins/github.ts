@@ -1476,12 +1476,11 @@ export class GitHubStandIn {
     for (const hook of hooks) this.deliver(hook, event, `${repo.owner}/${repo.name}`, body);
   }
 
-  /** The `repository` and `sender` of a delivery, from an example rewritten for this repository. */
-  private webhookContext(fullName: string, repo: StandInRepo, example: { repository: unknown; sender: unknown }, sender: string): { repository: Record<string, unknown>; sender: Record<string, unknown> } {
-    const exampleRepository = example.repository as Record<string, unknown>;
+  /** Rewrites a part of a published example for this repository: its name, owner and the API and web addresses. */
+  private exampleRewriter(exampleRepository: Record<string, unknown>, fullName: string, repo: StandInRepo): <T>(value: T) => T {
     const exampleName = String(exampleRepository.full_name);
     const exampleOwner = exampleName.split('/')[0] ?? '';
-    const rewrite = <T>(value: T): T =>
+    return <T>(value: T): T =>
       JSON.parse(
         JSON.stringify(value)
           .split(exampleName)
@@ -1493,6 +1492,12 @@ export class GitHubStandIn {
           .split(exampleOwner)
           .join(repo.owner),
       ) as T;
+  }
+
+  /** The `repository` and `sender` of a delivery, from an example rewritten for this repository. */
+  private webhookContext(fullName: string, repo: StandInRepo, example: { repository: unknown; sender: unknown }, sender: string): { repository: Record<string, unknown>; sender: Record<string, unknown> } {
+    const exampleRepository = example.repository as Record<string, unknown>;
+    const rewrite = this.exampleRewriter(exampleRepository, fullName, repo);
     const web = `${this.options.webUrl}/${fullName}`;
     const branch = defaultBranchOf(repo);
     const repository = Object.assign(rewrite(exampleRepository), {
@@ -1598,20 +1603,7 @@ export class GitHubStandIn {
     pushedBranch?: string,
   ): Record<string, unknown> {
     const example = defaultBranchPushExample() as unknown as Record<string, unknown> & { repository: Record<string, unknown>; sender: Record<string, unknown> };
-    const exampleName = String(example.repository.full_name);
-    const exampleOwner = exampleName.split('/')[0] ?? '';
-    const rewrite = <T>(value: T): T =>
-      JSON.parse(
-        JSON.stringify(value)
-          .split(exampleName)
-          .join(fullName)
-          .split('https://api.github.com')
-          .join(this.baseUrl)
-          .split('https://github.com')
-          .join(this.options.webUrl)
-          .split(exampleOwner)
-          .join(repo.owner),
-      ) as T;
+    const rewrite = this.exampleRewriter(example.repository, fullName, repo);
     const branch = defaultBranchOf(repo);
     const web = `${this.options.webUrl}/${fullName}`;
     const who = { name: pusher, email: `${pusher}@users.noreply.github.com`, username: pusher };

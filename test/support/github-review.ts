@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { GitHubClient } from '../../src/clients/github.ts';
+import { parsePolicy, type Policy } from '../../src/config/policy.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
 import { GitHubStandIn, templatesFrom } from '../../standins/github.ts';
 import { exampleModelRequest } from '../../workers/examples.ts';
@@ -57,4 +59,11 @@ export async function startReviewPullRequest(token: string): Promise<ReviewPullR
   await client.requestReviewers('acme-ml', 'churn-predictor', pull.number, ['alice', 'carol']);
   const pullRequest: ReviewPullRequest = { number: pull.number, url: pull.htmlUrl, headSha: pull.headSha, head: 'main', base: 'release', releaseBranchCreated: true, created: true };
   return { github, client, fullName, pullRequest };
+}
+
+/** The policy of the review step tests (test/fixtures/policy/review-timers.toml: short working-time periods). */
+export function reviewTimersPolicy(): Policy {
+  const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  return parsed.policy;
 }

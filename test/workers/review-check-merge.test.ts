@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
-import { parsePolicy } from '../../src/config/policy.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -10,16 +8,14 @@ import type { TaskInfo } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
 import { exampleAssignment } from '../../workers/examples.ts';
 import { createCheckReview } from '../../workers/github-review-check.ts';
-import { startReviewPullRequest } from '../support/github-review.ts';
+import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
 
 /**
  * The check that sees the merge through the API writes the merge commit itself, as the merge
  * webhook does: the commit the delivery deploys must not depend on which of the two came first.
  */
 const FULL_NAME = 'acme-ml/churn-predictor';
-const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
-if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-const policy = parsed.policy;
+const policy = reviewTimersPolicy();
 
 let github: GitHubStandIn;
 let client: GitHubClient;

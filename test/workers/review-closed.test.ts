@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
-import { parsePolicy } from '../../src/config/policy.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -10,7 +8,7 @@ import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
 import { exampleAssignment } from '../../workers/examples.ts';
 import { createCheckReview } from '../../workers/github-review-check.ts';
-import { startReviewPullRequest } from '../support/github-review.ts';
+import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
 
 /**
  * The check at the wait's entry sees a pull request closed without merging as it is now: to be
@@ -20,8 +18,7 @@ import { startReviewPullRequest } from '../support/github-review.ts';
 const TOKEN = 'ghp_closedtoken';
 const FULL_NAME = 'acme-ml/churn-predictor';
 const NOW = new Date('2026-11-30T13:00:00.000Z');
-const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
-if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+const policy = reviewTimersPolicy();
 
 let github: GitHubStandIn;
 let client: GitHubClient;
@@ -45,7 +42,7 @@ async function check(worker: AnyWorker, extra: Record<string, unknown> = {}): Pr
 
 describe('github:review:check with a pull request closed without merging', () => {
   it('tells a closing once, chases nobody while closed, and reviews as before once reopened', async () => {
-    const worker = createCheckReview({ github: client, policy: parsed.policy, now: () => NOW });
+    const worker = createCheckReview({ github: client, policy, now: () => NOW });
     github.review(FULL_NAME, pullRequest.number, 'carol', 'APPROVED');
     // dave, not asked, requests changes; alice, the required reviewer, has not reviewed yet.
     github.review(FULL_NAME, pullRequest.number, 'dave', 'CHANGES_REQUESTED', 'Please pin scikit-learn.');

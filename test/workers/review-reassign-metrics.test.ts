@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
-import { parsePolicy } from '../../src/config/policy.ts';
 import type { ReviewAssignment, ReviewPullRequest, ReviewState } from '../../src/domain/review.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -10,7 +8,7 @@ import type { TaskInfo } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
 import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
 import { createReassignReviewers } from '../../workers/github-review-reassign.ts';
-import { startReviewPullRequest } from '../support/github-review.ts';
+import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
 
 /**
  * The replacement of a silent reviewer can run twice: the engine hands the task out again when
@@ -20,9 +18,7 @@ import { startReviewPullRequest } from '../support/github-review.ts';
  */
 const TOKEN = 'ghp_reassigntoken';
 const FULL_NAME = 'acme-ml/churn-predictor';
-const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
-if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-const policy = parsed.policy;
+const policy = reviewTimersPolicy();
 
 let github: GitHubStandIn;
 let client: GitHubClient;

@@ -74,7 +74,11 @@ describe('the whole lifecycle', () => {
     // Research: the developer adds the functional cases of the template's service.
     pushFunctionalCases(world, fullName);
 
-    // The developer is ready: training and the build follow.
+    // The developer is ready, once the lifecycle waits for it: training and the build follow.
+    await waitFor(async () => (await engine.historicActivities(instanceId)).some((activity) => activity.activityId === ElementIds.awaitReady && activity.endTime === null), {
+      timeoutMs: 60_000,
+      message: 'the wait for Ready for training',
+    });
     world.jira.issues.get(key)!.status = 'Ready for training';
     expect((await sendJiraWebhook(service, statusChanged(key, 'Research', 'Ready for training'))).body).toMatchObject({ result: 'correlated' });
     await reached(instanceId, ElementIds.builtEnd, 240_000);

@@ -336,8 +336,21 @@ export class EngineClient {
     }
   }
 
+  /**
+   * Deletes a running instance. A job of the instance (a timer firing, an async continuation)
+   * committing at the same moment makes the engine refuse with an optimistic-locking conflict;
+   * the delete is then sent again, up to five times, a little later each time.
+   */
   async deleteProcessInstance(processInstanceId: string): Promise<void> {
-    await this.request('DELETE', `/process-instance/${encodeURIComponent(processInstanceId)}?skipCustomListeners=true`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.request('DELETE', `/process-instance/${encodeURIComponent(processInstanceId)}?skipCustomListeners=true`);
+        return;
+      } catch (error) {
+        if (!(error instanceof EngineError && error.optimisticLocking) || attempt === 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {

@@ -39,6 +39,9 @@ export const exampleRepository: Repository = {
 /** The commit the example model trains from. */
 export const exampleCommit = '4f2a9c0d1e3b5a7c9e1f3a5b7c9d1e3f5a7b9c1d';
 
+/** A commit the developer pushed after the example's green build: the review pull request's head once it moved on. */
+export const exampleNewHead = '9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d';
+
 /** How the example's training build ended. */
 export const exampleTrainingBuild: JenkinsBuildResult = {
   jobPath: 'ml/train-model',
@@ -136,6 +139,7 @@ export const examplePullRequest: ReviewPullRequest = {
 /** The example's reviewers: alice (maintainer of team search, required) and carol (from the pool). */
 export const exampleAssignment: ReviewAssignment = {
   version: 1,
+  prNumber: 7,
   requestedAt: '2026-11-30T12:00:00.000Z',
   reviewers: [
     {

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
 import type { GitHubClient } from '../src/clients/github.ts';
 import type { Policy } from '../src/config/policy.ts';
-import { isoInstant, repository } from '../src/domain/lifecycle-variables.ts';
-import { chaseDue, judgeReview, reviewAssignment, reviewPullRequest, reviewState } from '../src/domain/review.ts';
+import { commitSha, isoInstant, repository } from '../src/domain/lifecycle-variables.ts';
+import { chaseDue, judgeReview, newCommitsUnderReview, reviewAssignment, reviewPullRequest, reviewState } from '../src/domain/review.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
-import { exampleAssignment, examplePullRequest, exampleRepository, exampleReviewState } from './examples.ts';
+import { exampleAssignment, exampleCommit, exampleNewHead, examplePullRequest, exampleRepository, exampleReviewState } from './examples.ts';
 import { splitRepository } from './review-people.ts';
 
 export const reviewsTold = z.array(z.number().int()).describe('Ids of the "changes requested" reviews the developer was told of');
@@ -18,6 +18,12 @@ export const reviewsTold = z.array(z.number().int()).describe('Ids of the "chang
  * the working calendar. A pull request closed without merging is to be told once per closing
  * (`reviewClosedToTell`), and nobody is chased while it stays closed; once it is reopened the
  * review goes on with the same reviewers and the reviews GitHub still shows.
+ *
+ * Only the commit the build tested (`buildCommit`) is reviewed: an approval of another commit
+ * does not count, and a pull request whose head moved past it (new commits pushed, or merged at
+ * a head that was never built) is `reviewNewCommits`: the flow builds and tests the new head
+ * first and asks the same reviewers again. The push webhook wakes the wait for this; the
+ * re-check timer finds a push whose webhook was lost.
  */
 export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullRequest' | 'pullRequestReviews'>; policy: Policy; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
@@ -28,13 +34,16 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
       repository,
       pullRequest: reviewPullRequest,
       reviewAssignment,
+      buildCommit: commitSha.describe('The commit the last green build tested: the only one whose approvals count'),
       reviewsTold: reviewsTold.optional().describe('Ids of the "changes requested" reviews the developer was told of; absent: none'),
       reviewClosedTold: z.boolean().optional().describe('The developer was told of the closing of the pull request as it is now; absent: not told'),
     }),
     output: z.object({
       reviewState,
-      reviewDone: z.boolean().describe('Every required reviewer approved and the pull request is merged'),
-      reviewChangesToTell: z.boolean().describe('A "changes requested" review the developer was not told of yet (never while the pull request is closed)'),
+      reviewDone: z.boolean().describe('Every required reviewer approved the built commit and the pull request is merged at it'),
+      reviewNewCommits: z.boolean().describe("The pull request's head is not the built commit (new commits, or merged at a head never built): build and test it, then ask again"),
+      reviewHeadSha: commitSha.describe("The pull request's head commit now"),
+      reviewChangesToTell: z.boolean().describe('A "changes requested" review the developer was not told of yet (never while the pull request is closed or new commits are to be built)'),
       reviewClosedToTell: z.boolean().describe('The pull request is closed without merging and the developer was not told of this closing yet'),
       reviewClosedTold: z.boolean().describe('Kept while the pull request stays closed; false once it is open, so a later closing is told again'),
       reviewRemindAt: isoInstant.describe('When the next reminder falls due (timer date)'),
@@ -52,18 +61,38 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
     examples: [
       {
         title: 'alice approved and the pull request is merged',
-        input: { repository: exampleRepository, pullRequest: examplePullRequest, reviewAssignment: exampleAssignment },
+        input: { repository: exampleRepository, pullRequest: examplePullRequest, reviewAssignment: exampleAssignment, buildCommit: exampleCommit },
         outcome: {
           kind: 'complete',
           variables: {
-            reviewState: { ...exampleReviewState, closed: false },
+            reviewState: { ...exampleReviewState, closed: false, staleApprovals: [] },
             reviewDone: true,
+            reviewNewCommits: false,
+            reviewHeadSha: exampleCommit,
             reviewChangesToTell: false,
             reviewClosedToTell: false,
             reviewClosedTold: false,
             reviewRemindAt: '2026-12-01T12:00:00.000Z',
             reviewReassignAt: '2026-12-02T12:00:00.000Z',
             mergedPr: { number: examplePullRequest.number, mergeCommitSha: 'e5bd3914e2e596debea16f433f57875b5b90bcd6', mergedAt: '2026-12-01T10:30:00Z' },
+          },
+        },
+      },
+      {
+        title: 'alice approved the built commit, then the developer pushed another',
+        input: { repository: exampleRepository, pullRequest: examplePullRequest, reviewAssignment: exampleAssignment, buildCommit: exampleCommit },
+        outcome: {
+          kind: 'complete',
+          variables: {
+            reviewState: { ...exampleReviewState, merged: false, mergedAt: null, closed: false, staleApprovals: [] },
+            reviewDone: false,
+            reviewNewCommits: true,
+            reviewHeadSha: exampleNewHead,
+            reviewChangesToTell: false,
+            reviewClosedToTell: false,
+            reviewClosedTold: false,
+            reviewRemindAt: '2026-12-01T12:00:00.000Z',
+            reviewReassignAt: '2026-12-02T12:00:00.000Z',
           },
         },
       },
@@ -74,7 +103,9 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
       const pull = await deps.github.pullRequest(owner, repo, number);
       const reviews = await deps.github.pullRequestReviews(owner, repo, number);
       const closed = pull.state === 'closed' && !pull.merged;
-      const state = judgeReview({ assignment: ctx.input.reviewAssignment, reviews, merged: pull.merged, mergedAt: pull.mergedAt, closed });
+      const { buildCommit } = ctx.input;
+      const state = judgeReview({ assignment: ctx.input.reviewAssignment, reviews, buildCommit, merged: pull.merged, mergedAt: pull.mergedAt, closed });
+      const reviewNewCommits = newCommitsUnderReview({ headSha: pull.headSha, buildCommit, state: pull.state, merged: pull.merged });
       const told = new Set(ctx.input.reviewsTold ?? []);
       // Nobody is chased while the pull request is closed: with nobody pending, both timers move a year ahead.
       const due = chaseDue({
@@ -83,16 +114,16 @@ export function createCheckReview(deps: { github: Pick<GitHubClient, 'pullReques
         rules: { calendar: calendarOf(deps.policy), remindAfter: deps.policy.reviewers.remind_after, reassignAfter: deps.policy.reviewers.reassign_after },
         now: now().toISOString(),
       });
-      const reviewDone = state.requiredApproved && state.merged;
-      const reviewChangesToTell = !reviewDone && !closed && state.changesRequested.some((review) => !told.has(review.id));
+      const reviewDone = state.requiredApproved && state.merged && !reviewNewCommits;
+      const reviewChangesToTell = !reviewDone && !closed && !reviewNewCommits && state.changesRequested.some((review) => !told.has(review.id));
       const reviewClosedTold = closed && (ctx.input.reviewClosedTold ?? false);
       const reviewClosedToTell = closed && !reviewClosedTold;
       ctx.log.info(
-        { requiredApproved: state.requiredApproved, merged: state.merged, closed, pending: state.pending, changesToTell: reviewChangesToTell, closedToTell: reviewClosedToTell, remindAt: due.remindAt, reassignAt: due.reassignAt },
+        { requiredApproved: state.requiredApproved, merged: state.merged, closed, head: pull.headSha, buildCommit, newCommits: reviewNewCommits, staleApprovals: state.staleApprovals, pending: state.pending, changesToTell: reviewChangesToTell, closedToTell: reviewClosedToTell, remindAt: due.remindAt, reassignAt: due.reassignAt },
         'checked the review',
       );
       const mergedPr = pull.merged && pull.mergeCommitSha ? { mergedPr: { number, mergeCommitSha: pull.mergeCommitSha, mergedAt: pull.mergedAt } } : {};
-      return ctx.complete({ reviewState: state, reviewDone, reviewChangesToTell, reviewClosedToTell, reviewClosedTold, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt, ...mergedPr });
+      return ctx.complete({ reviewState: state, reviewDone, reviewNewCommits, reviewHeadSha: pull.headSha, reviewChangesToTell, reviewClosedToTell, reviewClosedTold, reviewRemindAt: due.remindAt, reviewReassignAt: due.reassignAt, ...mergedPr });
     },
   });
 }

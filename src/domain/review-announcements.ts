@@ -207,6 +207,31 @@ export function changesRequestedSlack(facts: ChangesRequested): SlackMessage {
   };
 }
 
+/** Facts of {@link newCommitsSlack}. */
+export interface NewCommitsToReviewer extends ReviewTicket {
+  readonly prNumber: number;
+  /** The pull request's head now, to be built and tested. */
+  readonly headSha: string;
+}
+
+/** The direct message to a reviewer when new commits come during the review: they are built and tested first, then the review is asked again. */
+export function newCommitsSlack(facts: NewCommitsToReviewer): SlackMessage {
+  const head = facts.headSha.slice(0, 7);
+  return {
+    text: `New commits in ${ticketTitle(facts)} (${head}) are being built and tested; your review will be asked again on the same pull request.`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:arrows_counterclockwise: New commits in <${facts.issueUrl}|${escapeMrkdwn(facts.issueKey)}> ${escapeMrkdwn(`[${facts.modelName}] ${facts.summary}`)}: the <${facts.prUrl}|pull request #${facts.prNumber}> is now at \`${head}\`.\nThey are being built and tested; your review will be asked again on the same pull request, and only an approval of the built commit counts.`,
+        },
+      },
+      ticketButtons(facts),
+    ],
+  };
+}
+
 function ticketTitle(ticket: ReviewTicket): string {
   return `${ticket.issueKey} [${ticket.modelName}] ${ticket.summary}`;
 }

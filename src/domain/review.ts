@@ -8,7 +8,8 @@ import { addWorkingTime, type WorkingCalendar } from './working-time.ts';
 
 /**
  * The review stage's state as process variables, and the pure decisions on it: whether the
- * pull request is reviewed and merged, which reviewers are late for a reminder or a
+ * pull request is reviewed and merged (approvals count only on the commit the build tested),
+ * whether new commits came that must be built first, which reviewers are late for a reminder or a
  * replacement and when the next of those falls due (in working time), what the REVIEW_RESULT
  * comment says, and the stage record. The workers read GitHub, Jira and Slack; this decides.
  */
@@ -21,7 +22,7 @@ export const reviewPullRequest = z
   .object({
     number: z.number().int().positive().describe('Pull request number'),
     url: z.url().describe('Web address of the pull request'),
-    headSha: z.string().describe('Head commit when the pull request was found or opened'),
+    headSha: z.string().describe('Head commit when the pull request was found, opened or kept'),
     head: z.string().describe('Head branch: the default branch the model is developed on'),
     base: z.string().describe('Base branch: the release branch (policy github.release_branch)'),
     releaseBranchCreated: z.boolean().describe('True when this lifecycle created the release branch'),
@@ -37,7 +38,10 @@ export const assignedReviewer = z
     reason: z.string().describe('Why this person, one line, e.g. "maintainer of team search (from the policy), 1 open review, never asked"'),
     source: maintainerSource.optional().describe('Where the required reviewer was found'),
     email: z.string().nullable().describe('Public e-mail of the GitHub account; finds the person in Jira and Slack'),
-    requestedAt: instant.describe('When the review was requested of this person'),
+    requestedAt: instant.describe('When the review was last requested of this person: reminders and the replacement count from it'),
+    firstRequestedAt: instant
+      .optional()
+      .describe('When this person was first asked, kept when new commits ask them again (their "chosen" message and pickup time go by it); absent: requestedAt'),
     reminders: z.number().int().min(0).describe('Reminders sent to this person for this request'),
     lastRemindedAt: instant.nullable().describe('When the last reminder went; null before the first'),
     replacementUnavailable: z.boolean().describe('True when replacing this person was tried and nobody else could take over'),
@@ -61,6 +65,12 @@ export const replacedReviewer = z
 export const reviewAssignment = z
   .object({
     version: z.number().int().min(1).describe('1 for the first choice; each change of reviewers adds 1 (announcements are keyed by it)'),
+    prNumber: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('The pull request these reviewers review: a review resumed after new commits keeps the assignment of the same pull request; absent: chosen before it was recorded'),
     requestedAt: instant.describe('When reviews were first requested'),
     reviewers: z.array(assignedReviewer).min(1).describe('The reviewers asked now: one required, and a second one'),
     replaced: z.array(replacedReviewer).describe('Reviewers replaced so far, oldest first'),
@@ -88,9 +98,13 @@ export const reviewState = z
     closed: z.boolean().optional().describe('The pull request is closed without being merged (reminders and replacements wait until it is reopened); absent: open'),
     mergedAt: instant.nullable().describe('When it was merged'),
     approvedAt: instant.nullable().describe('When the last required approval came; null until every required reviewer approved'),
-    approvedBy: z.array(login).describe('Everyone whose latest review approves, required or not'),
+    approvedBy: z.array(login).describe('Everyone whose latest review approves the built commit, required or not'),
+    staleApprovals: z
+      .array(z.object({ login, commitId: z.string().nullable().describe('The commit approved; null when GitHub no longer knows it') }))
+      .optional()
+      .describe('Latest reviews that approve a commit other than the built one: they do not count; absent: none'),
     changesRequested: z.array(changesRequestedReview).describe('Latest reviews that request changes'),
-    pending: z.array(login).describe('Asked reviewers who have not reviewed at all yet'),
+    pending: z.array(login).describe('Asked reviewers who have not reviewed the built commit yet (a review of an earlier commit does not count)'),
     firstReviewAt: z.record(z.string(), instant).describe('Per asked reviewer (lowercase login): their first review'),
   })
   .describe('Process variable reviewState: the reviews and the merge as the last check saw them');
@@ -107,26 +121,41 @@ export interface ReviewFact {
   readonly state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
   readonly submittedAt: string | null;
   readonly body: string;
+  /** The head commit the review was given on (`commit_id`); null once GitHub no longer knows it. */
+  readonly commitId: string | null;
 }
 
 /**
  * What the reviews and the merge amount to. A person's latest review that is not a comment
  * decides for them (GitHub's rule); a comment still counts as picking the review up. The
- * required reviewers must all approve; anyone else's approval alone does not count.
+ * required reviewers must all approve; anyone else's approval alone does not count. An
+ * approval counts only when it was given on `buildCommit`, the commit the build tested: a
+ * person whose latest review approves another commit is listed in `staleApprovals`, and a
+ * reviewer who has not reviewed `buildCommit` is still pending.
  */
-export function judgeReview(input: { assignment: ReviewAssignment; reviews: readonly ReviewFact[]; merged: boolean; mergedAt: string | null; closed?: boolean }): ReviewState {
+export function judgeReview(input: {
+  assignment: ReviewAssignment;
+  reviews: readonly ReviewFact[];
+  buildCommit: string;
+  merged: boolean;
+  mergedAt: string | null;
+  closed?: boolean;
+}): ReviewState {
   const submitted = [...input.reviews]
     .filter((review) => review.login !== null && review.state !== 'PENDING')
     .sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? '') || a.id - b.id);
   const latest = new Map<string, ReviewFact>();
   const first = new Map<string, string>();
+  const reviewedBuilt = new Set<string>();
   for (const review of submitted) {
     const who = (review.login as string).toLowerCase();
     if (!first.has(who) && review.submittedAt) first.set(who, review.submittedAt);
+    if (review.commitId === input.buildCommit) reviewedBuilt.add(who);
     if (review.state !== 'COMMENTED') latest.set(who, review);
   }
+  const approves = (review: ReviewFact | undefined) => review?.state === 'APPROVED' && review.commitId === input.buildCommit;
   const required = input.assignment.reviewers.filter((reviewer) => reviewer.role === 'required');
-  const requiredApproved = required.length > 0 && required.every((reviewer) => latest.get(reviewer.login.toLowerCase())?.state === 'APPROVED');
+  const requiredApproved = required.length > 0 && required.every((reviewer) => approves(latest.get(reviewer.login.toLowerCase())));
   const approvals = required.map((reviewer) => latest.get(reviewer.login.toLowerCase())?.submittedAt ?? '').sort();
   const asked = input.assignment.reviewers.map((reviewer) => reviewer.login);
   return {
@@ -135,11 +164,14 @@ export function judgeReview(input: { assignment: ReviewAssignment; reviews: read
     closed: !input.merged && (input.closed ?? false),
     mergedAt: input.merged ? input.mergedAt : null,
     approvedAt: requiredApproved ? approvals.at(-1) || null : null,
-    approvedBy: [...latest.values()].filter((review) => review.state === 'APPROVED').map((review) => review.login as string),
+    approvedBy: [...latest.values()].filter((review) => approves(review)).map((review) => review.login as string),
+    staleApprovals: [...latest.values()]
+      .filter((review) => review.state === 'APPROVED' && !approves(review))
+      .map((review) => ({ login: review.login as string, commitId: review.commitId })),
     changesRequested: [...latest.values()]
       .filter((review) => review.state === 'CHANGES_REQUESTED')
       .map((review) => ({ id: review.id, login: review.login as string, body: review.body, submittedAt: review.submittedAt })),
-    pending: asked.filter((who) => !first.has(who.toLowerCase())),
+    pending: asked.filter((who) => !reviewedBuilt.has(who.toLowerCase())),
     firstReviewAt: Object.fromEntries(asked.flatMap((who) => (first.has(who.toLowerCase()) ? [[who.toLowerCase(), first.get(who.toLowerCase()) as string]] : []))),
   };
 }
@@ -217,7 +249,7 @@ export interface ReviewTimes {
 export function reviewTimes(assignment: ReviewAssignment, state: ReviewState): ReviewTimes {
   return {
     pickup: assignment.reviewers.flatMap((reviewer) => {
-      const seconds = secondsBetween(reviewer.requestedAt, state.firstReviewAt[reviewer.login.toLowerCase()]);
+      const seconds = secondsBetween(reviewer.firstRequestedAt ?? reviewer.requestedAt, state.firstReviewAt[reviewer.login.toLowerCase()]);
       return seconds === null ? [] : [{ login: reviewer.login, seconds }];
     }),
     approvalSeconds: secondsBetween(assignment.requestedAt, state.approvedAt),
@@ -241,10 +273,18 @@ export function reviewResultComment(facts: { assignment: ReviewAssignment; state
   const times = reviewTimes(facts.assignment, facts.state);
   const approved = new Set(facts.state.approvedBy.map((who) => who.toLowerCase()));
   const pickup = new Map(times.pickup.map((entry) => [entry.login.toLowerCase(), entry.seconds]));
+  const stale = facts.state.staleApprovals ?? [];
+  const verdict = (login: string): string => {
+    const who = login.toLowerCase();
+    if (approved.has(who)) return 'approved';
+    if (stale.some((entry) => entry.login.toLowerCase() === who)) return 'approved an earlier commit';
+    if (!facts.state.pending.some((other) => other.toLowerCase() === who)) return 'reviewed';
+    return facts.state.firstReviewAt[who] ? 'reviewed an earlier commit' : 'did not review';
+  };
   const rows = facts.assignment.reviewers.map((reviewer) => [
     [{ text: reviewer.login, bold: true }],
     [reviewer.role === 'required' ? 'required' : 'second'],
-    [approved.has(reviewer.login.toLowerCase()) ? 'approved' : facts.state.pending.some((who) => who.toLowerCase() === reviewer.login.toLowerCase()) ? 'did not review' : 'reviewed'],
+    [verdict(reviewer.login)],
     [pickup.has(reviewer.login.toLowerCase()) ? formatSeconds(pickup.get(reviewer.login.toLowerCase()) as number) : '—'],
   ]);
   const lines: Inline[][] = [
@@ -252,6 +292,9 @@ export function reviewResultComment(facts: { assignment: ReviewAssignment; state
     ['Merged ', times.mergeSeconds === null ? '—' : formatSeconds(times.mergeSeconds), ' after the approval', facts.state.mergedAt ? ` (${facts.state.mergedAt})` : ''],
   ];
   for (const replaced of facts.assignment.replaced) lines.push([`${replaced.by} replaced ${replaced.login} (${replaced.role}): ${replaced.reason}`]);
+  if (stale.length > 0) {
+    lines.push([`Not counted, given on an earlier commit than the built ${shortSha(facts.pullRequest.headSha)}: ${stale.map((entry) => `${entry.login}'s approval (${entry.commitId ? shortSha(entry.commitId) : 'a commit GitHub no longer knows'})`).join(', ')}`]);
+  }
   return {
     blocks: [
       { type: 'heading', text: '[Success] REVIEW_RESULT' },
@@ -262,6 +305,75 @@ export function reviewResultComment(facts: { assignment: ReviewAssignment; state
       { type: 'table', header: [['Reviewer'], ['Role'], ['Review'], ['Picked up after']], rows },
       { type: 'bullets', items: lines },
       { type: 'paragraph', content: [{ text: 'Next:', bold: true }, ' delivery of the reviewed model.'] },
+    ],
+  };
+}
+
+/** The first 7 digits of a commit id, as GitHub shows it. */
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/**
+ * The same reviewers asked again, at `at`, after new commits were built: each current reviewer's
+ * request starts again (reminders and the replacement count from it, no reminder sent yet), and
+ * the first request is kept so the "chosen" announcements are not repeated. Version, replaced
+ * reviewers and notices stay as they were.
+ */
+export function askAgain(assignment: ReviewAssignment, at: string): ReviewAssignment {
+  return {
+    ...assignment,
+    reviewers: assignment.reviewers.map((reviewer) => ({ ...reviewer, firstRequestedAt: reviewer.firstRequestedAt ?? reviewer.requestedAt, requestedAt: at, reminders: 0, lastRemindedAt: null })),
+  };
+}
+
+/**
+ * What the check found about the commits under review: `newCommits` when the pull request's head
+ * is not the commit the build tested, whether it is open or was merged at that head; a pull
+ * request closed without merging waits for its reopening first (GitHub moves its head then).
+ */
+export function newCommitsUnderReview(input: { headSha: string; buildCommit: string; state: 'open' | 'closed'; merged: boolean }): boolean {
+  return input.headSha !== input.buildCommit && (input.state === 'open' || input.merged);
+}
+
+/** Key of the Jira comment about new commits at `headSha`: `model-lifecycle:<key>:review:new-commits:<head>`; each reviewer's message adds `:<login>`. */
+export function newCommitsKey(issueKey: string, headSha: string, login?: string): string {
+  return `model-lifecycle:${issueKey}:review:new-commits:${headSha}${login === undefined ? '' : `:${login}`}`;
+}
+
+/** What the ticket and the reviewers are told when new commits come during the review. */
+export interface NewCommitsFacts {
+  readonly issueKey: string;
+  readonly pullRequest: Pick<ReviewPullRequest, 'number' | 'url' | 'head' | 'base'>;
+  /** The pull request's head now: the commits to build. */
+  readonly headSha: string;
+  /** The commit the last green build tested. */
+  readonly buildCommit: string;
+  /** Whether the pull request was merged at that head already. */
+  readonly merged: boolean;
+  /** The reviewers asked now, who are asked again once the new commits are built. */
+  readonly reviewers: readonly string[];
+  /** Approvals given so far (on the commit built before): they will not count. */
+  readonly approvedBy: readonly string[];
+}
+
+/** The `[New commits] REVIEW` comment: the new head is built and tested first, then the same reviewers are asked again. */
+export function newCommitsComment(facts: NewCommitsFacts): Document {
+  const pr: Inline = { text: `pull request #${facts.pullRequest.number}`, href: facts.pullRequest.url };
+  const what = facts.merged
+    ? [`The review `, pr, ` was merged at ${shortSha(facts.headSha)}, which was not built and tested (the build tested ${shortSha(facts.buildCommit)}).`]
+    : [`New commits were pushed to ${facts.pullRequest.head} during the review: the `, pr, ` is now at ${shortSha(facts.headSha)}; the build tested ${shortSha(facts.buildCommit)}.`];
+  return {
+    blocks: [
+      { type: 'heading', text: '[New commits] REVIEW' },
+      { type: 'paragraph', content: what },
+      {
+        type: 'paragraph',
+        content: [
+          { text: 'Next:', bold: true },
+          ` the lifecycle builds and tests ${shortSha(facts.headSha)}; once it is green the same reviewers (${facts.reviewers.join(', ')}) are asked again on the same pull request. Approvals count only on the commit that was built${facts.approvedBy.length > 0 ? `, so those given so far (${facts.approvedBy.join(', ')}) are to be given again` : ''}.`,
+        ],
+      },
     ],
   };
 }

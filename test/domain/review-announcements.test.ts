@@ -3,6 +3,7 @@ import type { SlackMessage } from '../../src/domain/announcements.ts';
 import {
   changesRequestedComment,
   changesRequestedSlack,
+  newCommitsSlack,
   reviewerChosenSlack,
   reviewerReplacedComment,
   reviewersChosenComment,
@@ -143,5 +144,16 @@ describe('changes requested', () => {
       `<@U0CAROL001> <${facts.reviewUrl}|requested changes> on <${ticket.issueUrl}|MLM-123> [my-super-model] Create new model\n>Please pin numpy.\n>And add a test.`,
     );
     expect(buttons(message)).toHaveLength(3);
+  });
+});
+
+describe('newCommitsSlack', () => {
+  it('tells a reviewer the new head is built and tested and the review will be asked again, with the buttons', () => {
+    const message = newCommitsSlack({ ...ticket, prNumber: 7, headSha: '9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d' });
+    expect(message.text).toBe('New commits in MLM-123 [my-super-model] Create new model (9b1d3f5) are being built and tested; your review will be asked again on the same pull request.');
+    expect(section(message)).toBe(
+      ':arrows_counterclockwise: New commits in <https://acme.atlassian.net/browse/MLM-123|MLM-123> [my-super-model] Create new model: the <https://github.com/acme-ml/my-super-model/pull/7|pull request #7> is now at `9b1d3f5`.\nThey are being built and tested; your review will be asked again on the same pull request, and only an approval of the built commit counts.',
+    );
+    expect(buttons(message).map((button) => button.label)).toEqual(['PR in my-super-model', 'Task in Jira', 'Dashboard in Jira']);
   });
 });

@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  askAgain,
   chaseDue,
   formatSeconds,
   judgeReview,
+  newCommitsComment,
+  newCommitsKey,
+  newCommitsUnderReview,
   nextReviewClosing,
   reviewClosedFacts,
   reviewResultComment,
@@ -17,6 +21,9 @@ import { stageRecord } from '../../src/domain/stage-record.ts';
 import { examplePullRequest } from '../../workers/examples.ts';
 
 const REQUESTED = '2026-11-30T09:00:00.000Z'; // a Monday, at the start of the working day
+/** The commit the green build tested, and one pushed after it. */
+const BUILT = 'a'.repeat(40);
+const PUSHED = 'b'.repeat(40);
 
 function assignment(overrides: Partial<ReviewAssignment> = {}): ReviewAssignment {
   const reviewer = { email: null, requestedAt: REQUESTED, reminders: 0, lastRemindedAt: null, replacementUnavailable: false };
@@ -34,24 +41,24 @@ function assignment(overrides: Partial<ReviewAssignment> = {}): ReviewAssignment
 }
 
 let nextId = 1;
-const review = (login: string, state: ReviewFact['state'], submittedAt: string, body = ''): ReviewFact => ({ id: nextId++, login, state, submittedAt, body });
+const review = (login: string, state: ReviewFact['state'], submittedAt: string, body = '', commitId: string | null = BUILT): ReviewFact => ({ id: nextId++, login, state, submittedAt, body, commitId });
 
 describe('judgeReview', () => {
   it('needs the required reviewer’s approval: the second reviewer’s alone is not enough', () => {
-    const state = judgeReview({ assignment: assignment(), reviews: [review('carol', 'APPROVED', '2026-11-30T10:00:00Z')], merged: true, mergedAt: '2026-11-30T11:00:00Z' });
+    const state = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews: [review('carol', 'APPROVED', '2026-11-30T10:00:00Z')], merged: true, mergedAt: '2026-11-30T11:00:00Z' });
     expect(state).toMatchObject({ requiredApproved: false, merged: true, approvedBy: ['carol'], pending: ['alice'] });
   });
 
   it("takes each person's latest review that is not a comment, as GitHub does", () => {
     const reviews = [review('alice', 'CHANGES_REQUESTED', '2026-11-30T10:00:00Z', 'pin it'), review('alice', 'APPROVED', '2026-11-30T12:00:00Z'), review('alice', 'COMMENTED', '2026-11-30T13:00:00Z')];
-    const state = judgeReview({ assignment: assignment(), reviews, merged: false, mergedAt: null });
+    const state = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews, merged: false, mergedAt: null });
     expect(state).toMatchObject({ requiredApproved: true, approvedAt: '2026-11-30T12:00:00Z', changesRequested: [], firstReviewAt: { alice: '2026-11-30T10:00:00Z' } });
-    const dismissed = judgeReview({ assignment: assignment(), reviews: [...reviews, review('alice', 'DISMISSED', '2026-11-30T14:00:00Z')], merged: false, mergedAt: null });
+    const dismissed = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews: [...reviews, review('alice', 'DISMISSED', '2026-11-30T14:00:00Z')], merged: false, mergedAt: null });
     expect(dismissed.requiredApproved).toBe(false);
   });
 
   it('lists the latest reviews that request changes, and counts a comment as picking the review up', () => {
-    const state = judgeReview({ assignment: assignment(), reviews: [review('carol', 'COMMENTED', '2026-11-30T10:00:00Z'), review('alice', 'CHANGES_REQUESTED', '2026-11-30T10:30:00Z', 'pin it')], merged: false, mergedAt: null });
+    const state = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews: [review('carol', 'COMMENTED', '2026-11-30T10:00:00Z'), review('alice', 'CHANGES_REQUESTED', '2026-11-30T10:30:00Z', 'pin it')], merged: false, mergedAt: null });
     expect(state.pending).toEqual([]);
     expect(state.changesRequested).toEqual([expect.objectContaining({ login: 'alice', body: 'pin it' })]);
   });
@@ -59,7 +66,8 @@ describe('judgeReview', () => {
   it('ignores drafts and deleted accounts', () => {
     const state = judgeReview({
       assignment: assignment(),
-      reviews: [{ id: 1, login: null, state: 'APPROVED', submittedAt: '2026-11-30T10:00:00Z', body: '' }, review('alice', 'PENDING', '2026-11-30T10:00:00Z')],
+      buildCommit: BUILT,
+      reviews: [{ id: 1, login: null, state: 'APPROVED', submittedAt: '2026-11-30T10:00:00Z', body: '', commitId: BUILT }, review('alice', 'PENDING', '2026-11-30T10:00:00Z')],
       merged: false,
       mergedAt: null,
     });
@@ -70,12 +78,86 @@ describe('judgeReview', () => {
     const states = fc.constantFrom<ReviewFact['state']>('APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING');
     fc.assert(
       fc.property(fc.array(fc.record({ login: fc.constantFrom('alice', 'carol', 'dave'), state: states, minute: fc.integer({ min: 0, max: 59 }) })), (entries) => {
-        const reviews = entries.map((entry, index) => ({ id: index, login: entry.login, state: entry.state, submittedAt: `2026-11-30T10:${String(entry.minute).padStart(2, '0')}:00Z`, body: '' }));
-        const state = judgeReview({ assignment: assignment(), reviews, merged: false, mergedAt: null });
+        const reviews = entries.map((entry, index) => ({ id: index, login: entry.login, state: entry.state, submittedAt: `2026-11-30T10:${String(entry.minute).padStart(2, '0')}:00Z`, body: '', commitId: BUILT }));
+        const state = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews, merged: false, mergedAt: null });
         const aliceLatest = reviews.filter((r) => r.login === 'alice' && r.state !== 'COMMENTED' && r.state !== 'PENDING').sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.id - b.id).at(-1);
         expect(state.requiredApproved).toBe(aliceLatest?.state === 'APPROVED');
       }),
     );
+  });
+});
+
+describe('judgeReview and the built commit', () => {
+  it('counts an approval only on the built commit, lists an older one as stale, and keeps its giver pending', () => {
+    const reviews = [review('alice', 'APPROVED', '2026-11-30T10:00:00Z', '', PUSHED), review('carol', 'APPROVED', '2026-11-30T10:05:00Z')];
+    const state = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews, merged: true, mergedAt: '2026-11-30T11:00:00Z' });
+    expect(state).toMatchObject({ requiredApproved: false, approvedAt: null, approvedBy: ['carol'], staleApprovals: [{ login: 'alice', commitId: PUSHED }], pending: ['alice'] });
+    // The first review still measures pickup, whatever commit it was on.
+    expect(state.firstReviewAt).toEqual({ alice: '2026-11-30T10:00:00Z', carol: '2026-11-30T10:05:00Z' });
+  });
+
+  it('lets an approval of the built commit replace an earlier one, and a review GitHub lost the commit of never count', () => {
+    const earlier = review('alice', 'APPROVED', '2026-11-30T10:00:00Z', '', PUSHED);
+    const again = review('alice', 'APPROVED', '2026-11-30T12:00:00Z');
+    expect(judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews: [earlier, again], merged: false, mergedAt: null })).toMatchObject({
+      requiredApproved: true,
+      approvedAt: '2026-11-30T12:00:00Z',
+      staleApprovals: [],
+      pending: ['carol'],
+    });
+    const lost = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews: [review('alice', 'APPROVED', '2026-11-30T12:00:00Z', '', null)], merged: false, mergedAt: null });
+    expect(lost).toMatchObject({ requiredApproved: false, staleApprovals: [{ login: 'alice', commitId: null }] });
+  });
+
+  it('never counts the required approval unless the required reviewer’s latest review approves the built commit (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ login: fc.constantFrom('alice', 'carol'), state: fc.constantFrom<ReviewFact['state']>('APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED'), commit: fc.constantFrom(BUILT, PUSHED), minute: fc.integer({ min: 0, max: 59 }) })),
+        (entries) => {
+          const reviews = entries.map((entry, index) => ({ id: index, login: entry.login, state: entry.state, submittedAt: `2026-11-30T10:${String(entry.minute).padStart(2, '0')}:00Z`, body: '', commitId: entry.commit }));
+          const state = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews, merged: true, mergedAt: '2026-11-30T11:00:00Z' });
+          const aliceLatest = reviews.filter((r) => r.login === 'alice' && r.state !== 'COMMENTED').sort((a, b) => a.submittedAt.localeCompare(b.submittedAt) || a.id - b.id).at(-1);
+          expect(state.requiredApproved).toBe(aliceLatest?.state === 'APPROVED' && aliceLatest.commitId === BUILT);
+          for (const stale of state.staleApprovals ?? []) expect(stale.commitId).not.toBe(BUILT);
+          expect(state.pending.includes('alice')).toBe(!reviews.some((r) => r.login === 'alice' && r.commitId === BUILT));
+        },
+      ),
+    );
+  });
+});
+
+describe('new commits during the review', () => {
+  it('are there when the head is not the built commit, open or merged; a closed pull request waits for its reopening', () => {
+    expect(newCommitsUnderReview({ headSha: BUILT, buildCommit: BUILT, state: 'open', merged: false })).toBe(false);
+    expect(newCommitsUnderReview({ headSha: PUSHED, buildCommit: BUILT, state: 'open', merged: false })).toBe(true);
+    expect(newCommitsUnderReview({ headSha: PUSHED, buildCommit: BUILT, state: 'closed', merged: true })).toBe(true);
+    expect(newCommitsUnderReview({ headSha: BUILT, buildCommit: BUILT, state: 'closed', merged: true })).toBe(false);
+    expect(newCommitsUnderReview({ headSha: PUSHED, buildCommit: BUILT, state: 'closed', merged: false })).toBe(false);
+  });
+
+  it('asks the same reviewers again: the requests start now, the first request and the version stay', () => {
+    const reminded = assignment({ version: 2, prNumber: 7 });
+    reminded.reviewers[0] = { ...reminded.reviewers[0]!, reminders: 2, lastRemindedAt: '2026-12-01T09:00:00.000Z' };
+    const again = askAgain(reminded, '2026-12-02T10:00:00.000Z');
+    expect(again).toMatchObject({ version: 2, prNumber: 7, requestedAt: REQUESTED, replaced: [], notices: [] });
+    for (const reviewer of again.reviewers) expect(reviewer).toMatchObject({ requestedAt: '2026-12-02T10:00:00.000Z', firstRequestedAt: REQUESTED, reminders: 0, lastRemindedAt: null });
+    // Asked a third time, the first request is still the first.
+    expect(askAgain(again, '2026-12-03T10:00:00.000Z').reviewers[0]).toMatchObject({ requestedAt: '2026-12-03T10:00:00.000Z', firstRequestedAt: REQUESTED });
+    // Pickup counts from the first request; the reminders from the last one.
+    const state = judgeReview({ assignment: again, buildCommit: BUILT, reviews: [review('alice', 'APPROVED', '2026-11-30T11:00:00Z')], merged: false, mergedAt: null });
+    expect(reviewTimes(again, state).pickup).toEqual([{ login: 'alice', seconds: 7200 }]);
+  });
+
+  it('tells the ticket once per head what happens next, and keys each reviewer’s message by head and login', () => {
+    const facts = { issueKey: 'MLM-42', pullRequest: examplePullRequest, headSha: PUSHED, buildCommit: BUILT, merged: false, reviewers: ['alice', 'carol'], approvedBy: ['alice'] };
+    const text = JSON.stringify(newCommitsComment(facts));
+    expect(text).toContain('[New commits] REVIEW');
+    expect(text).toContain('is now at bbbbbbb; the build tested aaaaaaa');
+    expect(text).toContain('the same reviewers (alice, carol) are asked again on the same pull request');
+    expect(text).toContain('those given so far (alice) are to be given again');
+    expect(JSON.stringify(newCommitsComment({ ...facts, merged: true }))).toContain('was merged at bbbbbbb, which was not built and tested');
+    expect(newCommitsKey('MLM-42', PUSHED)).toBe(`model-lifecycle:MLM-42:review:new-commits:${PUSHED}`);
+    expect(newCommitsKey('MLM-42', PUSHED, 'alice')).toBe(`model-lifecycle:MLM-42:review:new-commits:${PUSHED}:alice`);
   });
 });
 
@@ -109,6 +191,7 @@ describe('chaseDue', () => {
 describe('review report', () => {
   const state = judgeReview({
     assignment: assignment(),
+    buildCommit: BUILT,
     reviews: [review('alice', 'APPROVED', '2026-11-30T11:00:00Z')],
     merged: true,
     mergedAt: '2026-11-30T11:30:00Z',
@@ -123,8 +206,26 @@ describe('review report', () => {
     const text = JSON.stringify(reviewResultComment({ assignment: assignment(), state, pullRequest: examplePullRequest }));
     expect(text).toContain('[Success] REVIEW_RESULT');
     expect(text).toContain('did not review');
+    expect(text).not.toContain('Not counted');
     const record = reviewStageRecord({ assignment: assignment(), state, pullRequest: examplePullRequest, endedAt: '2026-11-30T11:30:00Z' });
     expect(stageRecord.parse(record)).toMatchObject({ stage: 'review', outcome: 'success', summary: 'Approved by alice after 2 h and merged into release' });
+  });
+});
+
+describe('review report with an approval of an earlier commit', () => {
+  it('says the approval of an earlier commit did not count, and who reviewed only an earlier commit', () => {
+    const state = judgeReview({
+      assignment: assignment(),
+      buildCommit: BUILT,
+      reviews: [review('carol', 'APPROVED', '2026-11-30T10:00:00Z', '', PUSHED), review('alice', 'APPROVED', '2026-11-30T11:00:00Z')],
+      merged: true,
+      mergedAt: '2026-11-30T11:30:00Z',
+    });
+    const text = JSON.stringify(reviewResultComment({ assignment: assignment(), state, pullRequest: { ...examplePullRequest, headSha: BUILT } }));
+    expect(text).toContain('approved an earlier commit');
+    expect(text).toContain("Not counted, given on an earlier commit than the built aaaaaaa: carol's approval (bbbbbbb)");
+    const reviewedBefore = judgeReview({ assignment: assignment(), buildCommit: BUILT, reviews: [review('carol', 'CHANGES_REQUESTED', '2026-11-30T10:00:00Z', 'pin it', PUSHED)], merged: false, mergedAt: null });
+    expect(JSON.stringify(reviewResultComment({ assignment: assignment(), state: reviewedBefore, pullRequest: examplePullRequest }))).toContain('reviewed an earlier commit');
   });
 });
 

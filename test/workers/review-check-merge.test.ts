@@ -32,7 +32,7 @@ afterAll(async () => {
 async function check(): Promise<Record<string, unknown>> {
   const worker = createCheckReview({ github: client, policy, now: () => new Date('2026-11-30T13:00:00.000Z') });
   const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
-  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment };
+  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, buildCommit: pullRequest.headSha };
   const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
   if (result.kind !== 'complete') throw new Error(`the check did not complete: ${JSON.stringify(result)}`);
   return result.variables;

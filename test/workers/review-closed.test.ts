@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function check(worker: AnyWorker, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
-  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, ...extra };
+  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, buildCommit: pullRequest.headSha, ...extra };
   const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
   if (result.kind !== 'complete') throw new Error(`the check did not complete: ${JSON.stringify(result)}`);
   return result.variables;

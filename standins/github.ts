@@ -19,7 +19,7 @@
  * | `PUT /repos/{owner}/{repo}/topics` | "topic" `{ names }`; 422 on a topic that is not lowercase letters, digits and hyphens (at most 50) |
  * | `PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` | 204 |
  * | `GET /repos/{owner}/{repo}/branches/{branch}` | "branch-with-protection" at the branch's head; 404 "Branch not found" |
- * | `PUT /repos/{owner}/{repo}/branches/{branch}/protection` | "protected-branch" for the rules sent; 422 when one of the four required keys is missing |
+ * | `PUT /repos/{owner}/{repo}/branches/{branch}/protection` | "protected-branch" for the rules sent, on any branch; 422 when one of the four required keys is missing. With `dismiss_stale_reviews`, a new commit on the head branch of an open pull request into the protected branch dismisses the approvals of other commits (a `pull_request_review` `dismissed` delivery each), as GitHub does |
  * | `GET /repos/{owner}/{repo}/git/ref/heads/{branch}` | "git-ref" at the branch's head; 404 unknown |
  * | `POST /repos/{owner}/{repo}/git/refs` | 201 "git-ref": a branch at a commit of any branch, with that branch's history up to it; 422 "Reference already exists", "Object does not exist"; 409 empty repository |
  * | `GET /repos/{owner}/{repo}/pulls?state=&head=owner:branch&base=` | "pull-request-simple" items, newest first (state default `open`) |
@@ -28,7 +28,7 @@
  * | `GET /repos/{owner}/{repo}/pulls/{n}/commits` | "commit-items": head's commits base lacks (those merged, once merged), author and committer the pusher's login |
  * | `GET /repos/{owner}/{repo}/pulls/{n}/reviews` | "pull-request-review-items", oldest first |
  * | `POST`/`DELETE /repos/{owner}/{repo}/pulls/{n}/requested_reviewers` | "pull-request-simple"; POST 422 for the author, or a login that is no collaborator (when {@link GitHubStandIn.setCollaborator} set any) |
- * | `PUT /repos/{owner}/{repo}/pulls/{n}/merge` | `{ sha, merged, message }`: a merge commit on the base branch, a `push` and a `pull_request` `closed` (`merged: true`) delivery; 405 not open or too few approvals for a protected default branch; 409 a stale `sha` |
+ * | `PUT /repos/{owner}/{repo}/pulls/{n}/merge` | `{ sha, merged, message }`: a merge commit on the base branch, a `push` and a `pull_request` `closed` (`merged: true`) delivery; 405 not open or too few approvals (latest reviews, dismissed ones not counting) for a protected base branch; 409 a stale `sha` |
  * | `GET /repos/{owner}/{repo}/commits?sha=&per_page=&page=` | "commit" items of the branch (or up to a commit), newest first, paged with a `Link` header; 404 "No commit found for SHA", 409 empty repository |
  * | `GET /users/{username}` | "public-user" with the `email` and `name` of {@link GitHubStandIn.setUser}; 404 for a login it was not given |
  * | `GET /search/issues?q=&sort=created&order=` | "issue-search-result" over the pull requests: `is:pr`, `is:open`/`closed`/`merged`, `review-requested:`, `reviewed-by:`, `author:`, `org:`, `repo:`, `created:>=…` |
@@ -91,7 +91,8 @@ export type StandInRole = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
 export interface StandInReview {
   readonly id: number;
   readonly login: string;
-  readonly state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  /** DISMISSED: an approval GitHub dismissed when new commits came (protection's `dismiss_stale_reviews`). */
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
   readonly body: string;
   readonly submittedAt: string;
   /** The head commit reviewed. */
@@ -137,8 +138,10 @@ export interface StandInRepo {
   topics: string[];
   /** Team slug → permission. */
   teams: Map<string, string>;
-  /** The branch protection body last PUT, or null. */
+  /** The default branch's protection body last PUT, or null. */
   protection: unknown;
+  /** The protection body last PUT of each other branch, by name; left out: none protected. */
+  branchProtection?: Map<string, unknown>;
   /** Commits of the default branch, oldest first. */
   commits: StandInCommit[];
   /** Default `main`. */
@@ -250,6 +253,8 @@ export interface GitHubStandInSnapshot {
     readonly topics: readonly string[];
     readonly teams: Record<string, string>;
     readonly protection: unknown;
+    /** The protection of branches other than the default one, by name. */
+    readonly branchProtection: Record<string, unknown>;
     /** Branches other than the default one: name → head commit. */
     readonly branches: Record<string, string>;
     readonly pullRequests: Array<{
@@ -523,6 +528,7 @@ export class GitHubStandIn {
         topics: [...repo.topics],
         teams: Object.fromEntries(repo.teams),
         protection: repo.protection === null || repo.protection === undefined ? null : structuredClone(repo.protection),
+        branchProtection: Object.fromEntries([...(repo.branchProtection ?? new Map<string, unknown>())].map(([name, rules]) => [name, structuredClone(rules)])),
         branches: Object.fromEntries([...(repo.branches ?? new Map<string, StandInCommit[]>())].flatMap(([name, commits]) => (commits.length > 0 ? [[name, commits.at(-1)!.sha]] : []))),
         pullRequests: (repo.pulls ?? []).map((pull) => ({
           number: pull.number,
@@ -549,7 +555,7 @@ export class GitHubStandIn {
    * `pull_request_review` a signed `submitted` delivery. Throws when the pull request is not
    * open, or when its author approves or requests changes on it (GitHub refuses both).
    */
-  review(fullName: string, number: number, login: string, state: StandInReview['state'], body = ''): StandInReview {
+  review(fullName: string, number: number, login: string, state: Exclude<StandInReview['state'], 'DISMISSED'>, body = ''): StandInReview {
     const { repo, pull } = this.pullOf(fullName, number);
     if (pull.state !== 'open') throw new Error(`pull request #${number} of ${fullName} is ${pull.merged ? 'merged' : 'closed'}`);
     if (state !== 'COMMENTED' && login.toLowerCase() === pull.user.toLowerCase()) {
@@ -920,7 +926,7 @@ export class GitHubStandIn {
           parents: parent ? [{ sha: parent.sha, url: `${api}/commits/${parent.sha}` }] : [],
         },
         _links: { html: `${web}/tree/${branch}`, self: `${api}/branches/${branch}` },
-        protected: branch === defaultBranchOf(repo) && repo.protection !== null && repo.protection !== undefined,
+        protected: protectionOf(repo, branch) !== null,
         protection_url: `${api}/branches/${branch}/protection`,
       },
     };
@@ -930,10 +936,11 @@ export class GitHubStandIn {
     const docs = 'branches/branch-protection#update-branch-protection';
     const repo = this.repos.get(fullName);
     if (!repo) return notFound(docs);
-    if (branch !== defaultBranchOf(repo) || repo.commits.length === 0 || this.copying.has(fullName)) return branchNotFound();
+    if (repo.commits.length === 0 || this.copying.has(fullName) || !branchCommits(repo, branch)) return branchNotFound();
     const input = protectionBody.safeParse(body ?? {});
     if (!input.success) return invalid(input.error, docs);
-    repo.protection = structuredClone(body);
+    if (branch === defaultBranchOf(repo)) repo.protection = structuredClone(body);
+    else (repo.branchProtection ??= new Map()).set(branch, structuredClone(body));
     this.listeners.emit({ type: 'protection', repository: fullName, branch });
     const url = `${this.baseUrl}/repos/${fullName}/branches/${branch}/protection`;
     const rules = input.data;
@@ -1023,7 +1030,29 @@ export class GitHubStandIn {
     commits.push(commit);
     const paths = [...new Set([...files.keys(), ...(parent?.files.keys() ?? [])])].filter((path) => files.get(path) !== parent?.files.get(path));
     this.listeners.emit({ type: 'commit', repository: fullName, sha, message, paths, branch });
+    this.dismissStaleApprovals(fullName, repo, branch, author);
     return commit;
+  }
+
+  /**
+   * GitHub's "Dismiss stale pull request approvals when new commits are pushed": after a new head
+   * commit of `branch`, each approval of an open pull request from it, into a base whose
+   * protection asks for it, given on another commit becomes DISMISSED, with a
+   * `pull_request_review` `dismissed` delivery sent by `sender`.
+   */
+  private dismissStaleApprovals(fullName: string, repo: StandInRepo, branch: string, sender: string): void {
+    for (const pull of repo.pulls ?? []) {
+      if (pull.state !== 'open' || pull.head !== branch) continue;
+      if (!protectionBody.safeParse(protectionOf(repo, pull.base)).data?.required_pull_request_reviews?.dismiss_stale_reviews) continue;
+      const head = this.pullHeadSha(repo, pull);
+      for (const review of pull.reviews) {
+        if (review.state !== 'APPROVED' || review.commitId === head) continue;
+        review.state = 'DISMISSED';
+        pull.updatedAt = now();
+        this.listeners.emit({ type: 'review', repository: fullName, number: pull.number, login: review.login, state: review.state });
+        this.deliverEvent('pull_request_review', repo, () => this.reviewPayload(fullName, repo, pull, review, 'dismissed', sender));
+      }
+    }
   }
 
   private pullOf(fullName: string, number: number): { repo: StandInRepo; pull: StandInPullRequest } {
@@ -1242,7 +1271,8 @@ export class GitHubStandIn {
     if (pull.state !== 'open') return mergeNotAllowed('Pull Request is not mergeable', 405);
     const headSha = this.pullHeadSha(repo, pull);
     if (input.data.sha !== undefined && input.data.sha !== headSha) return mergeNotAllowed('Head branch was modified. Review and try the merge again.', 409);
-    const required = pull.base === defaultBranchOf(repo) ? protectionBody.safeParse(repo.protection).data?.required_pull_request_reviews?.required_approving_review_count ?? 0 : 0;
+    const reviewRules = protectionBody.safeParse(protectionOf(repo, pull.base)).data?.required_pull_request_reviews;
+    const required = reviewRules ? (reviewRules.required_approving_review_count ?? 1) : 0;
     const approvals = new Set<string>();
     const latest = new Map(pull.reviews.filter((review) => review.state !== 'COMMENTED').map((review) => [review.login.toLowerCase(), review.state]));
     for (const [login, state] of latest) if (state === 'APPROVED') approvals.add(login);
@@ -1533,20 +1563,27 @@ export class GitHubStandIn {
   }
 
   /** A `pull_request_review` `submitted` delivery: the example rewritten for this review (its state lowercase, as webhooks spell it). */
-  private reviewPayload(fullName: string, repo: StandInRepo, pull: StandInPullRequest, review: StandInReview): Record<string, unknown> {
-    const example = structuredClone(webhookExamplesOf('pull_request_review').find((candidate) => candidate.action === 'submitted')!) as unknown as Record<string, unknown> & {
+  private reviewPayload(
+    fullName: string,
+    repo: StandInRepo,
+    pull: StandInPullRequest,
+    review: StandInReview,
+    action: 'submitted' | 'dismissed' = 'submitted',
+    sender = review.login,
+  ): Record<string, unknown> {
+    const example = structuredClone(webhookExamplesOf('pull_request_review').find((candidate) => candidate.action === action)!) as unknown as Record<string, unknown> & {
       repository: unknown;
       sender: unknown;
       pull_request: Record<string, unknown>;
       review: Record<string, unknown>;
     };
     const { installation: _installation, organization: _organization, ...rest } = example;
-    const context = this.webhookContext(fullName, repo, example, review.login);
+    const context = this.webhookContext(fullName, repo, example, sender);
     const { merged: _m, mergeable: _a, rebaseable: _b, mergeable_state: _c, merged_by: _d, comments: _e, review_comments: _f, maintainer_can_modify: _g, commits: _h, additions: _i, deletions: _j, changed_files: _k, ...simple } =
       this.pullJson(fullName, repo, pull, true);
     return {
       ...rest,
-      action: 'submitted',
+      action,
       review: { ...example.review, ...this.reviewJson(fullName, pull, review), state: review.state.toLowerCase() },
       pull_request: { ...example.pull_request, ...simple },
       ...context,
@@ -1577,6 +1614,7 @@ export class GitHubStandIn {
     repo.commits.push({ sha, files, message, time, ...(author === undefined ? {} : { author }) });
     const paths = [...new Set([...files.keys(), ...(previous?.keys() ?? [])])].filter((path) => files.get(path) !== previous?.get(path));
     this.listeners.emit({ type: 'commit', repository: `${repo.owner}/${repo.name}`, sha, message, paths });
+    this.dismissStaleApprovals(`${repo.owner}/${repo.name}`, repo, defaultBranchOf(repo), author ?? this.options.login);
     return sha;
   }
 
@@ -1835,6 +1873,12 @@ export function templatesFrom(fullName: string, directory: string = MODEL_TEMPLA
 
 function defaultBranchOf(repo: StandInRepo): string {
   return repo.defaultBranch ?? 'main';
+}
+
+/** The protection body last PUT for `branch`, or null when it is not protected. */
+function protectionOf(repo: StandInRepo, branch: string): unknown {
+  const rules = branch === defaultBranchOf(repo) ? repo.protection : repo.branchProtection?.get(branch);
+  return rules ?? null;
 }
 
 function decode(segment: string | undefined): string {

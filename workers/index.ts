@@ -44,10 +44,12 @@ import { createReportReview } from './jira-review-report.ts';
 import { createReportNoReviewer } from './jira-review-report-blocked.ts';
 import { createReportChangesRequested } from './jira-review-report-changes.ts';
 import { createReportReviewClosed } from './jira-review-report-closed.ts';
+import { createReportNewCommits } from './jira-review-report-new-commits.ts';
 import { createNotifyReviewers } from './slack-review-notify.ts';
 import { createNotifyNoReviewer } from './slack-review-notify-blocked.ts';
 import { createNotifyChangesRequested } from './slack-review-notify-changes.ts';
 import { createNotifyReviewClosed } from './slack-review-notify-closed.ts';
+import { createNotifyNewCommits } from './slack-review-notify-new-commits.ts';
 import { createRemindReviewers } from './slack-review-remind.ts';
 import { createSettleCanary } from './canary-outcome-settle.ts';
 import { createPlanDelivery } from './github-delivery-plan.ts';
@@ -123,6 +125,8 @@ export function createWorkers(deps: WorkerDeps): AnyWorker[] {
     createNotifyChangesRequested(deps),
     createReportReviewClosed(deps),
     createNotifyReviewClosed(deps),
+    createReportNewCommits(deps),
+    createNotifyNewCommits(deps),
     createRemindReviewers(deps),
     createReassignReviewers(deps),
     createReportNoReviewer(deps),

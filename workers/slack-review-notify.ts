@@ -15,7 +15,8 @@ import { postToTeam } from './team-channel.ts';
 /**
  * Sends each chosen reviewer "You were chosen as reviewer of MLM-42 [model] …" with the buttons
  * PR in <model>, Task in Jira and Dashboard in Jira, once per person and request (key
- * `model-lifecycle:<key>:review:chosen:<login>:<requestedAt>`), and each reviewer replaced in
+ * `model-lifecycle:<key>:review:chosen:<login>:<first request>`; the same reviewers asked again
+ * after new commits are not told again), and each reviewer replaced in
  * this assignment version a message that someone took over. Someone the robot cannot find in
  * Slack is named, with the fix, in one message to the team's channel.
  */
@@ -59,7 +60,7 @@ export function createNotifyReviewers(deps: {
         }
         const reason = reviewer.role === 'required' ? `${reviewer.reason} — your approval is required` : reviewer.reason;
         const message = reviewerChosenSlack({ ...ticket, developer, reason });
-        const dm = await deps.slack.postDirectMessageOnce({ user: reach.userId, idempotencyKey: `model-lifecycle:${key}:review:chosen:${reviewer.login}:${reviewer.requestedAt}`, text: message.text, blocks: message.blocks, ...notBefore });
+        const dm = await deps.slack.postDirectMessageOnce({ user: reach.userId, idempotencyKey: `model-lifecycle:${key}:review:chosen:${reviewer.login}:${reviewer.firstRequestedAt ?? reviewer.requestedAt}`, text: message.text, blocks: message.blocks, ...notBefore });
         if (dm.created) sent += 1;
       }
       for (const replaced of assignment.replaced.filter((entry) => entry.version === assignment.version)) {

@@ -88,8 +88,12 @@ export const Topics = {
   announceReviewers: 'jira:review:announce',
   /** Review: sends each chosen reviewer (and each replaced one) a Slack direct message once; names people it cannot reach in the team channel. */
   notifyReviewers: 'slack:review:notify',
-  /** Review: reads the pull request's reviews and merge now. Writes `reviewState`, `reviewDone`, `reviewChangesToTell`, `reviewRemindAt`, `reviewReassignAt`. */
+  /** Review: reads the pull request's reviews and merge now. Writes `reviewState`, `reviewDone`, `reviewNewCommits`, `reviewHeadSha`, `reviewChangesToTell`, `reviewRemindAt`, `reviewReassignAt`. */
   checkReview: 'github:review:check',
+  /** Review: comments on the ticket that new commits came during the review and are built and tested before it goes on, once per head. */
+  reportNewCommits: 'jira:review:report-new-commits',
+  /** Review: tells each reviewer in Slack that new commits are built and tested and their review will be asked again, once per reviewer and head. */
+  notifyNewCommits: 'slack:review:notify-new-commits',
   /** Review: comments on the ticket each new "changes requested" review, once per review id. */
   reportChangesRequested: 'jira:review:report-changes',
   /** Review: comments on the ticket that the review pull request was closed without merging, once per closing. */
@@ -166,7 +170,7 @@ export const Messages = {
   statusReached: (role: string) => `jira-status:${role}` as const,
   /** A Jenkins build attempt ended (`POST /webhooks/jenkins`); correlated with `correlationKeys: { buildKey }`. */
   jenkinsBuildFinished: 'jenkins-build:finished',
-  /** A push to the default branch of a model repository, correlated by the `repositoryFullName` variable. */
+  /** A push to the default branch of a model repository, correlated by the `repositoryFullName` variable: wakes the wait for a fix and the review wait (new commits are built before the review goes on). */
   githubPush: 'github:push',
   /** A review submitted on a pull request of a model repository, correlated by `repositoryFullName`; sets `review`. */
   githubPrReview: 'github:pr-review',
@@ -243,6 +247,11 @@ export const ElementIds = {
   notifyReviewClosed: 'Task_NotifyReviewClosed',
   /** The wait's catch of `github:pr-changed`: the pull request closed or reopened. */
   prChanged: 'Event_PrChanged',
+  /** The wait's catch of `github:push`: new commits on the default branch, the review pull request's head. */
+  pushedInReview: 'Event_PushedInReview',
+  /** Tells the ticket, then each reviewer, that new commits are built and tested before the review goes on. */
+  reportNewCommits: 'Task_ReportNewCommits',
+  notifyNewCommits: 'Task_NotifyNewCommits',
   /** Milestone: reviewed, approved by the required reviewer and merged; the delivery stage follows. */
   reviewed: 'Event_Reviewed',
   planDelivery: 'Task_PlanDelivery',

@@ -103,6 +103,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       'BoundaryEvent_PrChangedWhileChecking',
       'BoundaryEvent_PromoteFailed',
       'BoundaryEvent_PushWhileChecking',
+      'BoundaryEvent_PushWhileCheckingReview',
       'BoundaryEvent_ReadyForBuildWhileChecking',
       'BoundaryEvent_ReadyWhileChecking',
       'BoundaryEvent_RejectedWhileAnalysing',
@@ -159,6 +160,8 @@ describe('bpmn/model-lifecycle.bpmn', () => {
       Task_NotifyChangesRequested: Topics.notifyChangesRequested,
       Task_ReportReviewClosed: Topics.reportReviewClosed,
       Task_NotifyReviewClosed: Topics.notifyReviewClosed,
+      Task_ReportNewCommits: Topics.reportNewCommits,
+      Task_NotifyNewCommits: Topics.notifyNewCommits,
       Task_RemindReviewers: Topics.remindReviewers,
       Task_ReassignReviewers: Topics.reassignReviewers,
       Task_ReportReview: Topics.reportReview,
@@ -244,6 +247,7 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(byId('Flow_RebuildWanted').get('conditionExpression').body).toBe('${rebuildWanted}');
     expect(byId('Flow_ReviewDone').get('conditionExpression').body).toBe('${reviewDone}');
     expect(byId('Flow_ChangesRequested').get('conditionExpression').body).toBe('${reviewChangesToTell}');
+    expect(byId('Flow_ReviewNewCommits').get('conditionExpression').body).toBe('${reviewNewCommits}');
     expect(byId('Flow_StagingHealthy').get('conditionExpression').body).toBe('${stagingHealthy}');
     expect(byId('Flow_StagingGaveUp').get('conditionExpression').body).toBe('${stagingGaveUp}');
     expect(byId('Flow_StagingPassed').get('conditionExpression').body).toBe('${stagingPassed}');
@@ -351,7 +355,14 @@ describe('bpmn/model-lifecycle.bpmn', () => {
     expect(waitsFor(ElementIds.prChanged)).toEqual([Messages.githubPrChanged]);
     expect(waitsFor('BoundaryEvent_PrChangedWhileChecking')).toEqual([Messages.githubPrChanged]);
     expect(waitsFor('Event_ReviewRetry')).toEqual([Messages.reviewRetry]);
-    for (const id of ['BoundaryEvent_ReviewWhileChecking', 'BoundaryEvent_MergedWhileChecking', 'BoundaryEvent_PrChangedWhileChecking']) {
+    // New commits during the review: a push wakes the wait and the check; the check decides, and new commits go back to the build stage.
+    expect(waitsFor(ElementIds.pushedInReview)).toEqual([Messages.githubPush]);
+    expect(waitsFor('BoundaryEvent_PushWhileCheckingReview')).toEqual([Messages.githubPush]);
+    expect(incoming(byId(ElementIds.pushedInReview)).map((flow) => flow.get('sourceRef').id)).toEqual([ElementIds.awaitReview]);
+    expect(outgoing(byId(ElementIds.pushedInReview)).map((flow) => flow.get('targetRef').id)).toEqual(['Gateway_ReviewEventJoin']);
+    expect(outgoing(byId(ElementIds.reportNewCommits)).map((flow) => flow.get('targetRef').id)).toEqual([ElementIds.notifyNewCommits]);
+    expect(outgoing(byId(ElementIds.notifyNewCommits)).map((flow) => flow.get('targetRef').id)).toEqual(['Gateway_Rebuild']);
+    for (const id of ['BoundaryEvent_ReviewWhileChecking', 'BoundaryEvent_MergedWhileChecking', 'BoundaryEvent_PrChangedWhileChecking', 'BoundaryEvent_PushWhileCheckingReview']) {
       expect(byId(id).get('attachedToRef').id, id).toBe(ElementIds.checkReview);
       expect(outgoing(byId(id)).map((flow) => flow.get('targetRef').id), id).toEqual(['Gateway_CheckReviewJoin']);
     }

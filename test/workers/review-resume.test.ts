@@ -63,7 +63,7 @@ describe('the review resumed after new commits', () => {
     const mine = { ...assignment, prNumber: pullRequest.number, version: 2, replaced: [{ login: 'bert', role: 'required' as const, email: null, by: 'alice', reason: 'late', at: '2026-12-01T09:00:00.000Z', version: 2 }] };
     const kept = (await run(assign(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, pullRequest: opened.pullRequest, reviewAssignment: mine })).reviewAssignment as ReviewAssignment;
     expect(requests()).toBe(before + 1);
-    expect((await client.pullRequest('acme-ml', 'churn-predictor', pullRequest.number)).requestedReviewers.sort()).toEqual(['alice', 'carol']);
+    expect((await client.pullRequest('acme-ml', 'churn-predictor', pullRequest.number)).requestedReviewers.toSorted()).toEqual(['alice', 'carol']);
     expect(kept).toMatchObject({ version: 2, prNumber: pullRequest.number, requestedAt: mine.requestedAt, replaced: mine.replaced });
     expect(kept.reviewers.map((reviewer) => [reviewer.login, reviewer.requestedAt, reviewer.firstRequestedAt])).toEqual([
       ['alice', '2026-12-02T10:00:00.000Z', mine.reviewers[0]!.requestedAt],

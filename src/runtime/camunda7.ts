@@ -307,21 +307,24 @@ export function startCamunda7Workers(workers: readonly AnyWorker[], options: Cam
         }
       }
     } catch (error) {
-      // Any other failure: the engine is unreachable, so the lock expires and the task runs
-      // again, which is safe because every effect is idempotent.
       const status = (error as { response?: { statusCode?: number } }).response?.statusCode;
       const type = (error as { type?: string }).type;
-      const engineSettled = status === 404 || type === 'OptimisticLockingException' || (status === 400 && /locked by worker/i.test((error as Error).message));
-      if (engineSettled) {
-        // A race the engine settles: a message or timer that interrupts this task committed
-        // first (404, or an optimistic-locking conflict when both commit at once), or the lock
-        // went to another worker. Look whether the task is gone before deciding how loud to be.
-        const exists = await engine.externalTaskExists(task.id ?? '').catch(() => true);
-        if (exists) taskLog.warn({ err: (error as Error).message }, 'the engine refused the task result (concurrent change or lock lost); the task runs again when its lock is released or expires');
-        else taskLog.info({ reason: type ?? `HTTP ${String(status)}` }, 'an event moved the process on while the task ran; its result was dropped, as the engine keeps one outcome');
-      } else {
+      if (status === undefined) {
+        // Nothing answered: the engine is unreachable, so the lock expires and the task runs
+        // again, which is safe because every effect is idempotent.
         taskLog.error({ err: (error as Error).message }, 'could not report the task result; it will run again when its lock expires');
+        return;
       }
+      // The engine answered but refused. Mostly a race it settles: a message or timer that
+      // interrupts this task committed first (404; an optimistic-locking conflict when both commit
+      // at once; a NullPointerException when the interrupting event removed the execution in
+      // between), or the lock went to another worker. Look whether the task is gone before
+      // deciding how loud to be.
+      const exists = await engine.externalTaskExists(task.id ?? '').catch(() => true);
+      const engineSettled = status === 404 || type === 'OptimisticLockingException' || (status === 400 && /locked by worker/i.test((error as Error).message));
+      if (!exists) taskLog.info({ reason: type ?? `HTTP ${String(status)}` }, 'an event moved the process on while the task ran; its result was dropped, as the engine keeps one outcome');
+      else if (engineSettled) taskLog.warn({ err: (error as Error).message }, 'the engine refused the task result (concurrent change or lock lost); the task runs again when its lock is released or expires');
+      else taskLog.error({ err: (error as Error).message }, 'could not report the task result; it will run again when its lock expires');
     }
   }
 

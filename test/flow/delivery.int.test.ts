@@ -235,6 +235,28 @@ describe('delivery: the canary', () => {
     expect(await stageRecords(instanceId)).toEqual(['staging:success', 'canary:failure:deploy_failed']);
   });
 
+  it('rolls back when the promote build fails after Approve: no champion alias, the message and the ticket say so', async () => {
+    const key = nextIssueKey();
+    delivery.deployBehaviours.set(`${key}/promote`, { breakWith: ['Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress'] });
+    const { instanceId, modelName } = await deliveryReadyLifecycle(world, key);
+    const message = await announced(key);
+    await waitingAt(instanceId, ElementIds.awaitCanaryDecision);
+    await waitFor(async () => messageText(canaryMessage(key)).includes('Approve is available'), { message: 'Approve live' });
+    expect((await world.slack.click(message.ts, CanaryActionIds.approve, PEOPLE.alice)).status).toBe(200);
+
+    await waitingAt(instanceId, ElementIds.awaitRebuild);
+    expect(deployBuilds(key)).toEqual([`${key}/staging/1`, `${key}/canary/1`, `${key}/promote/1`, `${key}/rollback/1`]);
+    expect(await mlflow.versionByAlias(modelName, 'champion')).toBeNull();
+    expect(delivery.deployments.get(modelName, 'canary')).toBeUndefined();
+    const [failed] = comments(key, '[Failed] CANARY_RESULT');
+    expect(failed).toMatch(/promote deploy build ended FAILURE/);
+    expect(comments(key, '[Success] CANARY_RESULT')).toEqual([]);
+    expect(messageText(canaryMessage(key))).not.toContain('Approved by');
+    expect(world.jira.issues.get(key)?.status).toBe('Research');
+    expect(await stageRecords(instanceId)).toEqual(['staging:success', 'canary:failure:deploy_failed']);
+    expect(await engine.incidents(instanceId)).toEqual([]);
+  });
+
   it('refuses a forged Slack request with 401', async () => {
     const body = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: [] }))}`;
     const response = await fetch(`${service.url}/slack/events`, {

@@ -219,6 +219,15 @@
     }
   });
 
+  // Escape closes an open Slack form as its Cancel button does (the ticket dialog closes itself).
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || dialog.open) return;
+    const cancel = document.querySelector('[data-region="modal"] [data-action="close-modal"]');
+    if (!cancel) return;
+    event.preventDefault();
+    cancel.click();
+  });
+
   document.addEventListener('change', async (event) => {
     const input = event.target;
     if (input.dataset.action === 'play-as') {

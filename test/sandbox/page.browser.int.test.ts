@@ -202,6 +202,18 @@ describe.skipIf(skip)(`the sandbox page in Chromium${skip ? ` (skipped: ${CHROMI
     expect(fake.recorded.at(-1)).toMatchObject({ action: 'closeModal' });
   });
 
+  it('closes the Reject form with Escape, sending nothing', async () => {
+    const channel = page.getByRole('region', { name: 'Slack channel #ml-pricing' });
+    const closes = fake.recorded.filter((r) => r.action === 'closeModal').length;
+    await channel.locator('.message', { hasText: 'Service deployed in canary mode' }).getByRole('button', { name: 'Reject' }).click();
+    const form = page.getByRole('dialog', { name: 'Reject the canary' });
+    await form.getByLabel('Why?').fill('typed, then changed my mind');
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
+    expect(fake.recorded.filter((r) => r.action === 'closeModal')).toHaveLength(closes + 1);
+    expect(fake.recorded.some((r) => r.action === 'submitModal' && JSON.stringify(r).includes('changed my mind'))).toBe(false);
+  });
+
   it('closes and reopens the review pull request', async () => {
     await page.getByRole('button', { name: 'Close #1' }).click();
     await page.getByRole('button', { name: 'Reopen #1' }).click();

@@ -180,11 +180,10 @@ export function holdDeploys(jenkins: JenkinsStandIn): void {
  * After a review test's assertions: the lifecycle went past `Event_Reviewed`, the delivery took
  * what the review and the build left and started its staging deploy on `jenkins` (held by
  * {@link holdDeploys}), with no incident anywhere on the way; then the lifecycle is deleted,
- * since these tests have nothing to deploy to. Which commit is delivered is not asserted here:
- * the merge commit comes only with the merge's webhook (`mergedPr`), and a check that saw the
- * merge first moves on without it, so the built commit is delivered instead.
+ * since these tests have nothing to deploy to. Answers the lifecycle's variables as they were
+ * then, for a test that asserts what the delivery took (the commit, the image).
  */
-export async function endAfterReview(jenkins: JenkinsStandIn, lifecycle: { key: string; instanceId: string }): Promise<void> {
+export async function endAfterReview(jenkins: JenkinsStandIn, lifecycle: { key: string; instanceId: string }): Promise<Record<string, unknown>> {
   const engine = engineClient();
   const { key, instanceId } = lifecycle;
   const stagingKey = buildKeyOf(key, 'staging', 1);
@@ -196,6 +195,7 @@ export async function endAfterReview(jenkins: JenkinsStandIn, lifecycle: { key: 
   const variables = await engine.variables(instanceId);
   expect(variables).toMatchObject({ deliveryAttempt: 1, deliveryCommit: expect.stringMatching(/^[0-9a-f]{40}$/) });
   await engine.deleteProcessInstance(instanceId);
+  return variables;
 }
 
 /** The review pull request of a repository, once the lifecycle opened it. */

@@ -16,7 +16,7 @@ import { jiraReach, slackReach } from './review-people.ts';
  * Tells the ticket who reviews: sets the Reviewers and Required reviewers user fields
  * (`jira.fields.reviewers`, `jira.fields.required_reviewers`; a PUT, the same twice changes
  * nothing) and comments once per assignment version (key
- * `model-lifecycle:<key>:review:assignment:<version>`): who was chosen and why, or who replaced
+ * `model-lifecycle:<key>:review:<pull request>:assignment:<version>`): who was chosen and why, or who replaced
  * whom. People the robot cannot find in Jira or Slack are named in the comment with the fix.
  */
 export function createAnnounceReviewers(deps: { jira: Pick<JiraClient, 'addComment' | 'setUserFields' | 'findUsersByEmail'>; slack: Pick<SlackClient, 'lookupUserByEmail'>; policy: Policy }) {
@@ -85,7 +85,7 @@ export function createAnnounceReviewers(deps: { jira: Pick<JiraClient, 'addComme
           ],
         };
       }
-      const comment = await deps.jira.addComment(key, { idempotencyKey: `model-lifecycle:${key}:review:assignment:${assignment.version}`, document });
+      const comment = await deps.jira.addComment(key, { idempotencyKey: `model-lifecycle:${key}:review:${pullRequest.number}:assignment:${assignment.version}`, document });
       ctx.log.info({ commentId: comment.id, created: comment.created, version: assignment.version, fields: Object.keys(fields), notices: notices.length }, 'announced the reviewers on the ticket');
       return ctx.complete({});
     },

@@ -11,7 +11,7 @@ export const reviewBlockedReason = z.string().min(1).describe('Why nobody can re
 
 /**
  * Comments on the ticket that nobody can review and why (who was left out, and what to change),
- * once per reason (key `model-lifecycle:<key>:review:blocked:<digest>`): the re-checks that
+ * once per reason (key `model-lifecycle:<key>:review:<pull request>:blocked:<digest>`): the re-checks that
  * find the same reason say nothing new.
  */
 export function createReportNoReviewer(deps: { jira: Pick<JiraClient, 'addComment'> }) {
@@ -42,7 +42,7 @@ export function createReportNoReviewer(deps: { jira: Pick<JiraClient, 'addCommen
       const { issueKey: key, reviewBlockedReason: reason } = ctx.input;
       const digest = createHash('sha256').update(reason).digest('hex').slice(0, 16);
       const comment = await deps.jira.addComment(key, {
-        idempotencyKey: `model-lifecycle:${key}:review:blocked:${digest}`,
+        idempotencyKey: `model-lifecycle:${key}:review:${ctx.input.pullRequest?.number ?? 'none'}:blocked:${digest}`,
         document: noReviewerComment({ reason, prUrl: ctx.input.pullRequest?.url ?? null, retryEvery: ctx.input.statusReconcileInterval, issueKey: key }),
       });
       ctx.log.info({ commentId: comment.id, created: comment.created }, 'told the ticket that nobody can review');

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { Topics } from '../src/bpmn/contract.ts';
 import type { JiraClient } from '../src/clients/jira.ts';
 import { issueKey } from '../src/domain/lifecycle-variables.ts';
-import { reviewAssignment, reviewPullRequest, reviewResultComment, reviewStageRecord, reviewState, reviewTimes } from '../src/domain/review.ts';
+import { reviewAssignment, reviewAttempt, reviewPullRequest, reviewResultComment, reviewStageRecord, reviewState, reviewTimes } from '../src/domain/review.ts';
 import { stageRecords, upsertStageRecord } from '../src/domain/stage-record.ts';
 import type { Metrics } from '../src/observability/metrics.ts';
 import { defineWorker } from '../src/runtime/worker.ts';
 import { exampleAssignment, examplePullRequest, exampleReviewState } from './examples.ts';
 
 /**
- * Comments `[Success] REVIEW_RESULT` once (key `model-lifecycle:<key>:review-result`): the
+ * Comments `[Success] REVIEW_RESULT` once (key `model-lifecycle:<key>:review-result:<pull request>`): the
  * reviewers, who approved, the merge and the review times; records the review stage in
  * `stageRecords`; measures pickup (request → first review) and the approval and merge phases,
  * once, with the comment.
@@ -41,7 +41,7 @@ export function createReportReview(deps: { jira: Pick<JiraClient, 'addComment'>;
     async run(ctx) {
       const { issueKey: key, reviewAssignment: assignment, reviewState: state, pullRequest } = ctx.input;
       const comment = await deps.jira.addComment(key, {
-        idempotencyKey: `model-lifecycle:${key}:review-result`,
+        idempotencyKey: `model-lifecycle:${key}:review-result:${pullRequest.number}`,
         document: reviewResultComment({ assignment, state, pullRequest }),
       });
       if (comment.created) {
@@ -51,8 +51,10 @@ export function createReportReview(deps: { jira: Pick<JiraClient, 'addComment'>;
         if (times.mergeSeconds !== null) deps.metrics.reviewDuration.observe({ phase: 'merge' }, times.mergeSeconds);
       }
       ctx.log.info({ commentId: comment.id, created: comment.created }, 'commented REVIEW_RESULT');
-      const record = reviewStageRecord({ assignment, state, pullRequest, endedAt: state.mergedAt ?? now().toISOString() });
-      return ctx.complete({ stageRecords: upsertStageRecord(ctx.input.stageRecords ?? [], record) });
+      const records = ctx.input.stageRecords ?? [];
+      const attempt = reviewAttempt(records, pullRequest.url);
+      const record = reviewStageRecord({ assignment, state, pullRequest, endedAt: state.mergedAt ?? now().toISOString(), attempt });
+      return ctx.complete({ stageRecords: upsertStageRecord(records, record) });
     },
   });
 }

@@ -42,7 +42,7 @@ export function createNotifyNoReviewer(deps: { slack: Pick<SlackClient, 'postMes
       const message = noReviewerSlack({ issueKey: key, issueUrl: deps.issueUrl(key), modelName: modelRequest.modelName, reason, prUrl: ctx.input.pullRequest?.url ?? null });
       const posted = await deps.slack.postMessageOnce({
         channel,
-        idempotencyKey: `model-lifecycle:${key}:review:blocked:${digest}`,
+        idempotencyKey: `model-lifecycle:${key}:review:${ctx.input.pullRequest?.number ?? 'none'}:blocked:${digest}`,
         text: message.text,
         blocks: message.blocks,
         ...(ctx.input.ticketCreatedAt === undefined ? {} : { notBefore: new Date(Date.parse(ctx.input.ticketCreatedAt) - 3_600_000) }),

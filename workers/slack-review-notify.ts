@@ -67,11 +67,11 @@ export function createNotifyReviewers(deps: {
         const reach = await slackReach(deps, replaced.login, replaced.email);
         if ('problem' in reach) continue;
         const message = reviewerReplacedSlack({ ...ticket, by: replaced.by, reason: replaced.reason });
-        await deps.slack.postDirectMessageOnce({ user: reach.userId, idempotencyKey: `model-lifecycle:${key}:review:replaced:${replaced.login}:${replaced.version}`, text: message.text, blocks: message.blocks, ...notBefore });
+        await deps.slack.postDirectMessageOnce({ user: reach.userId, idempotencyKey: `model-lifecycle:${key}:review:${ctx.input.pullRequest.number}:replaced:${replaced.login}:${replaced.version}`, text: message.text, blocks: message.blocks, ...notBefore });
       }
       if (problems.length > 0) {
         const message = unreachableSlack({ issueKey: key, issueUrl: ticket.issueUrl, what: 'tell every reviewer in Slack', problems });
-        await postToTeam(deps, { team: modelRequest.team, idempotencyKey: `model-lifecycle:${key}:review:unreachable:${assignment.version}`, message, ticketCreatedAt: ctx.input.ticketCreatedAt });
+        await postToTeam(deps, { team: modelRequest.team, idempotencyKey: `model-lifecycle:${key}:review:${ctx.input.pullRequest.number}:unreachable:${assignment.version}`, message, ticketCreatedAt: ctx.input.ticketCreatedAt });
       }
       ctx.log.info({ sent, unreachable: problems.length, version: assignment.version }, 'told the reviewers in Slack');
       return ctx.complete({});

@@ -84,7 +84,7 @@ export function createRemindReviewers(deps: {
       if (problems.length > 0) {
         const message = unreachableSlack({ issueKey: key, issueUrl: ticket.issueUrl, what: 'remind every late reviewer in Slack', problems });
         const reminders = reviewers.map((reviewer) => reviewer.reminders).join('-');
-        await postToTeam(deps, { team: modelRequest.team, idempotencyKey: `model-lifecycle:${key}:review:remind-unreachable:${assignment.version}:${reminders}`, message, ticketCreatedAt: ctx.input.ticketCreatedAt });
+        await postToTeam(deps, { team: modelRequest.team, idempotencyKey: `model-lifecycle:${key}:review:${ctx.input.pullRequest.number}:remind-unreachable:${assignment.version}:${reminders}`, message, ticketCreatedAt: ctx.input.ticketCreatedAt });
       }
       ctx.log.info({ reminded: [...due], unreachable: problems.length }, 'reminded the late reviewers');
       return ctx.complete({ reviewAssignment: { ...assignment, reviewers } });

@@ -379,12 +379,24 @@ export function newCommitsComment(facts: NewCommitsFacts): Document {
 }
 
 /** The review's stage record. */
-export function reviewStageRecord(facts: { assignment: ReviewAssignment; state: ReviewState; pullRequest: ReviewPullRequest; endedAt: string }): StageRecord {
+/**
+ * The attempt of the review stage a pull request's review is: the attempt of an earlier record
+ * of the same pull request (a report step that runs twice, or a review resumed on the same pull
+ * request after new commits), else one more than the reviews before it (after a failed
+ * delivery the next review is on a new pull request).
+ */
+export function reviewAttempt(records: readonly StageRecord[], pullRequestUrl: string): number {
+  const reviews = records.filter((record) => record.stage === 'review');
+  const same = reviews.find((record) => record.links.some((link) => link.url === pullRequestUrl));
+  return same?.attempt ?? Math.max(0, ...reviews.map((record) => record.attempt)) + 1;
+}
+
+export function reviewStageRecord(facts: { assignment: ReviewAssignment; state: ReviewState; pullRequest: ReviewPullRequest; endedAt: string; attempt?: number }): StageRecord {
   const times = reviewTimes(facts.assignment, facts.state);
   const required = facts.assignment.reviewers.filter((reviewer) => reviewer.role === 'required').map((reviewer) => reviewer.login);
   return {
     stage: 'review',
-    attempt: 1,
+    attempt: facts.attempt ?? 1,
     startedAt: facts.assignment.requestedAt,
     endedAt: facts.endedAt,
     outcome: 'success',

@@ -11,6 +11,7 @@ import {
   nextReviewClosing,
   reviewClosedFacts,
   reviewResultComment,
+  reviewAttempt,
   reviewStageRecord,
   reviewTimes,
   untoldChangeRequests,
@@ -209,6 +210,14 @@ describe('review report', () => {
     expect(text).not.toContain('Not counted');
     const record = reviewStageRecord({ assignment: assignment(), state, pullRequest: examplePullRequest, endedAt: '2026-11-30T11:30:00Z' });
     expect(stageRecord.parse(record)).toMatchObject({ stage: 'review', outcome: 'success', summary: 'Approved by alice after 2 h and merged into release' });
+  });
+
+  it('numbers review attempts by pull request: the same pull request keeps its attempt, a new one after a failed delivery is the next', () => {
+    const first = reviewStageRecord({ assignment: assignment(), state, pullRequest: examplePullRequest, endedAt: '2026-11-30T11:30:00Z', attempt: reviewAttempt([], examplePullRequest.url) });
+    expect(first.attempt).toBe(1);
+    const records = [first, { ...first, stage: 'staging' as const, attempt: 1, outcome: 'failure' as const, links: [] }];
+    expect(reviewAttempt(records, examplePullRequest.url)).toBe(1);
+    expect(reviewAttempt(records, examplePullRequest.url.replace(/\d+$/, '99'))).toBe(2);
   });
 });
 

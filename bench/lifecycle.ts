@@ -22,7 +22,11 @@
  * BENCH_BARE_N [2000], BENCH_BURST_MAX_S [600], BENCH_SETTLE_S [45], BENCH_SERVICE [production]
  * or source, BENCH_BUILD [1] (0: run the dist/ there is), BENCH_SERVICE_NODE_FLAGS (more node
  * flags, e.g. --max-semi-space-size=16), BENCH_SERVICE_ENV (variables over the runtime's, e.g.
- * `MALLOC_ARENA_MAX=8 NODE_OPTIONS=`), BENCH_KILLS [20], BENCH_LONG_HANDLER_S [60].
+ * `MALLOC_ARENA_MAX=8 NODE_OPTIONS=`), BENCH_KILLS [20], BENCH_LONG_HANDLER_S [60],
+ * BENCH_CPU_PROF (a directory: the burst's service runs under `--cpu-prof --cpu-prof-dir=<dir>`
+ * and writes its V8 CPU profile there when it exits; summarise it with
+ * `npm exec -- node bench/cpu-profile-summary.ts <dir>/*.cpuprofile`. The profile spans the
+ * service's whole life, so BENCH_SETTLE_S=0 keeps it to start-up, the burst and its drain).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -209,7 +213,10 @@ async function burst(restUrl: string, workDir: string, enginePid: number | undef
   const url = `http://127.0.0.1:${port}`;
   const service = await serviceRuntime();
   const runtime = describeRuntime(service);
-  const child = spawn(process.execPath, ['--expose-gc', ...service.flags, '--import', './bench/memory-preload.mjs', service.entry], {
+  const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
+  if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
+  const profileFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawn(process.execPath, ['--expose-gc', ...profileFlags, ...service.flags, '--import', './bench/memory-preload.mjs', service.entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -395,6 +402,7 @@ async function burst(restUrl: string, workDir: string, enginePid: number | undef
     await exited;
     await Promise.all([jira.stop(), github.stop(), slack.stop()]);
   }
+  if (cpuProfDir) progress(`the service's CPU profile is in ${cpuProfDir}: npm exec -- node bench/cpu-profile-summary.ts ${cpuProfDir}/*.cpuprofile`);
   await printMemoryBaseline(service, runtime);
 }
 

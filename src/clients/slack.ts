@@ -2,6 +2,10 @@ import { App, type Receiver } from '@slack/bolt';
 import {
   ErrorCode,
   LogLevel,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
   type WebClient,
   type ChatPostMessageArguments,
   type MessageMetadata,
@@ -366,7 +370,7 @@ export class SlackClient {
         ...(notBefore === undefined ? {} : { oldest: (notBefore.getTime() / 1000).toFixed(6) }),
         ...(cursor === undefined ? {} : { cursor }),
       };
-      const answer = await withRetry(() => this.call(operation, () => this.web.conversations.history(request)), {
+      const answer = await withRetry(() => this.call(operation, () => this.historyPage(request)), {
         policy: this.policy,
         classify: classifySlackError,
         what: `Slack conversations.history of ${channel}`,
@@ -386,6 +390,46 @@ export class SlackClient {
       'searched the most recent Slack messages allowed without finding an earlier post; posting',
     );
     return undefined;
+  }
+
+  /**
+   * One `conversations.history` page, sent as the WebClient sends it (POST, form-encoded, bearer
+   * token, at the same API root) and failing with the same coded errors. Not through the
+   * WebClient: its `apiCall` serialises every answer for a debug line whatever the log level
+   * (`JSON.stringify(redact(result))`), which for a page of up to 200 messages was the service's
+   * largest CPU cost in the burst bench (bench/cpu-profile-summary.ts).
+   */
+  private async historyPage(request: Readonly<Record<string, string | number | boolean>>): Promise<unknown> {
+    // The WebClient's own headers (its User-Agent names Bolt and the Web API's versions), as it would send them.
+    const own = (this.web as unknown as { defaultHeaders?: Readonly<Record<string, string>> }).defaultHeaders;
+    const headers: Record<string, string> = { Accept: 'application/json', ...own, 'Content-Type': 'application/x-www-form-urlencoded' };
+    if (this.web.token) headers['Authorization'] = `Bearer ${this.web.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.web.slackApiUrl}conversations.history`, {
+        method: 'POST',
+        headers,
+        body: new URLSearchParams(Object.entries(request).map(([name, value]): [string, string] => [name, String(value)])).toString(),
+        redirect: 'error',
+      });
+    } catch (error) {
+      throw new WebAPIRequestError(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (response.status === 429) {
+      const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+      if (!Number.isNaN(retryAfter)) throw new WebAPIRateLimitedError(retryAfter);
+      throw new Error(`Retry header did not contain a valid timeout (url: ${response.url}, retry-after header: ${response.headers.get('retry-after')})`);
+    }
+    const text = await response.text();
+    if (response.status !== 200) throw new WebAPIHTTPError(response.status, response.statusText, Object.fromEntries(response.headers.entries()), text);
+    let result: { ok?: unknown; error?: unknown };
+    try {
+      result = JSON.parse(text) as { ok?: unknown; error?: unknown };
+    } catch {
+      result = { ok: false, error: text };
+    }
+    if (!result.ok) throw new WebAPIPlatformError(result as ConstructorParameters<typeof WebAPIPlatformError>[0]);
+    return result;
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {

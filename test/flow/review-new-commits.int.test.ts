@@ -3,9 +3,9 @@ import { buildKeyOf, ElementIds } from '../../src/bpmn/contract.ts';
 import type { ReviewAssignment, ReviewPullRequest, ReviewState } from '../../src/domain/review.ts';
 import type { Service } from '../../src/service.ts';
 import { engineClient, waitFor } from '../support/engine.ts';
-import { endAfterReview, holdDeploys, REVIEW_POLICY, reviewChecks, reviewPull, seedReviewPeople, startAtReview, waitingForReview } from '../support/review.ts';
-import { GITHUB_WEBHOOK_SECRET, installWorld, nextIssueKey, sendGitHubWebhook, uninstallWorld, type World } from '../support/service.ts';
-import { BUILD_JOB, startTrainingService, startTrainingWorld, type TrainingWorld } from '../support/training.ts';
+import { endAfterReview, reviewChecks, reviewPull, startAtReview, startReviewWorld, waitingForReview } from '../support/review.ts';
+import { nextIssueKey, sendGitHubWebhook, type World } from '../support/service.ts';
+import { BUILD_JOB, type TrainingWorld } from '../support/training.ts';
 
 /**
  * New commits during the review, on the real engine against the GitHub, Jira, Slack and Jenkins
@@ -18,21 +18,14 @@ const engine = engineClient();
 let world: World;
 let jenkins: TrainingWorld;
 let service: Service;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  world = await installWorld();
-  jenkins = await startTrainingWorld();
-  service = await startTrainingService(jenkins, { POLICY_FILE: REVIEW_POLICY });
-  seedReviewPeople(world, service.url);
-  // The organisation webhook also sends pushes, as the README asks.
-  world.github.registerWebhook({ url: `${service.url}/webhooks/github`, secret: GITHUB_WEBHOOK_SECRET, events: ['push'] });
-  holdDeploys(jenkins.jenkins);
+  ({ world, jenkins, service, stop } = await startReviewWorld({ pushes: true }));
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await jenkins?.stop();
-  await uninstallWorld();
+  await stop?.();
 });
 
 const SLACK_IDS: Record<string, string> = { alice: 'U0ALICE0001', bert: 'U0BERT00001', carol: 'U0CAROL0001', dave: 'U0DAVE00001' };

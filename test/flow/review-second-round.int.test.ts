@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeyOf, ElementIds } from '../../src/bpmn/contract.ts';
 import type { ReviewAssignment } from '../../src/domain/review.ts';
 import type { StageRecord } from '../../src/domain/stage-record.ts';
-import type { Service } from '../../src/service.ts';
 import { engineClient, waitFor } from '../support/engine.ts';
-import { REVIEW_POLICY, reviewPull, seedReviewPeople, startAtReview, waitingForReview } from '../support/review.ts';
-import { GITHUB_WEBHOOK_SECRET, installWorld, nextIssueKey, uninstallWorld, type World } from '../support/service.ts';
-import { BUILD_JOB, startTrainingService, startTrainingWorld, type TrainingWorld } from '../support/training.ts';
+import { reviewPull, startAtReview, startReviewWorld, waitingForReview } from '../support/review.ts';
+import { nextIssueKey, type World } from '../support/service.ts';
+import { BUILD_JOB, type TrainingWorld } from '../support/training.ts';
 
 /**
  * A second review after a failed delivery, on the real engine: the first staging deploy fails,
@@ -18,28 +17,25 @@ import { BUILD_JOB, startTrainingService, startTrainingWorld, type TrainingWorld
 const engine = engineClient();
 let world: World;
 let jenkins: TrainingWorld;
-let service: Service;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  world = await installWorld();
-  jenkins = await startTrainingWorld();
-  service = await startTrainingService(jenkins, { POLICY_FILE: REVIEW_POLICY });
-  seedReviewPeople(world, service.url);
-  world.github.registerWebhook({ url: `${service.url}/webhooks/github`, secret: GITHUB_WEBHOOK_SECRET, events: ['push'] });
-  // The first staging deploy of a lifecycle fails; later ones run until the test ends them.
-  jenkins.jenkins.defineJob('ml/deploy-inference', async (build) => {
-    if (build.parameters.BUILD_KEY?.endsWith('/staging/1')) {
-      build.log('Error: UPGRADE FAILED: timed out waiting for the condition');
-      return 'FAILURE';
-    }
-    return new Promise((resolve) => build.signal.addEventListener('abort', () => resolve('ABORTED'), { once: true }));
-  });
+  ({ world, jenkins, stop } = await startReviewWorld({
+    pushes: true,
+    // The first staging deploy of a lifecycle fails; later ones run until the test ends them.
+    deploys: (jenkins) =>
+      jenkins.defineJob('ml/deploy-inference', async (build) => {
+        if (build.parameters.BUILD_KEY?.endsWith('/staging/1')) {
+          build.log('Error: UPGRADE FAILED: timed out waiting for the condition');
+          return 'FAILURE';
+        }
+        return new Promise((resolve) => build.signal.addEventListener('abort', () => resolve('ABORTED'), { once: true }));
+      }),
+  }));
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await jenkins?.stop();
-  await uninstallWorld();
+  await stop?.();
 });
 
 const comments = (key: string, text: string) => world.jira.commentsContaining(key, text).map((comment) => JSON.stringify(comment.body));

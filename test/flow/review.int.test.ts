@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElementIds, Messages, PROCESS_KEY } from '../../src/bpmn/contract.ts';
 import type { Service } from '../../src/service.ts';
 import { engineClient, waitFor } from '../support/engine.ts';
-import { DEVELOPER, endAfterReview, holdDeploys, JIRA_ACCOUNTS, REVIEW_POLICY, reviewChecks, reviewPull, seedReviewPeople, startAtReview, waitingForReview } from '../support/review.ts';
-import { installWorld, issueCreated, nextIssueKey, sendGitHubWebhook, sendJiraWebhook, uninstallWorld, type World } from '../support/service.ts';
-import { startTrainingService, startTrainingWorld, type TrainingWorld } from '../support/training.ts';
+import { DEVELOPER, endAfterReview, JIRA_ACCOUNTS, reviewChecks, reviewPull, startAtReview, startReviewWorld, waitingForReview } from '../support/review.ts';
+import { issueCreated, nextIssueKey, sendGitHubWebhook, sendJiraWebhook, type World } from '../support/service.ts';
+import type { TrainingWorld } from '../support/training.ts';
 
 /**
  * The review stage on the real engine, against the GitHub, Jira and Slack stand-ins: the
@@ -16,19 +16,14 @@ const engine = engineClient();
 let world: World;
 let jenkins: TrainingWorld;
 let service: Service;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  world = await installWorld();
-  jenkins = await startTrainingWorld();
-  service = await startTrainingService(jenkins, { POLICY_FILE: REVIEW_POLICY });
-  seedReviewPeople(world, service.url);
-  holdDeploys(jenkins.jenkins);
+  ({ world, jenkins, service, stop } = await startReviewWorld());
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await jenkins?.stop();
-  await uninstallWorld();
+  await stop?.();
 });
 
 async function reached(instanceId: string, activityId: string, timeoutMs = 120_000): Promise<void> {

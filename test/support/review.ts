@@ -8,8 +8,10 @@ import type { ModelRequest } from '../../src/domain/model-request.ts';
 import { renderModelToml, type ModelToml } from '../../src/domain/model-toml.ts';
 import { trainingStageRecord, type TrainingOutcome } from '../../src/domain/training.ts';
 import { exampleBuildOutcome, exampleInferenceBuild, exampleModelConfig, exampleTrainingBuild, exampleTrainingOutcome } from '../../workers/examples.ts';
+import type { Service } from '../../src/service.ts';
 import { engineClient, engineRestUrl, waitFor } from './engine.ts';
-import { GITHUB_WEBHOOK_SECRET, type World } from './service.ts';
+import { GITHUB_WEBHOOK_SECRET, installWorld, uninstallWorld, type World } from './service.ts';
+import { startTrainingService, startTrainingWorld, type TrainingWorld } from './training.ts';
 
 /**
  * The review stage on the real engine without training and building first: a lifecycle started
@@ -54,6 +56,39 @@ export interface ReviewLifecycle {
  * model.toml), a ticket in Jira, and a lifecycle started right before "Open the review pull
  * request", as after a green build; `commitsBy` adds a commit by each of these logins first.
  */
+/** The stand-ins, the Jenkins world and the service a review flow test file runs against. */
+export interface ReviewWorld {
+  readonly world: World;
+  readonly jenkins: TrainingWorld;
+  readonly service: Service;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what a review flow test file needs: the stand-ins, Jenkins with the build jobs, and the
+ * service with a review policy (default {@link REVIEW_POLICY}), with the review people seeded.
+ * Deploys are held ({@link holdDeploys}) unless `deploys` defines the deploy job itself;
+ * `pushes` also registers the organisation webhook for pushes, as the README asks.
+ */
+export async function startReviewWorld(options: { policyFile?: string; pushes?: boolean; deploys?: (jenkins: JenkinsStandIn) => void } = {}): Promise<ReviewWorld> {
+  const world = await installWorld();
+  const jenkins = await startTrainingWorld();
+  const service = await startTrainingService(jenkins, { POLICY_FILE: options.policyFile ?? REVIEW_POLICY });
+  seedReviewPeople(world, service.url);
+  if (options.pushes) world.github.registerWebhook({ url: `${service.url}/webhooks/github`, secret: GITHUB_WEBHOOK_SECRET, events: ['push'] });
+  (options.deploys ?? holdDeploys)(jenkins.jenkins);
+  return {
+    world,
+    jenkins,
+    service,
+    async stop() {
+      await service.stop();
+      await jenkins.stop();
+      await uninstallWorld();
+    },
+  };
+}
+
 export async function startAtReview(world: World, input: { key: string; team?: string; commitsBy?: readonly string[] }): Promise<ReviewLifecycle> {
   const { key } = input;
   const team = input.team ?? 'search';

@@ -3,7 +3,7 @@ import { GitHubClient } from '../../src/clients/github.ts';
 import { parsePolicy, type Policy } from '../../src/config/policy.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
 import { GitHubStandIn, templatesFrom } from '../../standins/github.ts';
-import { exampleModelRequest } from '../../workers/examples.ts';
+import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
 
 /**
  * A model repository on the GitHub stand-in as the lifecycle leaves it: created from
@@ -31,6 +31,9 @@ export function seedModelRepository(
   return { initialCommit, modelCommit };
 }
 
+/** The model repository of {@link startReviewPullRequest}, as the lifecycle's `repository` variable holds it. */
+export const reviewRepository = { fullName: 'acme-ml/churn-predictor', htmlUrl: 'https://github.com/acme-ml/churn-predictor', defaultBranch: 'main' };
+
 /** What {@link startReviewPullRequest} leaves: the stand-in, a client of it, and the open review pull request. */
 export interface ReviewPullRequestFixture {
   readonly github: GitHubStandIn;
@@ -45,7 +48,7 @@ export interface ReviewPullRequestFixture {
  * asked to review, opened through the real client. Stop it with `github.stop()`.
  */
 export async function startReviewPullRequest(token: string): Promise<ReviewPullRequestFixture> {
-  const fullName = 'acme-ml/churn-predictor';
+  const fullName = reviewRepository.fullName;
   const github = new GitHubStandIn({ token, templates: templatesFrom('acme-ml/ml-model-template'), webhookRetryDelayMs: 5 });
   const client = new GitHubClient({ baseUrl: await github.start(), auth: { token }, retry: { retries: 0 } });
   const { initialCommit } = seedModelRepository(github, {
@@ -66,4 +69,12 @@ export function reviewTimersPolicy(): Policy {
   const parsed = parsePolicy(readFileSync('test/fixtures/policy/review-timers.toml', 'utf8'), 'review-timers.toml');
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   return parsed.policy;
+}
+
+/**
+ * The variables github:review:check reads: the review pull request of {@link startReviewPullRequest},
+ * alice and carol asked (exampleAssignment), and the commit the build tested, its head unless given.
+ */
+export function checkReviewVariables(pullRequest: ReviewPullRequest, buildCommit: string = pullRequest.headSha): Record<string, unknown> {
+  return { repository: reviewRepository, pullRequest, reviewAssignment: exampleAssignment, buildCommit };
 }

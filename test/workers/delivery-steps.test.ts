@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.ts';
 import type { HealthProbe } from '../../src/domain/staging-checks.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask, type TaskResult } from '../../src/runtime/execute.ts';
-import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
+import type { TaskResult } from '../../src/runtime/execute.ts';
+import type { AnyWorker } from '../../src/runtime/worker.ts';
 import { createSettleCanary } from '../../workers/canary-outcome-settle.ts';
 import { createReportCanary } from '../../workers/jira-canary-report.ts';
 import { createAnalyseCanary } from '../../workers/prometheus-canary-analyse.ts';
 import { createProbeStaging } from '../../workers/service-staging-probe.ts';
 import { createAnnounceCanary } from '../../workers/slack-canary-announce.ts';
 import { exampleCanaryDeploy, exampleCanaryFacts, exampleCanaryParameters, exampleModelRequest, exampleRepository, exampleStagingDeploy } from '../../workers/examples.ts';
+import { completedVariables, runWorker } from '../support/run-worker.ts';
 
 /**
  * The delivery steps' own logic, run as the runtime runs them, with the clock and the remote
@@ -22,9 +22,7 @@ const parsed = parsePolicy(readFileSync('test/fixtures/policy/flow.toml', 'utf8'
 if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
 const policy = parsed.policy;
 const metrics = createMetrics({ defaultMetrics: false });
-const task = (worker: AnyWorker): TaskInfo => ({ id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'a', attempt: 1 });
-const run = (worker: AnyWorker, variables: Record<string, unknown>): Promise<TaskResult> =>
-  executeTask(worker, variables, task(worker), { log: createLogger({ level: 'silent' }), metrics, signal: new AbortController().signal });
+const run = (worker: AnyWorker, variables: Record<string, unknown>): Promise<TaskResult> => runWorker(worker, variables, { metrics });
 
 function clock(start: string) {
   let now = Date.parse(start);
@@ -47,10 +45,9 @@ describe('service:staging:probe', () => {
     let variables: Record<string, unknown> = stagingInput;
     const verdicts: string[] = [];
     for (let tick = 0; tick < 3; tick++) {
-      const result = await run(worker, variables);
-      if (result.kind !== 'complete') throw new Error(result.kind);
-      variables = { ...variables, ...result.variables };
-      verdicts.push(`${String(result.variables.stagingHealthy)}/${String(result.variables.stagingGaveUp)}`);
+      const completed = await completedVariables(worker, variables, { metrics });
+      variables = { ...variables, ...completed };
+      verdicts.push(`${String(completed.stagingHealthy)}/${String(completed.stagingGaveUp)}`);
       time.advance(500);
     }
     expect(verdicts).toEqual(['false/false', 'false/false', 'true/false']);
@@ -60,10 +57,9 @@ describe('service:staging:probe', () => {
   it('gives up when the deadline (20 s in flow.toml) passes first, saying what it saw', async () => {
     const time = clock('2026-11-30T12:00:00Z');
     const worker = createProbeStaging({ probe: probeAnswering([0, 503], time.now), policy, now: time.now });
-    const first = await run(worker, stagingInput);
-    if (first.kind !== 'complete') throw new Error(first.kind);
+    const first = await completedVariables(worker, stagingInput, { metrics });
     time.advance(21_000);
-    const second = await run(worker, { ...stagingInput, ...first.variables });
+    const second = await run(worker, { ...stagingInput, ...first });
     expect(second).toMatchObject({ kind: 'complete', variables: { stagingHealthy: false, stagingGaveUp: true } });
     expect((second as unknown as { variables: { stagingHealth: { reason: string } } }).variables.stagingHealth.reason).toMatch(/^Not healthy by the deadline .*503/);
   });

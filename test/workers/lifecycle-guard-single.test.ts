@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observability/logger.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask } from '../../src/runtime/execute.ts';
-import type { TaskInfo } from '../../src/runtime/worker.ts';
 import { createGuardSingleLifecycle } from '../../workers/lifecycle-guard-single.ts';
+import { runWorker } from '../support/run-worker.ts';
 
 /** A historic process instance as the engine's REST API describes it. */
 const instance = (id: string, startTime: string) => ({ id, businessKey: 'MLM-1', processDefinitionKey: 'model-lifecycle', startTime, endTime: null, state: 'ACTIVE' });
@@ -21,13 +18,8 @@ async function look(self: string, visible: Instance[], variables: Record<string,
     },
   };
   const worker = createGuardSingleLifecycle({ engine });
-  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-1', processInstanceId: self, activityId: 'Task_GuardSingleLifecycle', attempt: 1 };
   const started = performance.now();
-  const result = await executeTask(worker, { issueKey: 'MLM-1', ...variables }, task, {
-    log: createLogger({ level: 'silent' }),
-    metrics: createMetrics({ defaultMetrics: false }),
-    signal: new AbortController().signal,
-  });
+  const result = await runWorker(worker, { issueKey: 'MLM-1', ...variables }, { businessKey: 'MLM-1', processInstanceId: self, activityId: 'Task_GuardSingleLifecycle' });
   return { result, queries, elapsedMs: performance.now() - started };
 }
 

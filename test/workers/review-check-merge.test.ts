@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask } from '../../src/runtime/execute.ts';
-import type { TaskInfo } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
-import { exampleAssignment } from '../../workers/examples.ts';
 import { createCheckReview } from '../../workers/github-review-check.ts';
-import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { checkReviewVariables, reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { completedVariables } from '../support/run-worker.ts';
 
 /**
  * The check that sees the merge through the API writes the merge commit itself, as the merge
@@ -31,11 +27,7 @@ afterAll(async () => {
 
 async function check(): Promise<Record<string, unknown>> {
   const worker = createCheckReview({ github: client, policy, now: () => new Date('2026-11-30T13:00:00.000Z') });
-  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
-  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, buildCommit: pullRequest.headSha };
-  const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
-  if (result.kind !== 'complete') throw new Error(`the check did not complete: ${JSON.stringify(result)}`);
-  return result.variables;
+  return completedVariables(worker, checkReviewVariables(pullRequest), { activityId: 'Task_CheckReview' });
 }
 
 describe('github:review:check and the merge', () => {

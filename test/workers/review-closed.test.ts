@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
 import type { ReviewPullRequest } from '../../src/domain/review.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask } from '../../src/runtime/execute.ts';
-import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
+import type { AnyWorker } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
-import { exampleAssignment } from '../../workers/examples.ts';
 import { createCheckReview } from '../../workers/github-review-check.ts';
-import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { checkReviewVariables, reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { completedVariables } from '../support/run-worker.ts';
 
 /**
  * The check at the wait's entry sees a pull request closed without merging as it is now: to be
@@ -33,11 +30,7 @@ afterAll(async () => {
 });
 
 async function check(worker: AnyWorker, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_CheckReview', attempt: 1 };
-  const variables = { repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, buildCommit: pullRequest.headSha, ...extra };
-  const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
-  if (result.kind !== 'complete') throw new Error(`the check did not complete: ${JSON.stringify(result)}`);
-  return result.variables;
+  return completedVariables(worker, { ...checkReviewVariables(pullRequest), ...extra }, { activityId: 'Task_CheckReview' });
 }
 
 describe('github:review:check with a pull request closed without merging', () => {

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
 import type { ReviewAssignment, ReviewPullRequest, ReviewState } from '../../src/domain/review.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask } from '../../src/runtime/execute.ts';
-import type { TaskInfo } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
 import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
 import { createReassignReviewers } from '../../workers/github-review-reassign.ts';
-import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { reviewRepository, reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { runWorker } from '../support/run-worker.ts';
 
 /**
  * The replacement of a silent reviewer can run twice: the engine hands the task out again when
@@ -17,7 +15,6 @@ import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-re
  * replacement once. The GitHub stand-in answers at the wire, through the real client.
  */
 const TOKEN = 'ghp_reassigntoken';
-const FULL_NAME = 'acme-ml/churn-predictor';
 const policy = reviewTimersPolicy();
 
 let github: GitHubStandIn;
@@ -41,12 +38,11 @@ describe('github:review:reassign', () => {
     // Both reviewers were asked an hour ago and never reviewed: past reviewers.reassign_after (8 s).
     const assignment: ReviewAssignment = exampleAssignment;
     const state: ReviewState = { requiredApproved: false, merged: false, mergedAt: null, approvedAt: null, approvedBy: [], changesRequested: [], pending: ['alice', 'carol'], firstReviewAt: {} };
-    const variables = { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: assignment, reviewState: state };
-    const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_ReassignReviewers', attempt: 1 };
+    const variables = { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, pullRequest, reviewAssignment: assignment, reviewState: state };
 
     const results = [];
     for (let run = 0; run < 2; run++) {
-      const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics, signal: new AbortController().signal });
+      const result = await runWorker(worker, variables, { activityId: 'Task_ReassignReviewers', metrics });
       expect(result.kind).toBe('complete');
       results.push(result.kind === 'complete' ? (result.variables.reviewAssignment as ReviewAssignment) : null);
     }
@@ -65,10 +61,9 @@ describe('github:review:reassign', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const worker = createReassignReviewers({ github: client, policy, metrics, now: () => new Date('2026-11-30T13:00:00.000Z') });
     const state: ReviewState = { requiredApproved: false, merged: false, closed: true, mergedAt: null, approvedAt: null, approvedBy: [], changesRequested: [], pending: ['alice', 'carol'], firstReviewAt: {} };
-    const variables = { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' }, pullRequest, reviewAssignment: exampleAssignment, reviewState: state };
-    const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task_ReassignReviewers', attempt: 1 };
+    const variables = { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, pullRequest, reviewAssignment: exampleAssignment, reviewState: state };
     const requestsBefore = github.requests.length;
-    const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics, signal: new AbortController().signal });
+    const result = await runWorker(worker, variables, { activityId: 'Task_ReassignReviewers', metrics });
     expect(result).toMatchObject({ kind: 'complete', variables: { reviewAssignment: exampleAssignment } });
     expect(github.requests.length).toBe(requestsBefore);
     expect((await metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'lifecycle_review_reassignments_total')!.values).toEqual([]);

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/clients/github.ts';
 import type { ReviewAssignment, ReviewPullRequest } from '../../src/domain/review.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask } from '../../src/runtime/execute.ts';
-import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
 import type { GitHubStandIn } from '../../standins/github.ts';
 import { exampleAssignment, exampleModelRequest } from '../../workers/examples.ts';
 import { createAssignReviewers } from '../../workers/github-review-assign.ts';
 import { createOpenReviewPullRequest } from '../../workers/github-review-open-pr.ts';
-import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { reviewRepository, reviewTimersPolicy, startReviewPullRequest } from '../support/github-review.ts';
+import { completedVariables } from '../support/run-worker.ts';
 
 /**
  * The review resumes after new commits were built: github:review:open-pr protects the release
@@ -18,7 +15,6 @@ import { reviewTimersPolicy, startReviewPullRequest } from '../support/github-re
  * GitHub stand-in answers at the wire, through the real client.
  */
 const FULL_NAME = 'acme-ml/churn-predictor';
-const repository = { fullName: FULL_NAME, htmlUrl: `https://github.com/${FULL_NAME}`, defaultBranch: 'main' };
 const policy = reviewTimersPolicy();
 
 let github: GitHubStandIn;
@@ -33,13 +29,6 @@ afterAll(async () => {
   await github?.stop();
 });
 
-async function run(worker: AnyWorker, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'Task', attempt: 1 };
-  const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), signal: new AbortController().signal });
-  if (result.kind !== 'complete') throw new Error(`${worker.topic} did not complete: ${JSON.stringify(result)}`);
-  return result.variables;
-}
-
 describe('the review resumed after new commits', () => {
   const openPr = () => createOpenReviewPullRequest({ github: client, policy, issueUrl: (key) => `https://jira.test/browse/${key}` });
   const assign = () => createAssignReviewers({ github: client, policy, now: () => new Date('2026-12-02T10:00:00.000Z') });
@@ -47,11 +36,11 @@ describe('the review resumed after new commits', () => {
 
   it('keeps the open pull request at its new head, protects the release branch, and asks the same reviewers again', async () => {
     // The first round finds the pull request open and protects the release branch.
-    const first = await run(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, buildCommit: pullRequest.headSha });
+    const first = await completedVariables(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, buildCommit: pullRequest.headSha });
     expect(first.pullRequest).toEqual({ ...pullRequest, created: false, releaseBranchCreated: false });
     github.review(FULL_NAME, pullRequest.number, 'alice', 'APPROVED');
     const pushed = github.push(FULL_NAME, 'ml_model/inference/inference.py', 'def predict(x):\n    return x\n', 'Faster predict', { author: 'abe' });
-    const opened = await run(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, buildCommit: pushed, pullRequest });
+    const opened = await completedVariables(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, buildCommit: pushed, pullRequest });
     expect(opened.pullRequest).toEqual({ ...pullRequest, headSha: pushed });
     const release = github.snapshot().repositories.find((candidate) => candidate.fullName === FULL_NAME)!.branchProtection.release;
     expect(release).toMatchObject({ required_pull_request_reviews: { required_approving_review_count: 1, dismiss_stale_reviews: true } });
@@ -61,7 +50,7 @@ describe('the review resumed after new commits', () => {
     const requests = () => github.requests.filter((request) => request === `POST /repos/${FULL_NAME}/pulls/${pullRequest.number}/requested_reviewers`).length;
     const before = requests();
     const mine = { ...assignment, prNumber: pullRequest.number, version: 2, replaced: [{ login: 'bert', role: 'required' as const, email: null, by: 'alice', reason: 'late', at: '2026-12-01T09:00:00.000Z', version: 2 }] };
-    const kept = (await run(assign(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, pullRequest: opened.pullRequest, reviewAssignment: mine })).reviewAssignment as ReviewAssignment;
+    const kept = (await completedVariables(assign(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, pullRequest: opened.pullRequest, reviewAssignment: mine })).reviewAssignment as ReviewAssignment;
     expect(requests()).toBe(before + 1);
     expect((await client.pullRequest('acme-ml', 'churn-predictor', pullRequest.number)).requestedReviewers.toSorted()).toEqual(['alice', 'carol']);
     expect(kept).toMatchObject({ version: 2, prNumber: pullRequest.number, requestedAt: mine.requestedAt, replaced: mine.replaced });
@@ -73,17 +62,17 @@ describe('the review resumed after new commits', () => {
     // Merged at the head that was built: the same pull request is kept, not an empty one opened, and nobody is requested on it.
     github.review(FULL_NAME, pullRequest.number, 'carol', 'APPROVED');
     github.mergePullRequest(FULL_NAME, pullRequest.number, 'abe');
-    const again = await run(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, buildCommit: pushed, pullRequest: opened.pullRequest });
+    const again = await completedVariables(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, buildCommit: pushed, pullRequest: opened.pullRequest });
     expect(again.pullRequest).toEqual({ ...pullRequest, headSha: pushed });
     const requested = requests();
-    await run(assign(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, pullRequest: again.pullRequest, reviewAssignment: kept });
+    await completedVariables(assign(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, pullRequest: again.pullRequest, reviewAssignment: kept });
     expect(requests()).toBe(requested);
   });
 
   it('opens a new pull request when the earlier one was merged at another head: what came after it is reviewed anew', async () => {
     const later = github.push(FULL_NAME, 'ml_model/inference/inference.py', 'def predict(x):\n    return 2 * x\n', 'Double predict', { author: 'abe' });
     const merged = { ...pullRequest, headSha: later };
-    const opened = (await run(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository, buildCommit: later, pullRequest: merged })).pullRequest as ReviewPullRequest;
+    const opened = (await completedVariables(openPr(), { issueKey: 'MLM-42', modelRequest: exampleModelRequest, repository: reviewRepository, buildCommit: later, pullRequest: merged })).pullRequest as ReviewPullRequest;
     expect(opened.number).not.toBe(pullRequest.number);
     expect(opened).toMatchObject({ headSha: later, created: true, head: 'main', base: 'release' });
   });

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { executeTask } from '../../src/runtime/execute.ts';
-import type { AnyWorker, TaskInfo } from '../../src/runtime/worker.ts';
+import type { AnyWorker } from '../../src/runtime/worker.ts';
 import { exampleBuildOutcome, exampleTrainingOutcome } from '../../workers/examples.ts';
 import { createReportBuild } from '../../workers/jira-build-report.ts';
 import { createReportTraining } from '../../workers/jira-training-report.ts';
+import { runWorker } from '../support/run-worker.ts';
 
 /**
  * A report step can run twice (a lost answer, a lock that expired): the attempt, its gate
@@ -23,9 +22,8 @@ function jiraCreatingOnce() {
 }
 
 async function runTwice(worker: AnyWorker, variables: Record<string, unknown>, metrics: ReturnType<typeof createMetrics>) {
-  const task: TaskInfo = { id: 't', topic: worker.topic, businessKey: 'MLM-42', processInstanceId: 'p', activityId: 'a', attempt: 1 };
   for (let run = 0; run < 2; run++) {
-    const result = await executeTask(worker, variables, task, { log: createLogger({ level: 'silent' }), metrics, signal: new AbortController().signal });
+    const result = await runWorker(worker, variables, { metrics });
     expect(result.kind).toBe('complete');
   }
 }

@@ -166,6 +166,32 @@ describe('SlackClient.postMessageOnce', () => {
     );
   });
 
+  it('reports a history read whose connection was lost as a retryable failure with no status', async () => {
+    // Nothing listens there (nock's replyWithError never settles a fetch).
+    const unreachable = new SlackClient({ token: 'xoxb-test', slackApiUrl: 'http://127.0.0.1:9/api/', retry: { retries: 0 } });
+
+    const error = (await unreachable.postMessageOnce(message).catch((e: unknown) => e)) as ClientError;
+
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.status).toBe(0);
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/^Slack: reading recent messages of channel C123ABC456 failed: A request error occurred: fetch failed/);
+  });
+
+  it('pages through the history with the cursor Slack gives until the key is found', async () => {
+    const first = { ...fixture('slack/conversations-history.json'), has_more: true, response_metadata: { next_cursor: 'bmV4dF90czoxNTEyMDg1ODYxMDAwNTQz' } };
+    const scope = nock(API)
+      .post('/api/conversations.history', (body: unknown) => historyRequest(body) && bodyObject(body)['cursor'] === undefined)
+      .reply(200, first)
+      .post('/api/conversations.history', (body: unknown) => historyRequest(body) && bodyObject(body)['cursor'] === 'bmV4dF90czoxNTEyMDg1ODYxMDAwNTQz')
+      .reply(200, fixture('slack/conversations-history-with-metadata.json'));
+
+    const found = await slack().postMessageOnce(message);
+
+    expect(found.created).toBe(false);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('waits out a 429 for the Retry-After seconds, then posts', async () => {
     nock(API)
       .post('/api/conversations.history')

@@ -87,14 +87,14 @@ export function summarise(profiles: readonly CpuProfile[]): ProfileSummary {
   return { totalMs, self, inclusive, byPlace };
 }
 
-const top = (map: ReadonlyMap<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
+const top = (map: ReadonlyMap<string, number>, n: number) => [...map].filter(([key]) => key !== IDLE).sort((a, b) => b[1] - a[1]).slice(0, n);
 
 function render(summary: ProfileSummary, n: number): string {
   const idleMs = summary.self.get(IDLE) ?? 0;
   const busyMs = summary.totalMs - idleMs;
   const pct = (ms: number) => `${fmt((ms * 100) / Math.max(1, busyMs), 1)}%`;
   const table = (title: string, map: ReadonlyMap<string, number>, count: number) =>
-    `${title}\n${renderTable(['ms', '% of busy', 'where'], top(map, count).filter(([key]) => key !== IDLE).map(([key, ms]) => [fmt(ms), pct(ms), key]))}`;
+    `${title}\n${renderTable(['ms', '% of busy', 'where'], top(map, count).map(([key, ms]) => [fmt(ms), pct(ms), key]))}`;
   return [
     `profiled ${fmt(summary.totalMs / 1000, 1)} s, busy ${fmt(busyMs / 1000, 1)} s (idle ${fmt(idleMs / 1000, 1)} s)`,
     table('self time by place', summary.byPlace, 25),

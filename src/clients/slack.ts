@@ -17,6 +17,9 @@ import { z } from 'zod';
 import { ClientError, describeCause } from './errors.ts';
 import { createOnce, realSleep, resolveRetryPolicy, withRetry, type RetryOptions, type RetryPolicy, type RetryVerdict } from './retry.ts';
 
+/** How long one `conversations.history` page may take before it counts as a lost connection. */
+const HISTORY_PAGE_TIMEOUT_MS = 30_000;
+
 /** Options of {@link SlackClient}. */
 export interface SlackClientOptions {
   /**
@@ -411,6 +414,8 @@ export class SlackClient {
         headers,
         body: new URLSearchParams(Object.entries(request).map(([name, value]): [string, string] => [name, String(value)])).toString(),
         redirect: 'error',
+        // A page that never comes is a lost connection (retried), not a hung step.
+        signal: AbortSignal.timeout(HISTORY_PAGE_TIMEOUT_MS),
       });
     } catch (error) {
       throw new WebAPIRequestError(error instanceof Error ? error : new Error(String(error)));

@@ -12,6 +12,8 @@ import {
   type Logger as SlackLogger,
   type RetryOptions as SlackRetryOptions,
 } from '@slack/web-api';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ClientError, describeCause } from './errors.ts';
@@ -402,39 +404,35 @@ export class SlackClient {
    * (`JSON.stringify(redact(result))`), which for a page of up to 200 messages was the service's
    * largest CPU cost in the burst bench (bench/cpu-profile-summary.ts).
    */
-  private async historyPage(request: Readonly<Record<string, string | number | boolean>>): Promise<unknown> {
+  private historyPage(request: Readonly<Record<string, string | number | boolean>>): Promise<unknown> {
     // The WebClient's own headers (its User-Agent names Bolt and the Web API's versions), as it would send them.
     const own = (this.web as unknown as { defaultHeaders?: Readonly<Record<string, string>> }).defaultHeaders;
-    const headers: Record<string, string> = { Accept: 'application/json', ...own, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const body = new URLSearchParams(Object.entries(request).map(([name, value]): [string, string] => [name, String(value)])).toString();
+    const headers: Record<string, string | number> = { Accept: 'application/json', ...own, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) };
     if (this.web.token) headers['Authorization'] = `Bearer ${this.web.token}`;
-    let response: Response;
-    try {
-      response = await fetch(`${this.web.slackApiUrl}conversations.history`, {
-        method: 'POST',
-        headers,
-        body: new URLSearchParams(Object.entries(request).map(([name, value]): [string, string] => [name, String(value)])).toString(),
-        redirect: 'error',
-        // A page that never comes is a lost connection (retried), not a hung step.
-        signal: AbortSignal.timeout(HISTORY_PAGE_TIMEOUT_MS),
+    const url = new URL('conversations.history', this.web.slackApiUrl);
+    // node:http(s), as the WebClient's axios sends it: fetch (undici) copies each incoming chunk
+    // into its parser's WebAssembly memory, which grows with large pages read at once and never
+    // shrinks (the burst bench kept 50 MB more resident for good).
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const outgoing = send(url, { method: 'POST', headers, timeout: HISTORY_PAGE_TIMEOUT_MS }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => reject(new WebAPIRequestError(error)));
+        response.on('end', () => {
+          try {
+            resolve(judgeHistoryPage(response, Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
       });
-    } catch (error) {
-      throw new WebAPIRequestError(error instanceof Error ? error : new Error(String(error)));
-    }
-    if (response.status === 429) {
-      const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
-      if (!Number.isNaN(retryAfter)) throw new WebAPIRateLimitedError(retryAfter);
-      throw new Error(`Retry header did not contain a valid timeout (url: ${response.url}, retry-after header: ${response.headers.get('retry-after')})`);
-    }
-    const text = await response.text();
-    if (response.status !== 200) throw new WebAPIHTTPError(response.status, response.statusText, Object.fromEntries(response.headers.entries()), text);
-    let result: { ok?: unknown; error?: unknown };
-    try {
-      result = JSON.parse(text) as { ok?: unknown; error?: unknown };
-    } catch {
-      result = { ok: false, error: text };
-    }
-    if (!result.ok) throw new WebAPIPlatformError(result as ConstructorParameters<typeof WebAPIPlatformError>[0]);
-    return result;
+      // A page that never comes is a lost connection (retried), not a hung step.
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${HISTORY_PAGE_TIMEOUT_MS} ms`)));
+      outgoing.on('error', (error) => reject(new WebAPIRequestError(error)));
+      outgoing.end(body);
+    });
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
@@ -444,6 +442,29 @@ export class SlackClient {
       throw slackFailure(error, operation);
     }
   }
+}
+
+/** A `conversations.history` answer judged as the WebClient judges it, with its coded errors. */
+function judgeHistoryPage(response: IncomingMessage, text: string): unknown {
+  const status = response.statusCode ?? 0;
+  if (status === 429) {
+    const header = response.headers['retry-after'];
+    const retryAfter = Number.parseInt(String(header ?? ''), 10);
+    if (!Number.isNaN(retryAfter)) throw new WebAPIRateLimitedError(retryAfter);
+    throw new Error(`Retry header did not contain a valid timeout (retry-after header: ${String(header)})`);
+  }
+  if (status !== 200) {
+    const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]): [string, string] => [name, Array.isArray(value) ? value.join(', ') : String(value ?? '')]));
+    throw new WebAPIHTTPError(status, response.statusMessage ?? '', headers, text);
+  }
+  let result: { ok?: unknown; error?: unknown };
+  try {
+    result = JSON.parse(text) as { ok?: unknown; error?: unknown };
+  } catch {
+    result = { ok: false, error: text };
+  }
+  if (!result.ok) throw new WebAPIPlatformError(result as ConstructorParameters<typeof WebAPIPlatformError>[0]);
+  return result;
 }
 
 /** Retry what {@link slackFailure} marked retryable, waiting a 429's `Retry-After` seconds. */

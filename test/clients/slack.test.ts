@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { ClientError } from '../../src/clients/errors.ts';
@@ -167,15 +169,20 @@ describe('SlackClient.postMessageOnce', () => {
   });
 
   it('reports a history read whose connection was lost as a retryable failure with no status', async () => {
-    // Nothing listens there (nock's replyWithError never settles a fetch).
-    const unreachable = new SlackClient({ token: 'xoxb-test', slackApiUrl: 'http://127.0.0.1:9/api/', retry: { retries: 0 } });
+    // A loopback Slack that drops the connection once it has the request.
+    const dropping = createServer((request) => request.socket.destroy());
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    nock.enableNetConnect('127.0.0.1');
+    const unreachable = new SlackClient({ token: 'xoxb-test', slackApiUrl: `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/api/`, retry: { retries: 0 } });
 
     const error = (await unreachable.postMessageOnce(message).catch((e: unknown) => e)) as ClientError;
+    nock.disableNetConnect();
+    await new Promise((resolve) => dropping.close(resolve));
 
     expect(error).toBeInstanceOf(ClientError);
     expect(error.status).toBe(0);
     expect(error.retryable).toBe(true);
-    expect(error.message).toMatch(/^Slack: reading recent messages of channel C123ABC456 failed: A request error occurred: fetch failed/);
+    expect(error.message).toMatch(/^Slack: reading recent messages of channel C123ABC456 failed: A request error occurred: socket hang up/);
   });
 
   it('pages through the history with the cursor Slack gives until the key is found', async () => {

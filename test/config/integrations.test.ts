@@ -6,22 +6,7 @@ import { missingSettings, optionalSettingWarnings, REAL_ENDPOINT_SETTINGS, sandb
 import { parseEnv } from '../../src/config/env.ts';
 import { parsePolicy } from '../../src/config/policy.ts';
 import { warnOfOptionalSettings } from '../../src/service.ts';
-
-/** Every integration configured, for the Jira Cloud flavour, without Prometheus. */
-const realEnv = {
-  JIRA_BASE_URL: 'https://acme.atlassian.net',
-  JIRA_EMAIL: 'robot@acme.example',
-  JIRA_API_TOKEN: 'jira-token',
-  JIRA_WEBHOOK_SECRET: 'hmac-secret',
-  GITHUB_TOKEN: 'ghp_token',
-  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-  SLACK_SIGNING_SECRET: 'signing-secret',
-  JENKINS_URL: 'https://jenkins.acme.example',
-  JENKINS_USER: 'model-lifecycle',
-  JENKINS_API_TOKEN: 'jenkins-token',
-  JENKINS_CALLBACK_SECRET: 'callback-secret',
-  MLFLOW_TRACKING_URI: 'https://mlflow.acme.example',
-};
+import { fullCloudEnv } from './envs.ts';
 
 /** The startup warnings as the service logs them: pino's JSON lines. */
 function startupLog(env: Record<string, string>, sandbox: boolean): Array<{ level: number; setting?: string; msg: string }> {
@@ -60,21 +45,21 @@ describe('the Prometheus warning at startup', () => {
     expect(warning!.message).toContain('canary analysis');
     expect(warning!.message).toContain('inconclusive, never pass');
 
-    const logged = startupLog(realEnv, false);
+    const logged = startupLog(fullCloudEnv, false);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: 40, setting: 'PROMETHEUS_URL', msg: warning!.message });
   });
 
   it('says nothing when PROMETHEUS_URL is set, or in the sandbox', () => {
     expect(optionalSettingWarnings({ PROMETHEUS_URL: 'https://prometheus.acme.example' }, { sandbox: false })).toEqual([]);
-    expect(startupLog({ ...realEnv, PROMETHEUS_URL: 'https://prometheus.acme.example' }, false)).toEqual([]);
+    expect(startupLog({ ...fullCloudEnv, PROMETHEUS_URL: 'https://prometheus.acme.example' }, false)).toEqual([]);
     expect(optionalSettingWarnings({}, { sandbox: true })).toEqual([]);
-    expect(startupLog(realEnv, true)).toEqual([]);
+    expect(startupLog(fullCloudEnv, true)).toEqual([]);
   });
 
   it('never makes the service engine-only: PROMETHEUS_URL is no missing setting', () => {
     const parsed = parsePolicy(readFileSync(new URL('../../config/policy.example.toml', import.meta.url), 'utf8'), 'config/policy.example.toml');
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-    expect(missingSettings(realEnv, parsed.policy)).toEqual([]);
+    expect(missingSettings(fullCloudEnv, parsed.policy)).toEqual([]);
   });
 });

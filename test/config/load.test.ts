@@ -4,26 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { githubCredentials, jiraCredentials } from '../../src/config/integrations.ts';
 import { formatMissing, formatProblems, loadConfig, loadDotEnv, type Config } from '../../src/config/load.ts';
+import { fullCloudEnv } from './envs.ts';
 
 const examplePolicy = new URL('../../config/policy.example.toml', import.meta.url);
 const minimalPolicy = new URL('../fixtures/policy/minimal.toml', import.meta.url);
 const manyProblemsPolicy = new URL('../fixtures/policy/many-problems.toml', import.meta.url);
 
-/** Every integration configured, for the Jira Cloud flavour. */
-const fullCloudEnv = {
-  JIRA_BASE_URL: 'https://acme.atlassian.net',
-  JIRA_EMAIL: 'robot@acme.example',
-  JIRA_API_TOKEN: 'jira-token',
-  JIRA_WEBHOOK_SECRET: 'hmac-secret',
-  GITHUB_TOKEN: 'ghp_token',
-  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-  SLACK_SIGNING_SECRET: 'signing-secret',
-  JENKINS_URL: 'https://jenkins.acme.example',
-  JENKINS_USER: 'model-lifecycle',
-  JENKINS_API_TOKEN: 'jenkins-token',
-  JENKINS_CALLBACK_SECRET: 'callback-secret',
-  MLFLOW_TRACKING_URI: 'https://mlflow.acme.example',
-};
 
 let cwd: string;
 

@@ -11,6 +11,7 @@ import { exampleBuildOutcome, exampleInferenceBuild, exampleModelConfig, example
 import type { Service } from '../../src/service.ts';
 import { engineClient, engineRestUrl, waitFor } from './engine.ts';
 import { GITHUB_WEBHOOK_SECRET, installWorld, uninstallWorld, type World } from './service.ts';
+import { seedModelRepository } from './github-review.ts';
 import { startTrainingService, startTrainingWorld, type TrainingWorld } from './training.ts';
 
 /**
@@ -95,19 +96,6 @@ export async function startAtReview(world: World, input: { key: string; team?: s
   const name = `churn-predictor-${key.toLowerCase()}`;
   const fullName = `acme-ml/${name}`;
   const modelConfig: ModelToml = { ...exampleModelConfig, model: { ...exampleModelConfig.model, team } };
-  world.github.repos.set(fullName, {
-    owner: 'acme-ml',
-    name,
-    description: `Model churn-predictor for ${key}`,
-    private: true,
-    fromTemplate: 'acme-ml/ml-model-template',
-    files: new Map(),
-    topics: ['ml-model'],
-    teams: new Map(),
-    protection: null,
-    commits: [],
-  });
-  world.github.push(fullName, 'README.md', '# Model template\n', 'Initial commit', { author: 'model-lifecycle-bot' });
   const modelRequest: ModelRequest = {
     issueKey: key,
     modelName: 'churn-predictor',
@@ -117,7 +105,7 @@ export async function startAtReview(world: World, input: { key: string; team?: s
     developer: { ...DEVELOPER },
     modelToml: renderModelToml(modelConfig, { issueKey: key }),
   };
-  const modelCommit = world.github.push(fullName, 'model.toml', modelRequest.modelToml, 'Add model.toml', { author: 'model-lifecycle-bot' });
+  const { modelCommit } = seedModelRepository(world.github, { fullName, description: `Model churn-predictor for ${key}`, modelToml: modelRequest.modelToml, modelTomlAuthor: 'model-lifecycle-bot' });
   let buildCommit = modelCommit;
   for (const author of input.commitsBy ?? []) buildCommit = world.github.push(fullName, `notes/${author}.md`, `${author} was here\n`, `Notes of ${author}`, { author });
   world.jira.addIssue({ key, summary: 'Create new model', status: 'Research', components: [team], assignee: { ...DEVELOPER } });
